@@ -1,0 +1,5 @@
+export * from './lib/errors';
+export * from './lib/frames';
+export * from './lib/codec';
+export * from './lib/names';
+export * from './lib/di';

@@ -1,0 +1,3 @@
+export * from './error-codes';
+export * from './tessera-error';
+export * from './wire-error';

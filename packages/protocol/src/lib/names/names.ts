@@ -1,0 +1,26 @@
+import { TesseraError } from '../errors';
+
+/** Module, capability and event names: what the manifest and policies use. */
+export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** True when `name` is a valid module/capability/event name. */
+export function isValidName(name: unknown): name is string {
+  return typeof name === 'string' && NAME_PATTERN.test(name);
+}
+
+/** Throw `INVALID_ARGUMENT` naming `what` when `name` is not valid. */
+export function assertValidName(name: unknown, what: string): asserts name is string {
+  if (!isValidName(name)) {
+    throw TesseraError.invalidArgument(
+      `${what} ${JSON.stringify(name)} is not a valid name: use 1-64 characters of A-Z a-z 0-9 _ -`,
+    );
+  }
+}
+
+/** Prefix of grant-scope entries that allow subscribing to an event. */
+export const EVENT_SCOPE_PREFIX = 'event:';
+
+/** The scope entry that lets a caller subscribe to `event`. */
+export function eventScope(event: string): string {
+  return EVENT_SCOPE_PREFIX + event;
+}

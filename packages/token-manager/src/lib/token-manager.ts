@@ -1,0 +1,162 @@
+import { TesseraError } from '@tessera/protocol';
+import type { Grant, GrantInfo, OutboundToken } from './grant';
+import { constantTimeEqual, parseToken } from './token';
+
+interface StoredGrant extends Grant {
+  readonly secret: string;
+  methods: ReadonlySet<string>;
+}
+
+/** Options for {@link TokenManager}. */
+export interface TokenManagerOptions {
+  /** Clock in epoch ms; tests inject one to expire tokens without waiting. */
+  now?: () => number;
+}
+
+/**
+ * One per module. Inbound grants (who may call me, keyed by token id) and
+ * outbound tokens (what I present to whom, keyed by target) live in separate
+ * maps and never share a key space. Every check runs synchronously, so each
+ * operation is atomic with respect to interleaved async work.
+ */
+export class TokenManager {
+  private readonly inbound = new Map<string, StoredGrant>();
+  private readonly outboundByTarget = new Map<string, OutboundToken>();
+  private readonly now: () => number;
+
+  constructor(
+    /** The module this manager belongs to: the target of every inbound grant. */
+    readonly owner: string,
+    options: TokenManagerOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Store an inbound grant for `token`. Replaces a grant with the same id. */
+  addGrant(token: string, info: GrantInfo): Grant {
+    const parsed = parseToken(token);
+    if (!parsed) throw TesseraError.invalidArgument('malformed token in grant');
+    const grant: StoredGrant = {
+      id: parsed.id,
+      secret: parsed.secret,
+      caller: info.caller,
+      target: this.owner,
+      methods: new Set(info.methods),
+      expiresAt: info.expiresAt,
+      generation: info.generation,
+    };
+    this.inbound.set(parsed.id, grant);
+    return grant;
+  }
+
+  /**
+   * Authenticate a presented token for `caller` and check that `scope` (a
+   * method, or `event:<name>`) is granted. Throws `UNAUTHENTICATED` for a
+   * missing, unknown, revoked, expired or other-caller token and
+   * `PERMISSION_DENIED` for a scope the grant does not cover.
+   */
+  verify(token: unknown, caller: string | undefined, scope: string): Grant {
+    const grant = this.authenticate(token, caller);
+    if (!grant.methods.has(scope)) {
+      throw TesseraError.permissionDenied(`'${scope}' is not granted to ${grant.caller} on ${this.owner}`);
+    }
+    return grant;
+  }
+
+  /** Authenticate without a scope check (introspection needs only a live grant). */
+  authenticate(token: unknown, caller: string | undefined): Grant {
+    if (typeof token !== 'string' || token.length === 0) {
+      throw TesseraError.unauthenticated('missing token');
+    }
+    const parsed = parseToken(token);
+    const grant = parsed && this.inbound.get(parsed.id);
+    if (!parsed || !grant || !constantTimeEqual(parsed.secret, grant.secret)) {
+      throw TesseraError.unauthenticated('unknown or revoked token');
+    }
+    if (this.now() >= grant.expiresAt) {
+      this.inbound.delete(grant.id);
+      throw TesseraError.unauthenticated('token expired');
+    }
+    if (caller !== undefined && grant.caller !== caller) {
+      throw TesseraError.unauthenticated('token was not issued to this caller');
+    }
+    return grant;
+  }
+
+  /** Replace a grant's scope (policy reload narrowed it). False if it is gone. */
+  narrow(id: string, methods: readonly string[]): boolean {
+    const grant = this.inbound.get(id);
+    if (!grant) return false;
+    grant.methods = new Set(methods);
+    return true;
+  }
+
+  /** Revoke one grant by token id. */
+  revoke(id: string): boolean {
+    return this.inbound.delete(id);
+  }
+
+  /** Revoke every grant held by `caller`; returns how many. */
+  revokeByCaller(caller: string): number {
+    let n = 0;
+    for (const [id, g] of this.inbound) {
+      if (g.caller === caller) {
+        this.inbound.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Revoke every inbound grant (module unloaded). */
+  revokeAll(): number {
+    const n = this.inbound.size;
+    this.inbound.clear();
+    return n;
+  }
+
+  /** Drop grants whose expiry has passed; returns how many. */
+  pruneExpired(): number {
+    const now = this.now();
+    let n = 0;
+    for (const [id, g] of this.inbound) {
+      if (now >= g.expiresAt) {
+        this.inbound.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Live inbound grants, without their secrets. */
+  grants(): Grant[] {
+    return [...this.inbound.values()].map(({ secret: _secret, ...g }) => g);
+  }
+
+  /** Remember the token to present to `target`. */
+  setOutbound(target: string, token: string, methods: readonly string[], expiresAt: number): void {
+    this.outboundByTarget.set(target, { target, token, methods: new Set(methods), expiresAt });
+  }
+
+  /** The unexpired token for `target`, if any. */
+  outbound(target: string): OutboundToken | undefined {
+    const t = this.outboundByTarget.get(target);
+    if (t && this.now() >= t.expiresAt) {
+      this.outboundByTarget.delete(target);
+      return undefined;
+    }
+    return t;
+  }
+
+  /** Forget the token for `target` (revoked, or refused by the target). */
+  dropOutbound(target: string): boolean {
+    return this.outboundByTarget.delete(target);
+  }
+
+  /** Forget every outbound token; returns how many. */
+  dropAllOutbound(): number {
+    const n = this.outboundByTarget.size;
+    this.outboundByTarget.clear();
+    return n;
+  }
+}

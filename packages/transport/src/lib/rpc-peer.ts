@@ -1,0 +1,299 @@
+import {
+  type CallFrame,
+  type ControlFrame,
+  ErrorCode,
+  type EventFrame,
+  type Frame,
+  TesseraError,
+  fromWireError,
+  toWireError,
+} from '@tessera/protocol';
+import type { Connection } from './connection';
+
+/** One call received from the peer. */
+export interface IncomingCall {
+  readonly id: number;
+  readonly token: string;
+  readonly method: string;
+  readonly args: unknown[];
+  /** The peer it arrived on: its connection carries the caller's identity. */
+  readonly peer: RpcPeer;
+  /** Aborted when the caller cancels. Created on first access. */
+  readonly signal: AbortSignal;
+}
+
+/** Serves incoming calls. A throw or rejection becomes an error frame. */
+export type CallHandler = (call: IncomingCall) => unknown;
+
+/** Per-call options. */
+export interface CallOptions {
+  token?: string;
+  /** Milliseconds before the call fails with `TIMEOUT`. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface RpcPeerOptions {
+  handler?: CallHandler;
+  onEvent?: (event: EventFrame) => void;
+  onControl?: (frame: ControlFrame, peer: RpcPeer) => void;
+  onClose?: (error: TesseraError | undefined, peer: RpcPeer) => void;
+  /** Default per-call timeout; 30 s. */
+  defaultTimeoutMs?: number;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  /** Deadline for calls on the default timeout, swept in insertion order. */
+  deadline: number;
+  timer?: ReturnType<typeof setTimeout>;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * The RPC layer, written once above every carrier: correlation ids, timeouts,
+ * cancel frames, events, and errors that survive the wire. Both ends of a
+ * connection may call each other.
+ */
+export class RpcPeer {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  /** In-flight incoming calls; a controller appears only when someone reads `signal`. */
+  private readonly inflight = new Map<number, AbortController | null>();
+  private readonly defaultTimeoutMs: number;
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+  private closeError: TesseraError | undefined;
+  private isClosed = false;
+
+  constructor(
+    readonly connection: Connection,
+    private readonly options: RpcPeerOptions = {},
+  ) {
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    connection.attach({
+      onFrame: (frame) => this.onFrame(frame),
+      onClose: (error) => this.onConnectionClosed(error),
+    });
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Number of calls waiting for an answer. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Call `method` on the peer. Rejects with a {@link TesseraError}. */
+  call(method: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+    if (this.isClosed) return Promise.reject(this.unavailable());
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new TesseraError(ErrorCode.CANCELLED, 'call cancelled'));
+    const id = this.nextId++;
+    const frame: CallFrame = { t: 'call', id, token: options.token ?? '', method, args };
+    return new Promise((resolve, reject) => {
+      const p: Pending = { resolve, reject, deadline: 0 };
+      if (options.timeoutMs === undefined) {
+        p.deadline = Date.now() + this.defaultTimeoutMs;
+        this.ensureSweeper();
+      } else {
+        const ms = options.timeoutMs;
+        p.timer = setTimeout(() => this.expire(id, ms), ms);
+      }
+      if (signal) {
+        p.signal = signal;
+        p.onAbort = () => this.abort(id);
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.pending.set(id, p);
+      try {
+        this.connection.send(frame);
+      } catch (err) {
+        this.settle(id)?.reject(asTesseraError(err));
+      }
+    });
+  }
+
+  /** Send an event frame to the peer (fire and forget; dropped if closed). */
+  emit(source: string, name: string, payload: unknown): void {
+    if (this.isClosed) return;
+    try {
+      this.connection.send({ t: 'event', source, name, payload });
+    } catch {
+      // The peer is gone; its close handler cleans up subscriptions.
+    }
+  }
+
+  /** Send a control frame. */
+  control(op: ControlFrame['op'], data?: Record<string, unknown>): void {
+    const frame: ControlFrame = data === undefined ? { t: 'control', op } : { t: 'control', op, data };
+    this.connection.send(frame);
+  }
+
+  /** Close the connection; pending calls reject with `UNAVAILABLE`. Idempotent. */
+  async close(): Promise<void> {
+    if (!this.isClosed) this.shutdown(TesseraError.unavailable('connection closed'));
+    await this.connection.close();
+  }
+
+  private onFrame(frame: Frame): void {
+    switch (frame.t) {
+      case 'call':
+        this.onCall(frame);
+        return;
+      case 'result':
+        this.settle(frame.id)?.resolve(frame.value);
+        return;
+      case 'error':
+        this.settle(frame.id)?.reject(fromWireError(frame.error));
+        return;
+      case 'cancel': {
+        if (!this.inflight.has(frame.id)) return;
+        const ctl = this.inflight.get(frame.id) ?? new AbortController();
+        this.inflight.set(frame.id, ctl);
+        ctl.abort();
+        return;
+      }
+      case 'event':
+        this.options.onEvent?.(frame);
+        return;
+      case 'control':
+        if (frame.op === 'ping') this.safeSend({ t: 'control', op: 'pong' });
+        this.options.onControl?.(frame, this);
+        return;
+      default: {
+        const never: never = frame;
+        return never;
+      }
+    }
+  }
+
+  private onCall(frame: CallFrame): void {
+    const handler = this.options.handler;
+    if (!handler) {
+      this.safeSend({ t: 'error', id: frame.id, error: toWireError(TesseraError.unavailable('peer serves no calls')) });
+      return;
+    }
+    const { id } = frame;
+    this.inflight.set(id, null);
+    const inflight = this.inflight;
+    const call: IncomingCall = {
+      id,
+      token: frame.token,
+      method: frame.method,
+      args: frame.args,
+      peer: this,
+      get signal(): AbortSignal {
+        let ctl = inflight.get(id);
+        if (!ctl) {
+          ctl = new AbortController();
+          if (inflight.has(id)) inflight.set(id, ctl);
+        }
+        return ctl.signal;
+      },
+    };
+    let result: unknown;
+    try {
+      result = handler(call);
+    } catch (err) {
+      this.reply(id, false, err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => this.reply(id, true, value),
+        (err) => this.reply(id, false, err),
+      );
+    } else {
+      this.reply(id, true, result);
+    }
+  }
+
+  private reply(id: number, ok: boolean, value: unknown): void {
+    const ctl = this.inflight.get(id);
+    this.inflight.delete(id);
+    if (ctl?.signal.aborted || this.isClosed) return; // cancelled: the caller stopped listening
+    this.safeSend(ok ? { t: 'result', id, value } : { t: 'error', id, error: toWireError(value) });
+  }
+
+  private safeSend(frame: Frame): void {
+    try {
+      this.connection.send(frame);
+    } catch {
+      // Connection closed under us; onClose does the bookkeeping.
+    }
+  }
+
+  private settle(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (!p) return undefined; // late answer after timeout/cancel: dropped
+    this.pending.delete(id);
+    if (p.timer) clearTimeout(p.timer);
+    if (p.signal && p.onAbort) p.signal.removeEventListener('abort', p.onAbort);
+    return p;
+  }
+
+  private expire(id: number, ms: number): void {
+    const p = this.settle(id);
+    if (!p) return;
+    this.safeSend({ t: 'cancel', id });
+    p.reject(new TesseraError(ErrorCode.TIMEOUT, `call timed out after ${ms} ms`));
+  }
+
+  private abort(id: number): void {
+    const p = this.settle(id);
+    if (!p) return;
+    this.safeSend({ t: 'cancel', id });
+    p.reject(new TesseraError(ErrorCode.CANCELLED, 'call cancelled'));
+  }
+
+  /** One interval per peer instead of a timer per call: calls on the default timeout are in deadline order. */
+  private ensureSweeper(): void {
+    if (this.sweeper) return;
+    const every = Math.min(1000, Math.max(10, Math.floor(this.defaultTimeoutMs / 10)));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref?.();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, p] of this.pending) {
+      if (p.timer) continue;
+      if (p.deadline > now) break;
+      this.expire(id, this.defaultTimeoutMs);
+    }
+    if (this.pending.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  private onConnectionClosed(error: TesseraError | undefined): void {
+    this.shutdown(error ?? TesseraError.unavailable('connection closed by peer'));
+    this.options.onClose?.(error, this);
+  }
+
+  private shutdown(error: TesseraError): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.closeError = error;
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
+    for (const ctl of this.inflight.values()) ctl?.abort();
+    this.inflight.clear();
+  }
+
+  private unavailable(): TesseraError {
+    return this.closeError ?? TesseraError.unavailable('connection closed');
+  }
+}
+
+function asTesseraError(err: unknown): TesseraError {
+  return err instanceof TesseraError ? err : TesseraError.unavailable('send failed');
+}

@@ -1,0 +1,2 @@
+export * from './contract-service';
+export * from './transport-contract';
