@@ -1,7 +1,7 @@
 import { describeTransportContract, serveContract } from '@tessera/transport/testing';
 import { container } from 'tsyringe';
 import { TRANSPORT_REGISTRY } from '@tessera/transport';
-import { ErrorCode, TesseraError } from '@tessera/protocol';
+import { ErrorCode, TesseraError, resolveToken } from '@tessera/protocol';
 import { InProcHub } from './inproc-hub';
 import { InProcTransport, killInProcListener } from './inproc-transport';
 import { registerInProcTransport } from './register';
@@ -39,7 +39,7 @@ describe('inproc transport', () => {
   it('is selected by kind through the registry, and an unknown kind is an error naming the known ones', () => {
     const c = container.createChildContainer();
     registerInProcTransport(c);
-    const registry = c.resolve(TRANSPORT_REGISTRY) as import('@tessera/transport').TransportRegistry;
+    const registry = resolveToken(c, TRANSPORT_REGISTRY);
     expect(registry.create({ kind: 'inproc' }).kind).toBe('inproc');
     expect(() => registry.create({ kind: 'carrier-pigeon' })).toThrow(/unknown; known kinds: inproc/);
     void c.dispose();

@@ -1,0 +1,3 @@
+export * from './lib/policy-engine';
+export * from './lib/deny-all-engine';
+export * from './lib/register';

@@ -1,0 +1,58 @@
+import { typedToken } from '@tessera/protocol';
+
+/** What a policy knows about a module: its manifest's security-relevant part. */
+export interface ModuleFacts {
+  name: string;
+  /** Capabilities it provides: capability name -> method names (and `event:<name>` entries). */
+  provides: Record<string, string[]>;
+  /** Capability names it requires from others. */
+  requires: string[];
+}
+
+/** Input of every decision. Built by the capability module, never by the requester. */
+export interface PolicyInput {
+  /** The caller, as authenticated by its channel. */
+  subject: ModuleFacts;
+  /** The module it wants to call. */
+  target: ModuleFacts;
+  /** Methods asked for; empty means "whatever the policy grants". */
+  methods: string[];
+  context: {
+    /** ISO-8601 time of the request. */
+    time: string;
+    /** Why the decision is asked: a new request, or re-evaluation after a reload. */
+    purpose: 'request' | 'reevaluate';
+    /** Set when the subject is an operator identity (CLI), not a module. */
+    operator?: boolean;
+  };
+}
+
+/** The decision, as the engine validated it. */
+export interface PolicyDecision {
+  allow: boolean;
+  /** Granted scope; only meaningful when `allow`. */
+  methods: string[];
+  ttlSeconds: number;
+  reason: string;
+}
+
+/**
+ * The seam the capability module asks before issuing any token. Engines
+ * must deny on their own errors: a throw from `decide` is also treated as deny.
+ */
+export interface PolicyEngine {
+  /** Monotonic revision of the policy in force; grants record it as their generation. */
+  readonly revision: number;
+  decide(input: PolicyInput): Promise<PolicyDecision>;
+  /** Called after a new policy is in force (hot reload). Returns an unsubscribe. */
+  onChange(listener: (revision: number) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** DI token for the app's policy engine. */
+export const POLICY_ENGINE = typedToken<PolicyEngine>('PolicyEngine');
+
+/** A deny decision with a reason. */
+export function deny(reason: string): PolicyDecision {
+  return { allow: false, methods: [], ttlSeconds: 0, reason };
+}
