@@ -1,0 +1,31 @@
+# Rules over data.json: the deny list and the TTL.
+package tessera.authz
+
+default deny_list := []
+
+deny_list := data.tessera.deny if is_array(data.tessera.deny)
+
+# Deny-list entries matching this request; "*" matches any name.
+deny_hits := [e |
+	some e in deny_list
+	_name_matches(e.caller, input.subject.name)
+	_name_matches(e.target, input.target.name)
+]
+
+_name_matches("*", _)
+
+_name_matches(pattern, name) if pattern == name
+
+_deny_list_reason(e) := sprintf("denied by deny list: %s -> %s (%s)", [e.caller, e.target, e.reason]) if {
+	is_string(e.reason)
+} else := sprintf("denied by deny list: %s -> %s", [e.caller, e.target])
+
+# TTL: the operator's own, then a per-target override, then the default.
+ttl := data.tessera.operator.ttl_seconds if {
+	is_operator
+	is_number(data.tessera.operator.ttl_seconds)
+} else := data.tessera.ttl.per_target[input.target.name] if {
+	is_number(data.tessera.ttl.per_target[input.target.name])
+} else := data.tessera.ttl.default_seconds if {
+	is_number(data.tessera.ttl.default_seconds)
+}
