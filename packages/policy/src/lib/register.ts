@@ -1,15 +1,46 @@
 import type { DependencyContainer } from 'tsyringe';
+import { AuditedPolicyEngine, type AuditSink, JsonLinesAuditSink } from './audit';
 import { DenyAllPolicyEngine } from './deny-all-engine';
+import { OpaPolicyEngine, type OpaPolicyEngineOptions } from './opa';
 import { POLICY_ENGINE, type PolicyEngine } from './policy-engine';
+import { type PolicyLogger, stderrPolicyLogger } from './policy-logger';
 
 export interface PolicyRegistration {
-  /** The engine to use. Omitted: {@link DenyAllPolicyEngine}; nothing is allowed. */
+  /** The engine to use. Takes precedence over `bundle`. */
   engine?: PolicyEngine;
+  /**
+   * Path of a compiled bundle (directory with policy.wasm + data.json, or a
+   * .tar.gz): an {@link OpaPolicyEngine} is created. A missing or broken
+   * bundle denies everything with the reason, and logs the error.
+   * Neither `engine` nor `bundle`: {@link DenyAllPolicyEngine}; nothing is allowed.
+   */
+  bundle?: string;
+  /** Hot-reload the bundle when it changes on disk. */
+  watch?: boolean;
+  /** Write every decision to a sink, or to a JSON-lines file at `path`. */
+  audit?: AuditSink | { path: string };
+  /** Extra options of the OPA engine (entrypoint, debounce, memory budget). */
+  opa?: Omit<OpaPolicyEngineOptions, 'bundle' | 'watch' | 'logger'>;
+  logger?: PolicyLogger;
 }
 
-/** Register the app's policy engine. Without one, every request is denied. */
+function isSink(audit: AuditSink | { path: string }): audit is AuditSink {
+  return typeof (audit as AuditSink).write === 'function';
+}
+
+/** Register the app's policy engine under {@link POLICY_ENGINE}. Without one, every request is denied. */
 export function registerPolicy(container: DependencyContainer, options: PolicyRegistration = {}): PolicyEngine {
-  const engine = options.engine ?? new DenyAllPolicyEngine();
+  const logger = options.logger ?? stderrPolicyLogger;
+  let engine: PolicyEngine =
+    options.engine ??
+    (options.bundle !== undefined
+      ? new OpaPolicyEngine({ ...options.opa, bundle: options.bundle, watch: options.watch ?? false, logger })
+      : new DenyAllPolicyEngine());
+  if (options.audit) {
+    const owned = !isSink(options.audit);
+    const sink = isSink(options.audit) ? options.audit : new JsonLinesAuditSink(options.audit.path, { logger });
+    engine = new AuditedPolicyEngine(engine, sink, { closeSink: owned });
+  }
   container.register(POLICY_ENGINE, { useValue: engine });
   return engine;
 }

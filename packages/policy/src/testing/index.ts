@@ -1,1 +1,2 @@
 export * from './static-policy-engine';
+export * from './memory-audit-sink';

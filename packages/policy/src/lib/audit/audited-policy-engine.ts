@@ -1,0 +1,46 @@
+import type { PolicyDecision, PolicyEngine, PolicyInput } from '../policy-engine';
+import { toAuditRecord } from './audit-record';
+import type { AuditSink } from './audit-sink';
+
+export interface AuditedPolicyEngineOptions {
+  /** Close the sink when the engine closes (set when the sink was made for this engine). */
+  closeSink?: boolean;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+/**
+ * Decorator that writes every decision of an engine to an {@link AuditSink}.
+ * The record is written after the decision and never changes it; a sink
+ * failure never turns into a failed decision.
+ */
+export class AuditedPolicyEngine implements PolicyEngine {
+  constructor(
+    readonly inner: PolicyEngine,
+    private readonly sink: AuditSink,
+    private readonly options: AuditedPolicyEngineOptions = {},
+  ) {}
+
+  get revision(): number {
+    return this.inner.revision;
+  }
+
+  async decide(input: PolicyInput): Promise<PolicyDecision> {
+    const decision = await this.inner.decide(input);
+    try {
+      this.sink.write(toAuditRecord(input, decision, this.inner.revision, this.options.now?.() ?? new Date()));
+    } catch {
+      // The sink reports its own errors; the decision stands.
+    }
+    return decision;
+  }
+
+  onChange(listener: (revision: number) => void): () => void {
+    return this.inner.onChange(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close();
+    if (this.options.closeSink) await this.sink.close();
+  }
+}

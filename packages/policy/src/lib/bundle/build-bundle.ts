@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { TesseraError } from '@tessera/protocol';
+import { BUNDLE_DATA, BUNDLE_WASM } from './policy-bundle';
+import { extractBundle } from './read-bundle';
+
+/** The entrypoint of Tessera's default policy. */
+export const DEFAULT_ENTRYPOINT = 'tessera/authz/decision';
+
+export interface BuildBundleOptions {
+  /** Path of the `opa` CLI (see tools/opa.sh). */
+  opa: string;
+  /** Directory of the Rego sources and data.json. */
+  sourceDir: string;
+  /** Where `bundle.tar.gz`, `policy.wasm` and `data.json` are written. */
+  outDir: string;
+  entrypoints?: string[];
+  /** Receives the commands run, for progress output. */
+  log?: (line: string) => void;
+}
+
+export interface BuiltBundle {
+  archive: string;
+  wasm: string;
+  data: string;
+  sources: string[];
+}
+
+/** Policy sources of a directory: `.rego` and `data.json`, never tests, the build output or project files. */
+export async function listPolicySources(dir: string, outDir?: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const skip = entry.name.startsWith('.') || entry.name === 'build' || entry.name === 'node_modules';
+      if (!skip && (!outDir || relative(outDir, path) !== '')) found.push(...(await listPolicySources(path, outDir)));
+    } else if (entry.name.endsWith('.rego') ? !entry.name.endsWith('_test.rego') : entry.name === BUNDLE_DATA) {
+      found.push(path);
+    }
+  }
+  return found.sort();
+}
+
+async function writeAtomic(path: string, content: string | Buffer): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, path);
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (err) => reject(TesseraError.unavailable(`cannot run ${cmd}: ${err.message}`)));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(TesseraError.invalidArgument(`${cmd} ${args[0] ?? ''} failed (exit ${code}):\n${stderr.trim()}`)),
+    );
+  });
+}
+
+/**
+ * `opa build -t wasm` the sources of a policy directory into
+ * `<outDir>/bundle.tar.gz`, then extract `/policy.wasm` and `/data.json`
+ * beside it (the opa-wasm SDK reads neither tar nor gzip).
+ */
+export async function buildBundle(options: BuildBundleOptions): Promise<BuiltBundle> {
+  const sources = await listPolicySources(options.sourceDir, options.outDir);
+  if (!sources.some((s) => s.endsWith('.rego'))) {
+    throw TesseraError.invalidArgument(`no .rego sources in ${options.sourceDir}`);
+  }
+  await mkdir(options.outDir, { recursive: true });
+  const archive = join(options.outDir, 'bundle.tar.gz');
+  const entrypoints = (options.entrypoints ?? [DEFAULT_ENTRYPOINT]).flatMap((e) => ['-e', e]);
+  const args = ['build', '-t', 'wasm', ...entrypoints, ...sources, '-o', archive];
+  options.log?.(`${options.opa} ${args.join(' ')}`);
+  await run(options.opa, args);
+  const bundle = extractBundle(await readFile(archive), archive);
+  const wasm = join(options.outDir, BUNDLE_WASM);
+  const data = join(options.outDir, BUNDLE_DATA);
+  // Atomic renames, so a watching engine never reads a half-written file.
+  await writeAtomic(data, JSON.stringify(bundle.data, null, 2) + '\n');
+  await writeAtomic(wasm, bundle.wasm);
+  options.log?.(`extracted ${wasm} and ${data}`);
+  return { archive, wasm, data, sources };
+}

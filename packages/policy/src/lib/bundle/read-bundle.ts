@@ -1,0 +1,55 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { TesseraError } from '@tessera/protocol';
+import { BUNDLE_DATA, BUNDLE_WASM, type PolicyBundle } from './policy-bundle';
+import { readTar } from './tar-reader';
+
+/** True for paths the reader treats as a gzipped tar bundle. */
+export function isBundleArchive(path: string): boolean {
+  return path.endsWith('.tar.gz') || path.endsWith('.tgz');
+}
+
+function parseData(text: Buffer, where: string): unknown {
+  try {
+    return text.length === 0 ? {} : JSON.parse(text.toString('utf8'));
+  } catch (err) {
+    throw TesseraError.invalidArgument(`policy bundle rejected: ${where} is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Extract `policy.wasm` and `data.json` from a `.tar.gz` bundle in memory. */
+export function extractBundle(archive: Buffer, source: string): PolicyBundle {
+  let entries;
+  try {
+    entries = readTar(gunzipSync(archive));
+  } catch (err) {
+    throw TesseraError.invalidArgument(`policy bundle rejected: ${source} is not a gzipped tar (${(err as Error).message})`);
+  }
+  const wasm = entries.find((e) => e.path === BUNDLE_WASM)?.content;
+  if (!wasm) throw TesseraError.invalidArgument(`policy bundle rejected: ${source} has no /${BUNDLE_WASM} (build with -t wasm)`);
+  const data = entries.find((e) => e.path === BUNDLE_DATA)?.content;
+  return { wasm, data: data ? parseData(data, `${source}:/${BUNDLE_DATA}`) : {}, source };
+}
+
+/**
+ * Read a bundle from a directory holding `policy.wasm` (+ optional
+ * `data.json`) or from a `.tar.gz` written by `opa build`.
+ * Throws `NOT_FOUND` when the path is missing, `INVALID_ARGUMENT` when it
+ * is not a usable bundle.
+ */
+export async function readBundle(path: string): Promise<PolicyBundle> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw TesseraError.notFound(`policy bundle not found: ${path}`, { path });
+  if (info.isFile()) {
+    if (!isBundleArchive(path)) {
+      throw TesseraError.invalidArgument(`policy bundle rejected: ${path} is neither a directory nor a .tar.gz`);
+    }
+    return extractBundle(await readFile(path), path);
+  }
+  const wasmPath = join(path, BUNDLE_WASM);
+  const wasm = await readFile(wasmPath).catch(() => undefined);
+  if (!wasm) throw TesseraError.notFound(`policy bundle not found: ${wasmPath}`, { path });
+  const data = await readFile(join(path, BUNDLE_DATA)).catch(() => Buffer.alloc(0));
+  return { wasm, data: parseData(data, join(path, BUNDLE_DATA)), source: path };
+}

@@ -1,0 +1,195 @@
+import { TesseraError } from '@tessera/protocol';
+import { DEFAULT_ENTRYPOINT, readBundle } from '../bundle';
+import { type PolicyDecision, type PolicyEngine, type PolicyInput, deny } from '../policy-engine';
+import { type PolicyLogger, stderrPolicyLogger } from '../policy-logger';
+import { BundleWatcher } from './bundle-watcher';
+import { CompiledPolicy } from './compiled-policy';
+import type { ReloadOutcome } from './reload-outcome';
+import { SMOKE_INPUT } from './smoke-input';
+import { checkResultSet } from './validate-decision';
+import { validatePolicyInput } from './validate-input';
+
+export interface OpaPolicyEngineOptions {
+  /** A bundle directory (`policy.wasm` + `data.json`) or an `opa build` `.tar.gz`. */
+  bundle: string;
+  /** Default `tessera/authz/decision`. */
+  entrypoint?: string;
+  /** Reload when the bundle changes on disk. Same as calling {@link OpaPolicyEngine.watch}. */
+  watch?: boolean;
+  /** Debounce of the watcher, in ms. Default 150. */
+  debounceMs?: number;
+  /** Input a new bundle must answer with a valid decision before it is swapped in. */
+  smokeInput?: PolicyInput;
+  /** Wasm memory above which the instance is rebuilt (see {@link CompiledPolicy}). */
+  memoryBudgetBytes?: number;
+  logger?: PolicyLogger;
+}
+
+/**
+ * The OPA engine: evaluates a Rego policy compiled to WebAssembly. Construction
+ * starts loading the bundle; `decide` waits for that first load. Every failure
+ * (no bundle, bad bundle, bad input, engine error, undefined or malformed
+ * decision) is a deny with the reason recorded; `decide` never throws.
+ * New bundles are loaded to the side, smoke-tested, then swapped atomically.
+ */
+export class OpaPolicyEngine implements PolicyEngine {
+  private policy: CompiledPolicy | undefined;
+  private currentRevision = 0;
+  private unavailable: string;
+  private pending: Promise<ReloadOutcome>;
+  private watcher: BundleWatcher | undefined;
+  private closed = false;
+  private readonly changeListeners = new Set<(revision: number) => void>();
+  private readonly errorListeners = new Set<(error: TesseraError) => void>();
+  private readonly logger: PolicyLogger;
+  private readonly entrypoint: string;
+
+  constructor(private readonly options: OpaPolicyEngineOptions) {
+    this.logger = options.logger ?? stderrPolicyLogger;
+    this.entrypoint = options.entrypoint ?? DEFAULT_ENTRYPOINT;
+    this.unavailable = `policy bundle not loaded yet: ${options.bundle}`;
+    this.pending = this.load();
+    if (options.watch) this.watch();
+  }
+
+  /** Create an engine and wait for its first load; the outcome says whether a policy is in force. */
+  static async open(options: OpaPolicyEngineOptions): Promise<{ engine: OpaPolicyEngine; outcome: ReloadOutcome }> {
+    const engine = new OpaPolicyEngine(options);
+    return { engine, outcome: await engine.ready() };
+  }
+
+  /** Revision of the policy in force: 0 before the first successful load, +1 per load. */
+  get revision(): number {
+    return this.currentRevision;
+  }
+
+  /** Resolves with the outcome of the latest load or reload. */
+  ready(): Promise<ReloadOutcome> {
+    return this.pending;
+  }
+
+  /** Wasm statistics of the policy in force (evaluations, recycles, memory). */
+  get stats(): { evaluations: number; recycles: number; memoryBytes: number } | undefined {
+    return this.policy?.stats;
+  }
+
+  async decide(input: PolicyInput): Promise<PolicyDecision> {
+    await this.pending;
+    return this.decideNow(input);
+  }
+
+  /** Synchronous decision with the policy in force (the bench uses it to measure the engine alone). */
+  decideNow(input: unknown): PolicyDecision {
+    if (this.closed) return deny('policy engine is closed');
+    const policy = this.policy;
+    if (!policy) return deny(this.unavailable);
+    const problems = validatePolicyInput(input);
+    if (problems.length > 0) return deny(`invalid policy input: ${problems.join('; ')}`);
+    let resultSet: unknown;
+    try {
+      resultSet = policy.evaluate(input);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.logger.error(`policy evaluation failed: ${message}`);
+      return deny(`policy evaluation failed: ${message}`);
+    }
+    const check = checkResultSet(resultSet);
+    return check.ok ? check.decision : deny(`malformed policy decision, denied: ${check.problem}`);
+  }
+
+  /** Load the bundle again now. Serialized with other loads; never throws. */
+  reload(): Promise<ReloadOutcome> {
+    this.pending = this.pending.then(() => this.load());
+    return this.pending;
+  }
+
+  /** Start watching the bundle path; idempotent. */
+  watch(): void {
+    if (this.watcher || this.closed) return;
+    this.watcher = new BundleWatcher(this.options.bundle, {
+      debounceMs: this.options.debounceMs ?? 150,
+      onChange: () => void this.reload(),
+      onError: (err) => this.report(TesseraError.unavailable(`cannot watch ${this.options.bundle}: ${err.message}`)),
+    });
+    this.watcher.start();
+  }
+
+  onChange(listener: (revision: number) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Called with every rejected load (missing or broken bundle). Returns an unsubscribe. */
+  onError(listener: (error: TesseraError) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.watcher?.close();
+    await this.pending;
+    this.policy = undefined;
+    this.changeListeners.clear();
+    this.errorListeners.clear();
+  }
+
+  private async load(): Promise<ReloadOutcome> {
+    if (this.closed) return this.fail(TesseraError.unavailable('policy engine is closed'), false);
+    let candidate: CompiledPolicy;
+    try {
+      const bundle = await readBundle(this.options.bundle);
+      candidate = await CompiledPolicy.create(bundle, {
+        entrypoint: this.entrypoint,
+        ...(this.options.memoryBudgetBytes ? { memoryBudgetBytes: this.options.memoryBudgetBytes } : {}),
+      });
+      this.smokeTest(candidate);
+    } catch (err) {
+      const error = err instanceof TesseraError ? err : TesseraError.invalidArgument(`policy bundle rejected: ${String(err)}`);
+      return this.fail(error, true);
+    }
+    if (this.closed) return this.fail(TesseraError.unavailable('policy engine is closed'), false);
+    // The swap: one assignment, so no decision ever sees half a policy.
+    this.policy = candidate;
+    const revision = ++this.currentRevision;
+    this.logger.info(`policy revision ${revision} in force from ${this.options.bundle}`);
+    for (const listener of [...this.changeListeners]) {
+      try {
+        listener(revision);
+      } catch (err) {
+        this.logger.error(`policy onChange listener failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return { ok: true, revision, source: this.options.bundle };
+  }
+
+  private smokeTest(candidate: CompiledPolicy): void {
+    let resultSet: unknown;
+    try {
+      resultSet = candidate.evaluate(this.options.smokeInput ?? SMOKE_INPUT);
+    } catch (err) {
+      throw TesseraError.invalidArgument(`policy bundle rejected: smoke evaluation failed (${String(err)})`);
+    }
+    const check = checkResultSet(resultSet);
+    if (!check.ok) throw TesseraError.invalidArgument(`policy bundle rejected: smoke evaluation: ${check.problem}`);
+  }
+
+  private fail(error: TesseraError, report: boolean): ReloadOutcome {
+    if (!this.policy) this.unavailable = error.message;
+    if (report) this.report(error);
+    return { ok: false, revision: this.currentRevision, error };
+  }
+
+  private report(error: TesseraError): void {
+    const kept = this.policy ? `; revision ${this.currentRevision} stays in force` : '; every request is denied';
+    this.logger.error(`${error.message}${kept}`);
+    for (const listener of [...this.errorListeners]) {
+      try {
+        listener(error);
+      } catch {
+        // a failing error listener must not hide the error from the others
+      }
+    }
+  }
+}
