@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { extractBundle, listPolicySources, readBundle, readTar } from '../src';
+import { POLICIES, compile, scratch } from './support/bundles';
+
+describe('policy bundles', () => {
+  const tmp = scratch();
+  let out: string;
+
+  beforeAll(async () => {
+    out = await compile(POLICIES, join(tmp.dir, 'build'));
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('builds only policy sources: no tests, no project files', async () => {
+    const sources = (await listPolicySources(POLICIES)).map((s) => s.slice(POLICIES.length + 1));
+    expect(sources).toContain('authz.rego');
+    expect(sources).toContain('data.json');
+    expect(sources.filter((s) => s.endsWith('_test.rego') || s === 'project.json' || s.startsWith('build/'))).toEqual([]);
+  });
+
+  it('reads opa build archives with the minimal tar reader', () => {
+    const archive = readFileSync(join(out, 'bundle.tar.gz'));
+    const paths = readTar(gunzipSync(archive)).map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['policy.wasm', 'data.json', '.manifest']));
+    const bundle = extractBundle(archive, 'bundle.tar.gz');
+    expect(bundle.wasm.subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d])); // "\0asm"
+    expect(bundle.data).toMatchObject({ tessera: { ttl: { default_seconds: 3600 } } });
+  });
+
+  it('rejects a corrupt archive with INVALID_ARGUMENT', () => {
+    const tar = gunzipSync(readFileSync(join(out, 'bundle.tar.gz')));
+    tar[10] = (tar[10] ?? 0) ^ 0xff; // break the first header's checksum
+    expect(() => readTar(tar)).toThrow(/bad header checksum/);
+    expect(() => extractBundle(Buffer.from('nope'), 'x.tar.gz')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('reports a missing bundle as NOT_FOUND and a stray file as INVALID_ARGUMENT', async () => {
+    await expect(readBundle(join(tmp.dir, 'missing'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(readBundle(join(out, 'data.json'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
