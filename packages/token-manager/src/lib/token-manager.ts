@@ -83,6 +83,20 @@ export class TokenManager {
     return grant;
   }
 
+  /**
+   * Cheap re-check of a grant already authenticated once (event delivery):
+   * still present, same caller, unexpired, scope held.
+   */
+  isLive(id: string, caller: string, scope: string): boolean {
+    const grant = this.inbound.get(id);
+    if (!grant || grant.caller !== caller || !grant.methods.has(scope)) return false;
+    if (this.now() >= grant.expiresAt) {
+      this.inbound.delete(id);
+      return false;
+    }
+    return true;
+  }
+
   /** Replace a grant's scope (policy reload narrowed it). False if it is gone. */
   narrow(id: string, methods: readonly string[]): boolean {
     const grant = this.inbound.get(id);

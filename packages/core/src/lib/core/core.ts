@@ -1,0 +1,298 @@
+import { TesseraError, assertValidName } from '@tessera/protocol';
+import type { CapabilityModule, ModuleDirectory } from '@tessera/capability';
+import type { ModuleFacts } from '@tessera/policy';
+import { ModuleProxy, type ModuleDescription } from '@tessera/proxy';
+import type { ModuleDefinition, ModuleSpec } from '@tessera/sdk';
+import type { GrantInfo, TokenManager } from '@tessera/token-manager';
+import type { Listener, RpcPeer, Transport } from '@tessera/transport';
+import { serveConnection } from '../host/serve-connection';
+import { loadOrder } from '../manifest/load-order';
+import { type ModuleManifest, factsOf } from '../manifest/module-manifest';
+import { CORE_FACTS, CORE_MANAGER_METHODS, CORE_MODULE_METHODS, RESERVED_MODULE_NAMES } from './core-facts';
+import { coreSurface } from './core-surface';
+import type { HostLauncher } from './host-launcher';
+import type { ModuleRecord } from './module-record';
+
+/** A module the app knows how to load. */
+export interface ModuleEntry {
+  manifest: ModuleManifest;
+  definition?: ModuleDefinition;
+  packageName?: string;
+}
+
+export interface CoreOptions {
+  transport: Transport;
+  tokens: TokenManager;
+  launcher: HostLauncher;
+  capability: () => CapabilityModule;
+  /** Facts of non-module identities (e.g. the CLI operator). */
+  identities?: ModuleFacts[];
+  /** How long to wait for a host to register; default 10 s. */
+  readyTimeoutMs?: number;
+  /** Address of the core endpoint; default: a fresh one. */
+  address?: string;
+}
+
+/**
+ * Loads modules in dependency order, hands each its core token, keeps the
+ * registry of endpoints, and is the {@link ModuleDirectory} through which the
+ * capability module informs and revokes over each module's private channel.
+ */
+export class Core implements ModuleDirectory {
+  private readonly records = new Map<string, ModuleRecord>();
+  private readonly known = new Map<string, ModuleEntry>();
+  private readonly waiting = new Map<string, (ok: boolean) => void>();
+  private readonly identities: Map<string, ModuleFacts>;
+  private listener: Listener | undefined;
+  private closed = false;
+
+  constructor(private readonly options: CoreOptions) {
+    this.identities = new Map((options.identities ?? []).map((f) => [f.name, f]));
+  }
+
+  get capability(): CapabilityModule {
+    return this.options.capability();
+  }
+
+  /** The core endpoint modules connect to. */
+  get address(): string {
+    if (!this.listener) throw TesseraError.unavailable('core not started');
+    return this.listener.address;
+  }
+
+  /** Start serving the core endpoint. */
+  async start(): Promise<void> {
+    const surface = coreSurface(this);
+    const proxy = new ModuleProxy(
+      'core',
+      surface,
+      {
+        methods: [...CORE_MODULE_METHODS, ...CORE_MANAGER_METHODS].map((name) => ({ name, params: [], withContext: true })),
+        events: [],
+      },
+      this.options.tokens,
+    );
+    this.listener = await this.options.transport.listen(this.options.address, (conn) => {
+      serveConnection(conn, {
+        proxy,
+        tokens: this.options.tokens,
+        onBound: (caller, peer) => this.bindChannel(caller, peer),
+        onClosed: (caller, peer) => {
+          const r = caller ? this.records.get(caller) : undefined;
+          if (r?.channel === peer) r.channel = undefined;
+        },
+      });
+    });
+    void this.capability; // build it now: it subscribes to policy reloads
+  }
+
+  /** Make modules known without loading them. */
+  addKnown(entries: ModuleEntry[]): void {
+    for (const e of entries) {
+      assertValidName(e.manifest.name, 'module name');
+      if (RESERVED_MODULE_NAMES.has(e.manifest.name)) {
+        throw TesseraError.invalidArgument(`module name '${e.manifest.name}' is reserved`);
+      }
+      if (e.definition && e.definition.name !== e.manifest.name) {
+        throw TesseraError.invalidArgument(`module ${e.manifest.name}: definition is named '${e.definition.name}'`);
+      }
+      this.known.set(e.manifest.name, e);
+    }
+  }
+
+  /** Load modules (and make them known), dependencies first. */
+  async load(entries: ModuleEntry[]): Promise<void> {
+    this.addKnown(entries);
+    const loaded = new Set([...this.records.keys()]);
+    const order = loadOrder(entries.map((e) => e.manifest), loaded);
+    for (const name of order) await this.startModule(name);
+  }
+
+  /** Load one known module (and its not yet loaded dependencies). */
+  async loadKnown(name: string): Promise<void> {
+    const entry = this.known.get(name);
+    if (!entry) throw TesseraError.notFound(`module '${name}' is not known`);
+    if (this.records.has(name)) throw TesseraError.invalidArgument(`module '${name}' is already loaded`);
+    const loaded = new Set([...this.records.keys()]);
+    const order = loadOrder([...this.known.values()].map((e) => e.manifest).filter((m) => !loaded.has(m.name)), loaded);
+    const needed = new Set<string>();
+    const visit = (n: string): void => {
+      if (needed.has(n) || loaded.has(n)) return;
+      needed.add(n);
+      for (const d of this.known.get(n)?.manifest.dependencies ?? []) visit(d);
+    };
+    visit(name);
+    for (const n of order) if (needed.has(n)) await this.startModule(n);
+  }
+
+  private async startModule(name: string): Promise<void> {
+    if (this.closed) throw TesseraError.unavailable('core is closing');
+    const entry = this.known.get(name) as ModuleEntry;
+    const record: ModuleRecord = { name, manifest: entry.manifest, facts: factsOf(entry.manifest), definition: entry.definition, state: 'starting', startedAt: Date.now() };
+    this.records.set(name, record);
+    try {
+      let coreToken: string;
+      try {
+        coreToken = (await this.capability.requestModule(name, 'core', [])).token;
+      } catch (err) {
+        const why = err instanceof TesseraError ? err.message : 'policy error';
+        throw TesseraError.permissionDenied(`module ${name} may not reach the core: ${why}`);
+      }
+      const ready = this.waitReady(name);
+      const host = await this.options.launcher.launch({
+        name, definition: entry.definition, packageName: entry.packageName, coreAddress: this.address, coreToken,
+      });
+      record.host = host;
+      await ready;
+      record.state = 'ready';
+      record.readyAt = Date.now();
+    } catch (err) {
+      record.state = 'failed';
+      this.waiting.delete(name);
+      await this.teardown(record, 'failed to start');
+      throw err;
+    }
+  }
+
+  private waitReady(name: string): Promise<void> {
+    const ms = this.options.readyTimeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(name);
+        reject(TesseraError.unavailable(`module ${name} did not register within ${ms} ms`));
+      }, ms);
+      this.waiting.set(name, (ok) => {
+        clearTimeout(timer);
+        this.waiting.delete(name);
+        if (ok) resolve();
+        else reject(TesseraError.unavailable(`module ${name} failed to start`));
+      });
+    });
+  }
+
+  /** Called by a host's `register` on its authenticated core channel. */
+  registerHost(caller: string, info: { address: string; spec: ModuleSpec }): boolean {
+    const r = this.records.get(caller);
+    if (!r || r.state !== 'starting') throw TesseraError.invalidArgument(`module ${caller} is not starting`);
+    if (typeof info?.address !== 'string') throw TesseraError.invalidArgument('register needs an address');
+    r.address = info.address;
+    r.spec = info.spec;
+    this.waiting.get(caller)?.(true);
+    return true;
+  }
+
+  /** Issue a token for `caller` to call `target`; `caller` comes from the channel. */
+  async requestModule(caller: string, target: string, methods: string[]) {
+    if (target === 'core') throw TesseraError.invalidArgument('the core is reached through the core channel, not requested');
+    const record = this.records.get(target);
+    if (!record || record.state !== 'ready' || !record.address) {
+      throw TesseraError.notFound(`module '${target}' is not loaded`);
+    }
+    const issued = await this.capability.requestModule(caller, target, methods);
+    return { ...issued, address: record.address };
+  }
+
+  /** Unload a module: revoke its grants everywhere, then stop its host. */
+  async unload(name: string, reason = 'unloaded'): Promise<boolean> {
+    const r = this.records.get(name);
+    if (!r) throw TesseraError.notFound(`module '${name}' is not loaded`);
+    r.state = 'stopping';
+    await this.teardown(r, reason);
+    return true;
+  }
+
+  private async teardown(r: ModuleRecord, reason: string): Promise<void> {
+    await this.capability.revokeModule(r.name, reason);
+    this.options.tokens.revokeByCaller(r.name);
+    const channel = r.channel;
+    await r.host?.stop().catch(() => undefined);
+    await channel?.close();
+    this.records.delete(r.name);
+  }
+
+  listModules(): { name: string; state: string; address?: string; loaded: boolean }[] {
+    const out = [...this.known.keys()].map((name) => {
+      const r = this.records.get(name);
+      return r ? { name, state: r.state, address: r.address, loaded: true } : { name, state: 'known', loaded: false };
+    });
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  describe(name: string): ModuleDescription {
+    const r = this.records.get(name);
+    if (!r?.spec) throw TesseraError.notFound(`module '${name}' is not loaded`);
+    return { module: name, methods: r.spec.methods, events: r.spec.events };
+  }
+
+  stats(): { name: string; state: string; uptimeMs: number }[] {
+    const now = Date.now();
+    return [...this.records.values()].map((r) => ({ name: r.name, state: r.state, uptimeMs: now - (r.readyAt ?? now) }));
+  }
+
+  /** Stop every module (reverse load order) and the core endpoint. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const r of [...this.records.values()].reverse()) await this.teardown(r, 'core shutting down');
+    await this.capability.close();
+    await this.options.launcher.close();
+    await this.listener?.close();
+    await this.options.transport.close();
+  }
+
+  // ----- ModuleDirectory: the capability module's private reach into modules -----
+
+  facts(name: string): ModuleFacts | undefined {
+    if (name === 'core') return CORE_FACTS;
+    const r = this.records.get(name);
+    if (r && r.state !== 'stopping') return r.facts;
+    return this.identities.get(name);
+  }
+
+  async informTarget(target: string, token: string, info: GrantInfo): Promise<void> {
+    if (target === 'core') {
+      this.options.tokens.addGrant(token, info);
+      return;
+    }
+    await this.channel(target).call('$inform', [token, info], { timeoutMs: 5000 });
+  }
+
+  async informCaller(caller: string, target: string, token: string, methods: string[], expiresAt: number): Promise<void> {
+    await this.records.get(caller)?.channel?.call('$informCaller', [target, token, methods, expiresAt], { timeoutMs: 5000 });
+  }
+
+  async revokeAtTarget(target: string, grantIds: string[]): Promise<void> {
+    if (target === 'core') {
+      for (const id of grantIds) this.options.tokens.revoke(id);
+      return;
+    }
+    await this.records.get(target)?.channel?.call('$revoke', [grantIds], { timeoutMs: 5000 });
+  }
+
+  async narrowAtTarget(target: string, grantId: string, methods: string[]): Promise<void> {
+    if (target === 'core') {
+      this.options.tokens.narrow(grantId, methods);
+      return;
+    }
+    await this.records.get(target)?.channel?.call('$narrow', [grantId, methods], { timeoutMs: 5000 });
+  }
+
+  async narrowAtCaller(caller: string, target: string, methods: string[]): Promise<void> {
+    await this.records.get(caller)?.channel?.call('$narrowCaller', [target, methods], { timeoutMs: 5000 });
+  }
+
+  async dropAtCaller(caller: string, target: string): Promise<void> {
+    await this.records.get(caller)?.channel?.call('$drop', [target], { timeoutMs: 5000 });
+  }
+
+  private bindChannel(caller: string, peer: RpcPeer): void {
+    const r = this.records.get(caller);
+    if (r && !r.channel) r.channel = peer;
+  }
+
+  private channel(name: string): RpcPeer {
+    const ch = this.records.get(name)?.channel;
+    if (!ch || ch.closed) throw TesseraError.unavailable(`module '${name}' has no core channel`);
+    return ch;
+  }
+}

@@ -1,0 +1,119 @@
+import { TesseraError } from '@tessera/protocol';
+import { ModuleProxy, type ModuleProxyOptions } from '@tessera/proxy';
+import {
+  type ModuleContext, type ModuleDefinition, type ModuleRoute, type ModuleSpec,
+  ModuleCaller, createClient, specOf,
+} from '@tessera/sdk';
+import type { TokenManager } from '@tessera/token-manager';
+import { type Listener, RpcPeer, type Transport } from '@tessera/transport';
+import { hostControlHandler, type HostState } from './host-control';
+import { serveConnection } from './serve-connection';
+import { consoleLogger } from './logger';
+
+export interface ModuleHostOptions {
+  definition: ModuleDefinition;
+  transport: Transport;
+  /** The core's endpoint, handed over privately. */
+  coreAddress: string;
+  /** The module's core token, handed over privately (never argv/env). */
+  coreToken: string;
+  tokens: TokenManager;
+  proxyOptions?: ModuleProxyOptions;
+  /** Where to listen for other modules; default: a fresh private address. */
+  listenAddress?: string;
+  defaultTimeoutMs?: number;
+}
+
+/**
+ * Runs one module: its TokenManager, its ModuleProxy, its endpoint for other
+ * modules, its private channel to the core and its client runtime. The same
+ * code runs in the core's process (in-process isolation) or in a child.
+ */
+export class ModuleHost {
+  private corePeer: RpcPeer | undefined;
+  private listener: Listener | undefined;
+  private instance: object | undefined;
+  private readonly state: HostState;
+  private readonly inbound = new Set<RpcPeer>();
+  private stopped = false;
+  spec: ModuleSpec | undefined;
+
+  constructor(private readonly options: ModuleHostOptions) {
+    this.state = { tokens: options.tokens };
+  }
+
+  get name(): string {
+    return this.options.definition.name;
+  }
+
+  get address(): string | undefined {
+    return this.listener?.address;
+  }
+
+  /** Start the module and register it with the core. Resolves when the core has it as ready. */
+  async start(): Promise<void> {
+    const { definition, transport, coreToken } = this.options;
+    const timeoutMs = this.options.defaultTimeoutMs;
+    const corePeer = new RpcPeer(await transport.connect(this.options.coreAddress), {
+      handler: hostControlHandler(this.state),
+      defaultTimeoutMs: timeoutMs,
+    });
+    this.corePeer = corePeer;
+    const caller = new ModuleCaller(
+      definition.name,
+      { requestModule: (target) => corePeer.call('requestModule', [{ to: target }], { token: coreToken }) as Promise<ModuleRoute> },
+      async (address, onEvent) => new RpcPeer(await transport.connect(address), { onEvent, defaultTimeoutMs: timeoutMs }),
+      this.state.tokens,
+    );
+    this.state.caller = caller;
+    const instance = await definition.create(this.context(caller));
+    if (typeof instance !== 'object' || instance === null) {
+      throw TesseraError.invalidArgument(`module ${definition.name}: create() must return an object`);
+    }
+    this.instance = instance;
+    this.spec = specOf(definition, instance);
+    const proxy = new ModuleProxy(definition.name, instance, this.spec, this.state.tokens, this.options.proxyOptions);
+    this.state.proxy = proxy;
+    this.listener = await transport.listen(this.options.listenAddress, (conn) => {
+      const peer = serveConnection(conn, {
+        proxy,
+        tokens: this.state.tokens,
+        defaultTimeoutMs: timeoutMs,
+        onClosed: () => this.inbound.delete(peer),
+      });
+      this.inbound.add(peer);
+    });
+    await corePeer.call('register', [{ address: this.listener.address, spec: this.spec }], { token: coreToken });
+  }
+
+  /** Stop the module: its own stop hook, then every connection. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      if (this.instance) await this.options.definition.stop?.(this.instance);
+    } finally {
+      await this.state.caller?.close();
+      await this.listener?.close();
+      await Promise.all([...this.inbound].map((p) => p.close()));
+      await this.corePeer?.close();
+      this.state.tokens.revokeAll();
+      this.state.tokens.dropAllOutbound();
+    }
+  }
+
+  private context(caller: ModuleCaller): ModuleContext {
+    const log = consoleLogger(this.name);
+    return {
+      name: this.name,
+      log,
+      client: (target) => createClient(caller, target),
+      call: (target, method, args = [], opts) => caller.call(target, method, args, opts),
+      on: (target, event, listener) => caller.on(target, event, listener),
+      emit: (event, payload) => {
+        if (!this.state.proxy) throw TesseraError.unavailable(`module ${this.name} cannot emit before it is started`);
+        this.state.proxy.emit(event, payload);
+      },
+    };
+  }
+}

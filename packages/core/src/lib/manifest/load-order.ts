@@ -1,0 +1,33 @@
+import { TesseraError } from '@tessera/protocol';
+
+/**
+ * Order modules so each comes after its dependencies. Throws
+ * `INVALID_ARGUMENT` naming a missing dependency or the modules of a cycle.
+ */
+export function loadOrder(modules: { name: string; dependencies?: string[] }[], alreadyLoaded: ReadonlySet<string> = new Set()): string[] {
+  const byName = new Map(modules.map((m) => [m.name, m]));
+  const order: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, path: string[]): void => {
+    const s = state.get(name);
+    if (s === 'done') return;
+    if (s === 'visiting') {
+      const cycle = [...path.slice(path.indexOf(name)), name];
+      throw TesseraError.invalidArgument(`dependency cycle: ${cycle.join(' -> ')}`, { cycle });
+    }
+    const m = byName.get(name);
+    if (!m) throw TesseraError.invalidArgument(`unknown module ${name}`);
+    state.set(name, 'visiting');
+    for (const dep of m.dependencies ?? []) {
+      if (alreadyLoaded.has(dep)) continue;
+      if (!byName.has(dep)) {
+        throw TesseraError.invalidArgument(`module ${name} depends on ${dep}, which is not part of the app`, { module: name, dependency: dep });
+      }
+      visit(dep, [...path, name]);
+    }
+    state.set(name, 'done');
+    order.push(name);
+  };
+  for (const m of modules) visit(m.name, []);
+  return order;
+}

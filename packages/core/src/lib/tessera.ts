@@ -1,0 +1,97 @@
+import 'reflect-metadata';
+import { type DependencyContainer, container as rootContainer } from 'tsyringe';
+import { CAPABILITY_MODULE, MODULE_DIRECTORY, registerCapability, type CapabilityOptions } from '@tessera/capability';
+import { resolveToken, typedToken } from '@tessera/protocol';
+import { type PolicyEngine, type ModuleFacts, registerPolicy } from '@tessera/policy';
+import { MODULE_PROXY_OPTIONS, registerProxy } from '@tessera/proxy';
+import { TOKEN_MANAGER_FACTORY, registerTokenManager } from '@tessera/token-manager';
+import { TRANSPORT_REGISTRY, type TransportConfig } from '@tessera/transport';
+import { InProcHub, registerInProcTransport } from '@tessera/transport-inproc';
+import { Core, type ModuleEntry } from './core/core';
+import type { HostLauncher } from './core/host-launcher';
+import { InProcessLauncher } from './core/inproc-launcher';
+
+/** DI token for the running core. */
+export const CORE = typedToken<Core>('Core');
+
+export interface TesseraOptions {
+  /** Where modules run. Only `'in-process'` without a custom launcher. */
+  isolation?: 'in-process';
+  /** The carrier between modules and the core: `{kind, options}`. Default `{kind: 'inproc'}`. */
+  transport?: TransportConfig;
+  /** The policy engine. Omitted: every request is denied. */
+  policy?: PolicyEngine;
+  /** `'empty'`: Logos compatibility, denied calls resolve to `undefined`. */
+  deniedResult?: 'error' | 'empty';
+  /** Modules to load at start, in any order. */
+  modules?: ModuleEntry[];
+  /** Non-module identities the policy may grant (e.g. the operator). */
+  identities?: ModuleFacts[];
+  /** Override how hosts start (process isolation plugs in here). */
+  launcher?: (c: DependencyContainer) => HostLauncher;
+  /** Extra registrations (more transport kinds) before anything resolves. */
+  register?: (c: DependencyContainer) => void;
+  defaultTimeoutMs?: number;
+  capability?: CapabilityOptions;
+  now?: () => number;
+}
+
+/** A running app: the core, and the DI container that owns everything. */
+export interface Tessera {
+  readonly core: Core;
+  readonly container: DependencyContainer;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: wires token manager, proxy, policy, capability,
+ * transports and core into a child container, starts the core endpoint and
+ * loads the given modules. `close()` stops everything and disposes the container.
+ */
+export async function createTessera(options: TesseraOptions = {}, parent: DependencyContainer = rootContainer): Promise<Tessera> {
+  const c = parent.createChildContainer();
+  registerTokenManager(c, options.now ? { now: options.now } : {});
+  registerProxy(c, { deniedResult: options.deniedResult });
+  registerPolicy(c, { engine: options.policy });
+  registerInProcTransport(c, { hub: new InProcHub() });
+  registerCapability(c, { ...options.capability, ...(options.now ? { now: options.now } : {}) });
+  options.register?.(c);
+
+  const tokenFactory = resolveToken(c, TOKEN_MANAGER_FACTORY);
+  const transport = resolveToken(c, TRANSPORT_REGISTRY).create(options.transport ?? { kind: 'inproc' });
+  const launcher =
+    options.launcher?.(c) ??
+    new InProcessLauncher(transport, tokenFactory, resolveToken(c, MODULE_PROXY_OPTIONS), options.defaultTimeoutMs);
+  const core = new Core({
+    transport,
+    tokens: tokenFactory('core'),
+    launcher,
+    capability: () => resolveToken(c, CAPABILITY_MODULE),
+    identities: options.identities,
+  });
+  c.register(MODULE_DIRECTORY, { useValue: core });
+  c.register(CORE, { useValue: core });
+  await core.start();
+  const app: Tessera = {
+    core,
+    container: c,
+    close: async () => {
+      await core.close();
+      await c.dispose();
+    },
+  };
+  if (options.modules?.length) {
+    try {
+      await core.load(options.modules);
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+  }
+  return app;
+}
+
+/** Register a started core into `container` (for apps composing their own root). */
+export function registerCore(container: DependencyContainer, core: Core): void {
+  container.register(CORE, { useValue: core });
+}

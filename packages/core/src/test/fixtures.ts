@@ -1,0 +1,133 @@
+import { defineModule } from '@tessera/sdk';
+import { StaticPolicyEngine, type StaticRule } from '@tessera/policy/testing';
+import { mintToken } from '@tessera/token-manager';
+import { type TransportRegistry, TRANSPORT_REGISTRY, RpcPeer } from '@tessera/transport';
+import { resolveToken } from '@tessera/protocol';
+import { createTessera, type Tessera, type TesseraOptions } from '../lib/tessera';
+import { CORE_MODULE_METHODS } from '../lib/core/core-facts';
+
+/** Counts every execution of vault code, so tests can prove it never ran. */
+export const executed: Record<string, number> = {};
+export function resetExecuted(): void {
+  for (const k of Object.keys(executed)) delete executed[k];
+}
+const ran = (m: string): void => {
+  executed[m] = (executed[m] ?? 0) + 1;
+};
+
+export const vault = defineModule({
+  name: 'vault',
+  events: ['changed'],
+  create(ctx) {
+    const data = new Map<string, unknown>([['greeting', 'hello']]);
+    return {
+      read(key: string) {
+        ran('read');
+        return data.get(key);
+      },
+      async write(key: string, value: unknown) {
+        ran('write');
+        data.set(key, value);
+        ctx.emit('changed', { key });
+        return true;
+      },
+      sum(...numbers: number[]) {
+        ran('sum');
+        return numbers.reduce((a, b) => a + b, 0);
+      },
+      nothing() {
+        ran('nothing');
+      },
+      fail(code: string) {
+        ran('fail');
+        if (code === 'plain') throw new Error('disk at /var/secret exploded');
+        throw Object.assign(new Error('not typed'), { code });
+      },
+    };
+  },
+});
+
+/** A module that calls the vault through its typed client. */
+export const alice = defineModule({
+  name: 'alice',
+  create(ctx) {
+    const v = ctx.client<{ read(key: string): unknown; write(key: string, value: unknown): boolean }>('vault');
+    return {
+      readVault: (key: string) => v.read(key),
+      writeVault: (key: string, value: unknown) => v.write(key, value),
+      callWithTimeout: (ms: number) => ctx.call('vault', 'read', ['greeting'], { timeoutMs: ms }),
+    };
+  },
+});
+
+export const bob = defineModule({
+  name: 'bob',
+  create(ctx) {
+    const seen: unknown[] = [];
+    return {
+      watch: async () => {
+        await ctx.on('vault', 'changed', (p) => seen.push(p));
+        return true;
+      },
+      seen: () => seen,
+      write: (key: string, value: unknown) => ctx.call('vault', 'write', [key, value]),
+    };
+  },
+});
+
+export const other = defineModule({ name: 'other', create: () => ({ ping: () => 'pong' }) });
+
+/** Every module may reach the core's module surface: an explicit rule, not an exemption. */
+export function coreRules(names: string[]): StaticRule[] {
+  return names.map((caller) => ({ caller, target: 'core', methods: [...CORE_MODULE_METHODS] }));
+}
+
+export interface Harness {
+  app: Tessera;
+  policy: StaticPolicyEngine;
+  clock: { now: number };
+  /** A raw connection to a module's endpoint, as an attacker (or test) would open. */
+  dial(module: string): Promise<RpcPeer>;
+  /** A fresh core token for a non-module identity ("eve"), as its host would hold. */
+  close(): Promise<void>;
+}
+
+export async function startApp(rules: StaticRule[], extra: Partial<TesseraOptions> = {}): Promise<Harness> {
+  const clock = { now: Date.now() };
+  const policy = new StaticPolicyEngine([...coreRules(['vault', 'alice', 'bob', 'other', 'eve']), ...rules]);
+  const app = await createTessera({
+    policy,
+    now: () => clock.now,
+    capability: { sweepIntervalMs: 0 },
+    identities: [{ name: 'eve', provides: {}, requires: [] }],
+    modules: [
+      { manifest: { name: 'vault', events: ['changed'] }, definition: vault },
+      { manifest: { name: 'alice', dependencies: ['vault'] }, definition: alice },
+      { manifest: { name: 'bob', dependencies: ['vault'] }, definition: bob },
+      { manifest: { name: 'other' }, definition: other },
+    ],
+    ...extra,
+  });
+  const registry: TransportRegistry = resolveToken(app.container, TRANSPORT_REGISTRY);
+  const transport = registry.create({ kind: 'inproc' });
+  const peers: RpcPeer[] = [];
+  return {
+    app,
+    policy,
+    clock,
+    async dial(module) {
+      const address = module === 'core' ? app.core.address : app.core.listModules().find((m) => m.name === module)?.address;
+      if (!address) throw new Error(`no address for ${module}`);
+      const peer = new RpcPeer(await transport.connect(address));
+      peers.push(peer);
+      return peer;
+    },
+    async close() {
+      await Promise.all(peers.map((p) => p.close()));
+      await transport.close();
+      await app.close();
+    },
+  };
+}
+
+export { mintToken };

@@ -1,0 +1,162 @@
+import { ErrorCode, TesseraError } from '@tessera/protocol';
+import { type Harness, executed, mintToken, resetExecuted, startApp } from './fixtures';
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof TesseraError) return err.code;
+    throw err;
+  }
+  return 'RESOLVED';
+}
+
+describe('the token flow, end to end in one process', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    resetExecuted();
+    h = await startApp([
+      { caller: 'alice', target: 'vault', methods: ['read'], ttlSeconds: 60 },
+      { caller: 'bob', target: 'vault', methods: ['read', 'write', 'event:changed'] },
+      { caller: 'eve', target: 'other', methods: ['ping'] },
+      { caller: 'eve', target: 'alice', methods: ['readVault', 'writeVault', 'callWithTimeout'] },
+    ]);
+  });
+  afterEach(() => h.close());
+
+  it('lets a module call another through its typed client: policy asked once, target informed, token cached', async () => {
+    const events: string[] = [];
+    h.app.core.capability.onEvent((e) => events.push(`${e.kind}:${'grant' in e ? `${e.grant.caller}->${e.grant.target}` : ''}`));
+    const { token } = await h.app.core.capability.requestModule('eve', 'alice', []);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
+    const alice = await h.dial('alice');
+    await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
+    await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
+    expect(executed['read']).toBe(2);
+    expect(h.policy.asked.filter((i) => i.subject.name === 'alice' && i.target.name === 'vault')).toHaveLength(1);
+    expect(events).toEqual(['granted:eve->alice', 'granted:alice->vault']);
+    // The error of a denied downstream call propagates with its code through alice.
+    expect(await codeOf(alice.call('writeVault', ['k', 1], { token }))).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(executed['write']).toBeUndefined();
+  });
+
+  it('re-requests a token once, transparently, after expiry or revocation', async () => {
+    const { token } = await h.app.core.capability.requestModule('eve', 'alice', []);
+    const alice = await h.dial('alice');
+    await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
+    await h.app.core.capability.release('alice', 'vault');
+    await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
+    const grant = h.app.core.capability.grants().find((g) => g.caller === 'alice' && g.target === 'vault');
+    h.clock.now = (grant?.expiresAt ?? 0) + 1; // alice->vault expired (eve->alice has an hour)
+    await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
+    expect(h.policy.asked.filter((i) => i.subject.name === 'alice' && i.target.name === 'vault')).toHaveLength(3);
+    expect(executed['read']).toBe(3);
+  });
+
+  it('rejects an empty token before any module code runs', async () => {
+    const peer = await h.dial('vault');
+    expect(await codeOf(peer.call('read', ['greeting'], { token: '' }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(executed['read']).toBeUndefined();
+  });
+
+  it('rejects a random token before any module code runs', async () => {
+    const peer = await h.dial('vault');
+    for (const token of [mintToken(), 'x'.repeat(45), 'not a token', '\u0000']) {
+      expect(await codeOf(peer.call('read', ['greeting'], { token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    }
+    expect(executed['read']).toBeUndefined();
+  });
+
+  it("rejects another pair's token: a token for other is unknown to vault, and bob's token on alice's connection fails", async () => {
+    const forOther = await h.app.core.capability.requestModule('eve', 'other', []);
+    const aliceTok = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const bobTok = await h.app.core.capability.requestModule('bob', 'vault', []);
+    const peer = await h.dial('vault');
+    expect(await codeOf(peer.call('read', ['greeting'], { token: forOther.token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    await expect(peer.call('read', ['greeting'], { token: aliceTok.token })).resolves.toBe('hello'); // binds to alice
+    expect(executed['read']).toBe(1);
+    expect(await codeOf(peer.call('read', ['greeting'], { token: bobTok.token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(await codeOf(peer.call('write', ['k', 1], { token: bobTok.token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(executed['read']).toBe(1);
+    expect(executed['write']).toBeUndefined();
+  });
+
+  it('rejects a method the grant does not cover', async () => {
+    const { token } = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const peer = await h.dial('vault');
+    expect(await codeOf(peer.call('write', ['k', 1], { token }))).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(await codeOf(peer.call('sum', [1, 2], { token }))).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(executed['write']).toBeUndefined();
+    expect(executed['sum']).toBeUndefined();
+  });
+
+  it('rejects an expired token on the very next call', async () => {
+    const { token, expiresAt } = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const peer = await h.dial('vault');
+    await expect(peer.call('read', ['greeting'], { token })).resolves.toBe('hello');
+    h.clock.now = expiresAt;
+    expect(await codeOf(peer.call('read', ['greeting'], { token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(executed['read']).toBe(1);
+  });
+
+  it('rejects a revoked token on the very next call', async () => {
+    const { token } = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const peer = await h.dial('vault');
+    await expect(peer.call('read', ['greeting'], { token })).resolves.toBe('hello');
+    await h.app.core.capability.release('alice', 'vault', 'operator revoked');
+    expect(await codeOf(peer.call('read', ['greeting'], { token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(executed['read']).toBe(1);
+  });
+
+  it('never dispatches constructor, __proto__, toString or hasOwnProperty, even when a grant names them', async () => {
+    h.policy.setRules([
+      ...coreRulesFor(),
+      { caller: 'bob', target: 'vault', methods: ['read'] },
+      { caller: 'alice', target: 'vault', methods: ['read', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'] },
+    ]);
+    await h.app.core.capability.settled();
+    const { token } = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const peer = await h.dial('vault');
+    for (const m of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(await codeOf(peer.call(m, [], { token }))).toBe(ErrorCode.METHOD_NOT_FOUND);
+    }
+    const plain = await h.app.core.capability.requestModule('bob', 'vault', []);
+    const peer2 = await h.dial('vault');
+    for (const m of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(await codeOf(peer2.call(m, [], { token: plain.token }))).toBe(ErrorCode.PERMISSION_DENIED);
+    }
+    expect(Object.keys(executed)).toEqual([]);
+  });
+
+  it('rejects a requestModule that claims another module; the identity comes from the channel', async () => {
+    const eveCore = await h.app.core.capability.requestModule('eve', 'core', []);
+    const core = await h.dial('core');
+    const askedBefore = h.policy.asked.length;
+    expect(await codeOf(core.call('requestModule', [{ from: 'alice', to: 'vault' }], { token: eveCore.token }))).toBe(
+      ErrorCode.PERMISSION_DENIED,
+    );
+    expect(h.policy.asked.length).toBe(askedBefore); // the policy was never even asked
+    // Without the claim, the request is decided for eve, who has no rule for vault.
+    const err = await core.call('requestModule', [{ to: 'vault' }], { token: eveCore.token }).catch((e: TesseraError) => e);
+    expect((err as TesseraError).code).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(h.policy.asked.at(-1)?.subject.name).toBe('eve');
+    expect(h.app.core.capability.grants().some((g) => g.target === 'vault' && g.caller === 'eve')).toBe(false);
+    expect(Object.keys(executed)).toEqual([]);
+  });
+
+  it('does not accept a module token as a core token, nor a core token at a module', async () => {
+    const aliceTok = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const core = await h.dial('core');
+    expect(await codeOf(core.call('requestModule', [{ to: 'vault' }], { token: aliceTok.token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    const eveCore = await h.app.core.capability.requestModule('eve', 'core', []);
+    const vault = await h.dial('vault');
+    expect(await codeOf(vault.call('read', ['greeting'], { token: eveCore.token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(Object.keys(executed)).toEqual([]);
+  });
+});
+
+function coreRulesFor() {
+  return ['vault', 'alice', 'bob', 'other', 'eve'].map((caller) => ({
+    caller, target: 'core', methods: ['register', 'requestModule', 'releaseModule'],
+  }));
+}

@@ -1,0 +1,161 @@
+import { TesseraError, ErrorCode, EVENT_SCOPE_PREFIX, eventScope } from '@tessera/protocol';
+import type { TokenManager } from '@tessera/token-manager';
+import type { CallContext, EventSpec, MethodSpec, ModuleDescription } from './module-description';
+import { isDispatchableName } from './reserved-names';
+
+type Method = (...args: unknown[]) => unknown;
+
+/** Options of a {@link ModuleProxy}. */
+export interface ModuleProxyOptions {
+  /**
+   * `'error'` (default): a denied call rejects with a typed error.
+   * `'empty'`: Logos compatibility; a call denied for want of a valid grant
+   * resolves to `undefined` (the module code still never runs).
+   */
+  deniedResult?: 'error' | 'empty';
+}
+
+/** Receives events for one subscription. */
+export type EventSink = (event: string, payload: unknown) => void;
+
+interface Subscription {
+  grantId: string;
+  caller: string;
+  sink: EventSink;
+}
+
+const DENIALS: ReadonlySet<string> = new Set([ErrorCode.UNAUTHENTICATED, ErrorCode.PERMISSION_DENIED]);
+
+/**
+ * Stands in front of a module. Only declared methods are in the dispatch
+ * table; every call is checked against the target's {@link TokenManager}
+ * (token, caller binding, scope, expiry, revocation) before the module's
+ * code can run.
+ */
+export class ModuleProxy {
+  private readonly table = new Map<string, { fn: Method; withContext: boolean }>();
+  private readonly methods: MethodSpec[];
+  private readonly events = new Map<string, EventSpec>();
+  private readonly subscriptions = new Map<string, Set<Subscription>>();
+  private readonly empty: boolean;
+
+  /** How denied calls answer: a typed error, or (Logos compatibility) `undefined`. */
+  get deniedResult(): 'error' | 'empty' {
+    return this.empty ? 'empty' : 'error';
+  }
+
+  constructor(
+    readonly module: string,
+    instance: object,
+    spec: { methods: MethodSpec[]; events: EventSpec[] },
+    private readonly tokens: TokenManager,
+    options: ModuleProxyOptions = {},
+  ) {
+    this.empty = options.deniedResult === 'empty';
+    for (const m of spec.methods) {
+      if (!isDispatchableName(m.name)) {
+        throw TesseraError.invalidArgument(`${module}: '${m.name}' cannot be declared as a method`);
+      }
+      const fn = (instance as Record<string, unknown>)[m.name];
+      if (typeof fn !== 'function') {
+        throw TesseraError.invalidArgument(`${module}: declared method '${m.name}' is not a function`);
+      }
+      this.table.set(m.name, { fn: (fn as Method).bind(instance), withContext: m.withContext === true });
+    }
+    this.methods = spec.methods.map((m) => ({ name: m.name, params: [...m.params] }));
+    for (const e of spec.events) this.events.set(e.name, e);
+  }
+
+  /**
+   * Check and dispatch one call. Returns the method's value (or promise).
+   * Throws `UNAUTHENTICATED`, `PERMISSION_DENIED` or `METHOD_NOT_FOUND`
+   * before any module code runs.
+   */
+  invoke(
+    token: unknown,
+    caller: string | undefined,
+    method: string,
+    args: unknown[],
+    call?: { readonly signal: AbortSignal },
+  ): unknown {
+    let grant;
+    try {
+      grant = this.tokens.verify(token, caller, method);
+    } catch (err) {
+      if (this.empty && err instanceof TesseraError && DENIALS.has(err.code)) return undefined;
+      throw err;
+    }
+    const entry = this.table.get(method);
+    if (!entry) throw TesseraError.methodNotFound(`${this.module} has no method '${method}'`);
+    if (entry.withContext) {
+      const ctx: CallContext = call ? { caller: grant.caller, signal: call.signal } : { caller: grant.caller };
+      return entry.fn(ctx, ...args);
+    }
+    return entry.fn(...args);
+  }
+
+  /** Introspection: declared methods and events. Needs a live grant, no particular scope. */
+  describe(token: unknown, caller: string | undefined): ModuleDescription {
+    this.tokens.authenticate(token, caller);
+    return this.describeUnchecked();
+  }
+
+  /** Introspection for the core, which already holds the module's manifest. */
+  describeUnchecked(): ModuleDescription {
+    return {
+      module: this.module,
+      methods: this.methods.map((m) => ({ name: m.name, params: [...m.params] })),
+      events: [...this.events.values()].map((e) => ({ name: e.name, params: [...e.params] })),
+    };
+  }
+
+  /**
+   * Subscribe to a declared event. Needs a grant whose scope holds
+   * `event:<name>`. Each delivery re-checks that grant, so revocation and
+   * expiry stop events on the very next emit. Returns an unsubscribe.
+   */
+  subscribe(token: unknown, caller: string | undefined, event: string, sink: EventSink): () => void {
+    const grant = this.tokens.verify(token, caller, eventScope(event));
+    if (!this.events.has(event)) throw TesseraError.notFound(`${this.module} declares no event '${event}'`);
+    const sub: Subscription = { grantId: grant.id, caller: grant.caller, sink };
+    let set = this.subscriptions.get(event);
+    if (!set) this.subscriptions.set(event, (set = new Set()));
+    set.add(sub);
+    return () => set.delete(sub);
+  }
+
+  /** Deliver an event the module emitted to every subscriber whose grant is still live. */
+  emit(event: string, payload: unknown): number {
+    if (!this.events.has(event)) {
+      throw TesseraError.invalidArgument(`${this.module} emitted undeclared event '${event}'`);
+    }
+    const set = this.subscriptions.get(event);
+    if (!set) return 0;
+    let delivered = 0;
+    for (const sub of set) {
+      if (!this.tokens.isLive(sub.grantId, sub.caller, EVENT_SCOPE_PREFIX + event)) {
+        set.delete(sub);
+        continue;
+      }
+      try {
+        sub.sink(event, payload);
+        delivered++;
+      } catch {
+        set.delete(sub); // a broken subscriber must not stop the others
+      }
+    }
+    return delivered;
+  }
+
+  /** Drop every subscription held by `caller` (its connection closed or it was unloaded). */
+  dropSubscriptions(caller: string): void {
+    for (const set of this.subscriptions.values()) {
+      for (const sub of set) if (sub.caller === caller) set.delete(sub);
+    }
+  }
+
+  /** Names of the declared methods. */
+  methodNames(): string[] {
+    return [...this.table.keys()];
+  }
+}

@@ -1,0 +1,148 @@
+import { ErrorCode, TesseraError } from '@tessera/protocol';
+import { constantTimeEqual, fingerprint, mintToken, parseToken } from './token';
+import { TokenManager } from './token-manager';
+
+const codeOf = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (err) {
+    return (err as TesseraError).code;
+  }
+  return 'OK';
+};
+
+describe('tokens', () => {
+  it('are 256 random bits as <id>.<secret>, all distinct', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 10_000; i++) {
+      const t = mintToken();
+      expect(parseToken(t)).toBeDefined();
+      seen.add(t);
+    }
+    expect(seen.size).toBe(10_000);
+    const { secret } = parseToken(mintToken())!;
+    expect(Buffer.from(secret, 'base64url')).toHaveLength(16);
+  });
+
+  it('compares in constant time and still correctly', () => {
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abd')).toBe(false);
+    expect(constantTimeEqual('abc', 'ab')).toBe(false);
+  });
+
+  it('fingerprints never contain the token', () => {
+    const t = mintToken();
+    const fp = fingerprint(t);
+    expect(fp).toHaveLength(12);
+    expect(t).not.toContain(fp);
+    expect(fp).toBe(fingerprint(t));
+  });
+});
+
+describe('TokenManager', () => {
+  let now = 1_000_000;
+  const tm = () => new TokenManager('vault', { now: () => now });
+  const info = (over: Partial<{ caller: string; methods: string[]; expiresAt: number }> = {}) => ({
+    caller: 'alice', methods: ['read'], expiresAt: now + 60_000, generation: 1, ...over,
+  });
+
+  it('verifies caller, scope and expiry, with distinct codes', () => {
+    const m = tm();
+    const t = mintToken();
+    m.addGrant(t, info());
+    expect(m.verify(t, 'alice', 'read').caller).toBe('alice');
+    expect(codeOf(() => m.verify(t, 'alice', 'write'))).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(codeOf(() => m.verify(t, 'bob', 'read'))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(codeOf(() => m.verify('', 'alice', 'read'))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(codeOf(() => m.verify(undefined, 'alice', 'read'))).toBe(ErrorCode.UNAUTHENTICATED);
+    // right id, wrong secret
+    const forged = t.slice(0, 23) + mintToken().slice(23);
+    expect(codeOf(() => m.verify(forged, 'alice', 'read'))).toBe(ErrorCode.UNAUTHENTICATED);
+    now += 60_000;
+    expect(() => m.verify(t, 'alice', 'read')).toThrow('token expired');
+    expect(m.grants()).toEqual([]);
+  });
+
+  it('revokes one grant, by caller, or all; narrows scope', () => {
+    const m = tm();
+    const [a, b, c] = [mintToken(), mintToken(), mintToken()];
+    m.addGrant(a, info());
+    m.addGrant(b, info({ caller: 'bob', methods: ['read', 'write'] }));
+    m.addGrant(c, info({ caller: 'bob' }));
+    expect(m.revoke(parseToken(a)!.id)).toBe(true);
+    expect(codeOf(() => m.verify(a, 'alice', 'read'))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(m.narrow(parseToken(b)!.id, ['read'])).toBe(true);
+    expect(codeOf(() => m.verify(b, 'bob', 'write'))).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(m.revokeByCaller('bob')).toBe(2);
+    m.addGrant(a, info());
+    expect(m.revokeAll()).toBe(1);
+  });
+
+  it('keeps inbound grants and outbound tokens in separate stores', () => {
+    const m = tm();
+    const t = mintToken();
+    m.setOutbound('storage', t, ['get'], now + 1000);
+    expect(codeOf(() => m.verify(t, undefined, 'get'))).toBe(ErrorCode.UNAUTHENTICATED);
+    m.addGrant(mintToken(), info());
+    expect(m.outbound('alice')).toBeUndefined();
+    expect(m.outbound('storage')?.token).toBe(t);
+    now += 1000;
+    expect(m.outbound('storage')).toBeUndefined();
+  });
+
+  it('never exposes secrets through grants()', () => {
+    const m = tm();
+    const t = mintToken();
+    m.addGrant(t, info());
+    expect(JSON.stringify(m.grants())).not.toContain(parseToken(t)!.secret);
+  });
+
+  it('stays correct under thousands of interleaved concurrent async operations', async () => {
+    const m = tm();
+    const callers = ['a', 'b', 'c', 'd'];
+    const issued: { token: string; caller: string; revoked: boolean }[] = [];
+    const violations: string[] = [];
+    const tick = () => new Promise<void>((r) => (Math.random() < 0.5 ? queueMicrotask(r) : setImmediate(r)));
+    const worker = async (w: number) => {
+      for (let i = 0; i < 250; i++) {
+        await tick();
+        const op = (w * 7 + i) % 4;
+        if (op === 0 || issued.length === 0) {
+          const token = mintToken();
+          const caller = callers[(w + i) % callers.length] as string;
+          m.addGrant(token, info({ caller, methods: ['read'] }));
+          issued.push({ token, caller, revoked: false });
+        } else if (op === 1) {
+          const g = issued[(w * 31 + i) % issued.length]!;
+          m.revoke(parseToken(g.token)!.id);
+          g.revoked = true;
+        } else {
+          const g = issued[(w * 13 + i) % issued.length]!;
+          await tick();
+          let ok = true;
+          try {
+            m.verify(g.token, g.caller, 'read');
+          } catch {
+            ok = false;
+          }
+          if (ok === g.revoked) violations.push(`${g.caller} revoked=${g.revoked} ok=${ok}`);
+          const other = callers.find((c) => c !== g.caller) as string;
+          try {
+            m.verify(g.token, other, 'read');
+            violations.push('accepted for the wrong caller');
+          } catch {
+            // expected
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 40 }, (_, w) => worker(w))); // 10,000 operations
+    expect(violations).toEqual([]);
+    const live = issued.filter((g) => !g.revoked).length;
+    expect(m.grants()).toHaveLength(live);
+    for (const c of callers) {
+      m.revokeByCaller(c);
+    }
+    expect(m.grants()).toHaveLength(0);
+  });
+});
