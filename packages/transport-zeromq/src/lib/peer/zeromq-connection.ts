@@ -1,0 +1,172 @@
+import { ErrorCode, TesseraError, decodeFrame, encodeFrame, type Frame } from '@tessera/protocol';
+import type { Connection, ConnectionHandler, PeerIdentity } from '@tessera/transport';
+import { Tag, controlMessage, encodeBatch, splitBatch } from '../wire/carrier-message';
+import { sendError } from '../wire/send-error';
+import type { PeerLink } from './peer-link';
+import type { ZeroMqStats } from './zeromq-stats';
+
+let nextId = 0;
+
+export interface ConnectionLimits {
+  maxFrameBytes: number;
+  maxQueuedFrames: number;
+}
+
+/**
+ * One peer over ZeroMQ. Frames sent in the same tick leave as ONE DATA
+ * message (flushed on `setImmediate`), which amortizes the per-message cost
+ * of the binding; the receiver splits them and delivers in order.
+ */
+export class ZeroMqConnection implements Connection {
+  readonly id = `zeromq-${++nextId}`;
+  private handler: ConnectionHandler | undefined;
+  private inbox: Frame[] = [];
+  private outbox: Buffer[] = [];
+  private outboxBytes = 0;
+  private flushScheduled = false;
+  private isClosed = false;
+  private closeNotified = false;
+  private closeError: TesseraError | undefined;
+  private lastSeen = Date.now();
+  private lastPing = 0;
+  private readonly batchBytes: number;
+  private readonly flush = (): void => this.flushOutbox();
+
+  constructor(
+    private readonly link: PeerLink,
+    readonly peer: PeerIdentity,
+    private readonly limits: ConnectionLimits,
+    private readonly stats: ZeroMqStats,
+  ) {
+    this.batchBytes = Math.min(limits.maxFrameBytes, 256 * 1024);
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  send(frame: Frame): void {
+    if (this.isClosed) throw this.closeError ?? TesseraError.unavailable('connection closed');
+    if (this.outbox.length >= this.limits.maxQueuedFrames) {
+      throw new TesseraError(ErrorCode.RESOURCE_EXHAUSTED, `send queue full (${this.limits.maxQueuedFrames} frames)`);
+    }
+    const bytes = encodeFrame(frame);
+    if (bytes.length > this.limits.maxFrameBytes) {
+      throw new TesseraError(ErrorCode.RESOURCE_EXHAUSTED, `frame of ${bytes.length} bytes exceeds the ${this.limits.maxFrameBytes} byte limit`);
+    }
+    if (this.outboxBytes + bytes.length > this.batchBytes && this.outbox.length > 0) this.flushOutbox();
+    this.outbox.push(bytes);
+    this.outboxBytes += bytes.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  attach(handler: ConnectionHandler): void {
+    this.handler = handler;
+    if (this.inbox.length > 0 || this.isClosed) queueMicrotask(() => this.deliverInbox());
+  }
+
+  /**
+   * Flush, close locally at once (pending calls reject in this tick), and
+   * say goodbye in the background; the transport's `close` reaps it.
+   */
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.flushOutbox();
+    this.terminate(undefined);
+    void this.link.end();
+  }
+
+  /** A DATA message from the peer. Throws INVALID_ARGUMENT on malformed input; nothing of it is delivered then. */
+  receive(message: Buffer, offset: number): void {
+    this.touch();
+    if (this.isClosed) return;
+    const frames = splitBatch(message, offset, this.limits.maxFrameBytes).map((bytes) => decodeFrame(bytes));
+    this.stats.batchesReceived++;
+    this.stats.framesReceived += frames.length;
+    const handler = this.handler;
+    if (!handler || this.inbox.length > 0) {
+      this.inbox.push(...frames);
+      return;
+    }
+    for (const frame of frames) handler.onFrame(frame);
+  }
+
+  /** Any traffic from the peer proves it alive. */
+  touch(): void {
+    this.lastSeen = Date.now();
+  }
+
+  /** Liveness: ping an idle peer, declare a silent one dead after three intervals. */
+  tick(now: number, intervalMs: number): void {
+    if (this.isClosed) return;
+    const idle = now - this.lastSeen;
+    if (idle > 3 * intervalMs) {
+      this.fail(TesseraError.unavailable(`peer silent for ${idle} ms`));
+    } else if (idle >= intervalMs && now - this.lastPing >= intervalMs) {
+      this.ping();
+    }
+  }
+
+  /** Send a carrier ping now; a mandatory Router fails it at once if the peer is gone. */
+  ping(): void {
+    if (this.isClosed) return;
+    this.lastPing = Date.now();
+    this.post(controlMessage(Tag.PING, undefined, this.link.prefix));
+  }
+
+  /** The peer said BYE: deliver what arrived, then close cleanly. */
+  remoteClosed(): void {
+    this.terminate(undefined);
+    this.link.release();
+  }
+
+  /** Close abnormally: the peer is gone, misbehaved, or a send was lost. */
+  fail(error: TesseraError): void {
+    if (this.isClosed) return;
+    this.terminate(error);
+    this.link.release();
+  }
+
+  private post(message: Buffer): void {
+    try {
+      this.link.post(message, (err) => this.fail(sendError(err)));
+    } catch (err) {
+      this.fail(sendError(err));
+    }
+  }
+
+  private flushOutbox(): void {
+    this.flushScheduled = false;
+    if (this.outbox.length === 0 || this.isClosed) return;
+    const message = encodeBatch(this.link.prefix, this.outbox, this.outboxBytes);
+    this.stats.framesSent += this.outbox.length;
+    this.stats.batchesSent++;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    this.post(message);
+  }
+
+  private terminate(error: TesseraError | undefined): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.closeError = error;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    if (this.handler) queueMicrotask(() => this.deliverInbox());
+  }
+
+  private deliverInbox(): void {
+    const handler = this.handler;
+    if (!handler) return;
+    const frames = this.inbox;
+    this.inbox = [];
+    for (const frame of frames) handler.onFrame(frame);
+    if (this.isClosed && !this.closeNotified) {
+      this.closeNotified = true;
+      handler.onClose(this.closeError);
+    }
+  }
+}

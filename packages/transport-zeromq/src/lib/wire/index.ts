@@ -1,0 +1,3 @@
+export * from './carrier-message';
+export * from './socket-writer';
+export * from './send-error';
