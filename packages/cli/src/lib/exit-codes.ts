@@ -1,0 +1,10 @@
+/** Process exit codes of every command. */
+export const ExitCode = {
+  OK: 0,
+  /** The command ran and failed, or the answer is "no" (a deny). */
+  FAILURE: 1,
+  /** Bad arguments or a bad input file: nothing was done. */
+  USAGE: 2,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
