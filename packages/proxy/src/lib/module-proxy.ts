@@ -1,5 +1,5 @@
 import { TesseraError, ErrorCode, EVENT_SCOPE_PREFIX, eventScope } from '@tessera/protocol';
-import type { TokenManager } from '@tessera/token-manager';
+import type { Grant, TokenManager } from '@tessera/token-manager';
 import type { CallContext, EventSpec, MethodSpec, ModuleDescription } from './module-description';
 import { isDispatchableName } from './reserved-names';
 
@@ -13,6 +13,16 @@ export interface ModuleProxyOptions {
    * resolves to `undefined` (the module code still never runs).
    */
   deniedResult?: 'error' | 'empty';
+}
+
+/**
+ * Per-connection memory of the last grant verified, keyed by the exact token
+ * string. A repeat of that token is re-checked (revocation, expiry, caller,
+ * scope) without parsing it again; any other token is verified in full.
+ */
+export interface VerifiedCache {
+  token?: string;
+  grant?: Grant;
 }
 
 /** Receives events for one subscription. */
@@ -77,10 +87,19 @@ export class ModuleProxy {
     method: string,
     args: unknown[],
     call?: { readonly signal: AbortSignal },
+    cache?: VerifiedCache,
   ): unknown {
-    let grant;
+    let grant: Grant;
     try {
-      grant = this.tokens.verify(token, caller, method);
+      if (cache !== undefined && cache.grant !== undefined && cache.token === token) {
+        grant = this.tokens.recheck(cache.grant, caller, method);
+      } else {
+        grant = this.tokens.verify(token, caller, method);
+        if (cache !== undefined) {
+          cache.token = token as string;
+          cache.grant = grant;
+        }
+      }
     } catch (err) {
       if (this.empty && err instanceof TesseraError && DENIALS.has(err.code)) return undefined;
       throw err;

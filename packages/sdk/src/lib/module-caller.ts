@@ -54,8 +54,9 @@ export class ModuleCaller {
     const token = this.tokens.outbound(target)?.token;
     const peer = this.routes.get(target)?.peer;
     if (token && peer && !peer.closed) {
-      // Fast path: cached token and live connection, no extra awaits.
-      return peer.call(method, args, { token, ...options }).catch((err) => this.retry(err, target, method, args, options));
+      // Fast path: cached token and live connection, no extra awaits or promises.
+      const recover = (err: TesseraError) => this.retry(err, target, method, args, options);
+      return peer.call(method, args, { timeoutMs: options.timeoutMs, signal: options.signal, recover }, token);
     }
     return this.slowCall(target, method, args, options, true);
   }
@@ -91,8 +92,8 @@ export class ModuleCaller {
     await Promise.all(peers.map((p) => p.close()));
   }
 
-  private async retry(err: unknown, target: string, method: string, args: unknown[], options: CallOptions): Promise<unknown> {
-    if (!(err instanceof TesseraError) || err.code !== ErrorCode.UNAUTHENTICATED) throw err;
+  private async retry(err: TesseraError, target: string, method: string, args: unknown[], options: CallOptions): Promise<unknown> {
+    if (err.code !== ErrorCode.UNAUTHENTICATED) throw err;
     this.tokens.dropOutbound(target);
     return this.slowCall(target, method, args, options, false);
   }
@@ -106,8 +107,8 @@ export class ModuleCaller {
       if (!token) throw TesseraError.unauthenticated(`no token for ${target}`);
     }
     const peer = await this.connect(target, route);
-    const p = peer.call(method, args, { token, ...options });
-    return mayRetry ? p.catch((err) => this.retry(err, target, method, args, options)) : p;
+    const recover = mayRetry ? (err: TesseraError) => this.retry(err, target, method, args, options) : undefined;
+    return peer.call(method, args, { timeoutMs: options.timeoutMs, signal: options.signal, recover }, token);
   }
 
   /** One requestModule per target at a time, however many callers wait. */

@@ -1,6 +1,6 @@
 import { TesseraError } from '@tessera/protocol';
 import type { Grant, GrantInfo, OutboundToken } from './grant';
-import { constantTimeEqual, parseToken } from './token';
+import { parseToken, secretMatches, tokenId } from './token';
 
 interface StoredGrant extends Grant {
   readonly secret: string;
@@ -68,9 +68,9 @@ export class TokenManager {
     if (typeof token !== 'string' || token.length === 0) {
       throw TesseraError.unauthenticated('missing token');
     }
-    const parsed = parseToken(token);
-    const grant = parsed && this.inbound.get(parsed.id);
-    if (!parsed || !grant || !constantTimeEqual(parsed.secret, grant.secret)) {
+    const id = tokenId(token);
+    const grant = id === undefined ? undefined : this.inbound.get(id);
+    if (!grant || !secretMatches(token, grant.secret)) {
       throw TesseraError.unauthenticated('unknown or revoked token');
     }
     if (this.now() >= grant.expiresAt) {
@@ -79,6 +79,26 @@ export class TokenManager {
     }
     if (caller !== undefined && grant.caller !== caller) {
       throw TesseraError.unauthenticated('token was not issued to this caller');
+    }
+    return grant;
+  }
+
+  /**
+   * Re-check a grant this connection already authenticated with the very
+   * same token string: still the stored grant (not revoked or replaced),
+   * unexpired, same caller, scope held. Same errors as {@link verify}.
+   */
+  recheck(grant: Grant, caller: string | undefined, scope: string): Grant {
+    if (this.inbound.get(grant.id) !== grant) throw TesseraError.unauthenticated('unknown or revoked token');
+    if (this.now() >= grant.expiresAt) {
+      this.inbound.delete(grant.id);
+      throw TesseraError.unauthenticated('token expired');
+    }
+    if (caller !== undefined && grant.caller !== caller) {
+      throw TesseraError.unauthenticated('token was not issued to this caller');
+    }
+    if (!grant.methods.has(scope)) {
+      throw TesseraError.permissionDenied(`'${scope}' is not granted to ${grant.caller} on ${this.owner}`);
     }
     return grant;
   }

@@ -45,6 +45,24 @@ export function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /**
+ * Constant-time check that `token` carries `secret` after its id, without
+ * slicing it (the per-call path allocates nothing).
+ */
+export function secretMatches(token: string, secret: string): boolean {
+  if (token.length !== ID_CHARS + 1 + secret.length) return false;
+  let diff = 0;
+  for (let i = 0; i < secret.length; i++) diff |= token.charCodeAt(ID_CHARS + 1 + i) ^ secret.charCodeAt(i);
+  return diff === 0;
+}
+
+/** The lookup half of a well-shaped token, or `undefined`. */
+export function tokenId(token: unknown): string | undefined {
+  if (typeof token !== 'string' || token.length !== ID_CHARS + 1 + SECRET_CHARS) return undefined;
+  if (token.charCodeAt(ID_CHARS) !== 46 /* . */) return undefined;
+  return token.slice(0, ID_CHARS);
+}
+
+/**
  * A short, non-reversible tag for logs and audit records: the first 12 hex
  * digits of SHA-256. Tokens are never logged in full.
  */

@@ -2,6 +2,7 @@ import { type Frame, TesseraError } from '@tessera/protocol';
 import type { Connection, ConnectionHandler, PeerIdentity } from '@tessera/transport';
 
 let nextConnectionId = 0;
+const resolved = Promise.resolve();
 
 /**
  * One end of an in-process pipe. Frames are handed over by reference and
@@ -14,6 +15,7 @@ export class InProcConnection implements Connection {
   private other: InProcConnection | undefined;
   private handler: ConnectionHandler | undefined;
   private queue: Frame[] = [];
+  private spare: Frame[] = [];
   private scheduled = false;
   private isClosed = false;
   private closeNotified = false;
@@ -79,7 +81,7 @@ export class InProcConnection implements Connection {
   private schedule(): void {
     if (this.scheduled || !this.handler) return;
     this.scheduled = true;
-    queueMicrotask(this.flush);
+    resolved.then(this.flush); // a microtask, without queueMicrotask's async-hooks bookkeeping
   }
 
   private deliver(): void {
@@ -87,8 +89,10 @@ export class InProcConnection implements Connection {
     const handler = this.handler;
     if (!handler) return;
     const batch = this.queue;
-    this.queue = [];
-    for (const frame of batch) handler.onFrame(frame);
+    this.queue = this.spare; // swap two arrays instead of allocating one per batch
+    for (let i = 0; i < batch.length; i++) handler.onFrame(batch[i] as Frame);
+    batch.length = 0;
+    this.spare = batch;
     if (this.isClosed && !this.closeNotified) {
       this.closeNotified = true;
       handler.onClose(this.closeError);

@@ -31,6 +31,12 @@ export interface CallOptions {
   /** Milliseconds before the call fails with `TIMEOUT`. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Called instead of rejecting when the peer answers with an error; the
+   * call then settles as the returned promise does (one retry, say). Saves
+   * a `.catch` on the success path.
+   */
+  recover?: (error: TesseraError) => Promise<unknown>;
 }
 
 export interface RpcPeerOptions {
@@ -45,6 +51,7 @@ export interface RpcPeerOptions {
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  recover?: (error: TesseraError) => Promise<unknown>;
   /** Deadline for calls on the default timeout, swept in insertion order. */
   deadline: number;
   timer?: ReturnType<typeof setTimeout>;
@@ -53,6 +60,7 @@ interface Pending {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const NO_OPTIONS: CallOptions = Object.freeze({});
 
 /**
  * The RPC layer, written once above every carrier: correlation ids, timeouts,
@@ -62,8 +70,10 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export class RpcPeer {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  /** In-flight incoming calls; a controller appears only when someone reads `signal`. */
-  private readonly inflight = new Map<number, AbortController | null>();
+  /** Controllers of in-flight incoming calls whose `signal` was read (only those pay for one). */
+  readonly controllers = new Map<number, AbortController>();
+  /** Ids the peer cancelled; their answers are not sent. Bounded: stale ids are cleared. */
+  private readonly cancelled = new Set<number>();
   private readonly defaultTimeoutMs: number;
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private closeError: TesseraError | undefined;
@@ -90,14 +100,14 @@ export class RpcPeer {
   }
 
   /** Call `method` on the peer. Rejects with a {@link TesseraError}. */
-  call(method: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+  call(method: string, args: unknown[], options: CallOptions = NO_OPTIONS, token = options.token ?? ''): Promise<unknown> {
     if (this.isClosed) return Promise.reject(this.unavailable());
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new TesseraError(ErrorCode.CANCELLED, 'call cancelled'));
     const id = this.nextId++;
-    const frame: CallFrame = { t: 'call', id, token: options.token ?? '', method, args };
+    const frame: CallFrame = { t: 'call', id, token, method, args };
     return new Promise((resolve, reject) => {
-      const p: Pending = { resolve, reject, deadline: 0 };
+      const p: Pending = { resolve, reject, recover: options.recover, deadline: 0 };
       if (options.timeoutMs === undefined) {
         p.deadline = Date.now() + this.defaultTimeoutMs;
         this.ensureSweeper();
@@ -149,14 +159,21 @@ export class RpcPeer {
       case 'result':
         this.settle(frame.id)?.resolve(frame.value);
         return;
-      case 'error':
-        this.settle(frame.id)?.reject(fromWireError(frame.error));
+      case 'error': {
+        const p = this.settle(frame.id);
+        if (!p) return;
+        const err = fromWireError(frame.error);
+        if (p.recover) p.resolve(p.recover(err));
+        else p.reject(err);
         return;
+      }
       case 'cancel': {
-        if (!this.inflight.has(frame.id)) return;
-        const ctl = this.inflight.get(frame.id) ?? new AbortController();
-        this.inflight.set(frame.id, ctl);
-        ctl.abort();
+        const ctl = this.controllers.get(frame.id);
+        if (ctl) ctl.abort();
+        else {
+          if (this.cancelled.size >= 1024) this.cancelled.clear(); // ids of calls already answered
+          this.cancelled.add(frame.id);
+        }
         return;
       }
       case 'event':
@@ -180,23 +197,7 @@ export class RpcPeer {
       return;
     }
     const { id } = frame;
-    this.inflight.set(id, null);
-    const inflight = this.inflight;
-    const call: IncomingCall = {
-      id,
-      token: frame.token,
-      method: frame.method,
-      args: frame.args,
-      peer: this,
-      get signal(): AbortSignal {
-        let ctl = inflight.get(id);
-        if (!ctl) {
-          ctl = new AbortController();
-          if (inflight.has(id)) inflight.set(id, ctl);
-        }
-        return ctl.signal;
-      },
-    };
+    const call = new Incoming(id, frame.token, frame.method, frame.args, this);
     let result: unknown;
     try {
       result = handler(call);
@@ -215,9 +216,15 @@ export class RpcPeer {
   }
 
   private reply(id: number, ok: boolean, value: unknown): void {
-    const ctl = this.inflight.get(id);
-    this.inflight.delete(id);
-    if (ctl?.signal.aborted || this.isClosed) return; // cancelled: the caller stopped listening
+    if (this.controllers.size > 0) {
+      const ctl = this.controllers.get(id);
+      if (ctl) {
+        this.controllers.delete(id);
+        if (ctl.signal.aborted) return; // cancelled: the caller stopped listening
+      }
+    }
+    if (this.cancelled.size > 0 && this.cancelled.delete(id)) return;
+    if (this.isClosed) return;
     this.safeSend(ok ? { t: 'result', id, value } : { t: 'error', id, error: toWireError(value) });
   }
 
@@ -285,12 +292,34 @@ export class RpcPeer {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
-    for (const ctl of this.inflight.values()) ctl?.abort();
-    this.inflight.clear();
+    for (const ctl of this.controllers.values()) ctl.abort();
+    this.controllers.clear();
+    this.cancelled.clear();
   }
 
   private unavailable(): TesseraError {
     return this.closeError ?? TesseraError.unavailable('connection closed');
+  }
+}
+
+/** An incoming call; its AbortSignal is created only if the handler asks for it. */
+class Incoming implements IncomingCall {
+  constructor(
+    readonly id: number,
+    readonly token: string,
+    readonly method: string,
+    readonly args: unknown[],
+    readonly peer: RpcPeer,
+  ) {}
+
+  get signal(): AbortSignal {
+    let ctl = this.peer.controllers.get(this.id);
+    if (!ctl) {
+      ctl = new AbortController();
+      if (this.peer.closed) ctl.abort();
+      else this.peer.controllers.set(this.id, ctl);
+    }
+    return ctl.signal;
   }
 }
 

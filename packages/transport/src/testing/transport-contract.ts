@@ -165,28 +165,29 @@ export function describeTransportContract(name: string, harness: () => ContractH
 
     it('rejects pending calls with UNAVAILABLE when the client closes', async () => {
       const peer = await connect();
-      const pending = [peer.call('sleep', [5_000]), peer.call('waitForAbort', [])];
+      // Handlers attach before any await: a rejection must never be unobserved.
+      const pending = [peer.call('sleep', [5_000]), peer.call('waitForAbort', [])].map(rejection);
       await peer.close();
-      for (const p of pending) expect((await rejection(p)).code).toBe(ErrorCode.UNAVAILABLE);
+      for (const p of pending) expect((await p).code).toBe(ErrorCode.UNAVAILABLE);
       expect((await rejection(peer.call('echo', [1]))).code).toBe(ErrorCode.UNAVAILABLE);
       await peer.close(); // idempotent
     });
 
     it('rejects pending calls with UNAVAILABLE when the server closes the connection', async () => {
       const peer = await connect();
-      const other = peer.call('sleep', [5_000]);
+      const other = rejection(peer.call('sleep', [5_000]));
       const err = await rejection(peer.call('closeConnection', []));
       expect(err.code).toBe(ErrorCode.UNAVAILABLE);
-      expect((await rejection(other)).code).toBe(ErrorCode.UNAVAILABLE);
+      expect((await other).code).toBe(ErrorCode.UNAVAILABLE);
     });
 
     it('fails pending calls fast with UNAVAILABLE when the peer dies', async () => {
       const peer = await connect();
       await expect(peer.call('echo', ['alive'])).resolves.toBe('alive');
-      const pending = peer.call('sleep', [10_000]);
+      const pending = rejection(peer.call('sleep', [10_000]));
       const started = Date.now();
       await server.kill();
-      expect((await rejection(pending)).code).toBe(ErrorCode.UNAVAILABLE);
+      expect((await pending).code).toBe(ErrorCode.UNAVAILABLE);
       expect(Date.now() - started).toBeLessThan(5_000);
     });
 

@@ -1,5 +1,5 @@
 import { TesseraError } from '@tessera/protocol';
-import type { ModuleProxy } from '@tessera/proxy';
+import type { ModuleProxy, VerifiedCache } from '@tessera/proxy';
 import type { TokenManager } from '@tessera/token-manager';
 import { type Connection, type IncomingCall, RpcPeer } from '@tessera/transport';
 
@@ -22,6 +22,7 @@ export function serveConnection(conn: Connection, options: ServeOptions): RpcPee
   const { proxy, tokens } = options;
   let caller: string | undefined = conn.peer.module;
   const subscriptions = new Map<string, () => void>();
+  const verified: VerifiedCache = {};
 
   const bind = (call: IncomingCall): boolean => {
     try {
@@ -63,7 +64,7 @@ export function serveConnection(conn: Connection, options: ServeOptions): RpcPee
     handler: (call) => {
       if (caller === undefined && !bind(call)) return undefined;
       if (call.method.charCodeAt(0) === 36 /* $ */) return internal(call);
-      return proxy.invoke(call.token, caller, call.method, call.args, call);
+      return proxy.invoke(call.token, caller, call.method, call.args, call, verified);
     },
     onClose: () => {
       for (const off of subscriptions.values()) off();
