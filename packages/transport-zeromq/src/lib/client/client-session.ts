@@ -8,6 +8,7 @@ import { ZeroMqConnection } from '../peer/zeromq-connection';
 import type { ZeroMqStats } from '../peer/zeromq-stats';
 import { commonSocketOptions } from '../server/router-socket';
 import { SESSION_BYTES, Tag, controlBody, controlMessage } from '../wire/carrier-message';
+import { watchEvents } from '../wire/socket-events';
 import { SocketWriter } from '../wire/socket-writer';
 
 const BYE_WAIT_MS = 200;
@@ -48,11 +49,12 @@ export class ClientSession {
 
   /** Connect, run the handshake, and resolve with the connection (UNAVAILABLE on any failure). */
   async open(timeoutMs: number): Promise<ZeroMqConnection> {
-    const events = this.socket.events;
-    events.on('handshake:error:auth', () => this.lost('the server refused this client key (CURVE/ZAP)'));
-    events.on('handshake:error:protocol', (e) => this.lost(`security handshake failed: ${e.error.code}`));
-    events.on('handshake:error:other', (e) => this.lost(`handshake failed: ${e.error.code}`));
-    events.on('disconnect', () => this.lost('server disconnected'));
+    void watchEvents(this.socket, (e) => {
+      if (e.type === 'handshake:error:auth') this.lost('the server refused this client key (CURVE/ZAP)');
+      else if (e.type === 'handshake:error:protocol') this.lost(`security handshake failed: ${e.error.code}`);
+      else if (e.type === 'handshake:error:other') this.lost(`handshake failed: ${e.error.code}`);
+      else if (e.type === 'disconnect') this.lost('server disconnected');
+    });
     const done = new Promise<TesseraError | undefined>((resolve) => (this.settle = resolve));
     const timer = setTimeout(() => this.lost(`no handshake with ${this.address} within ${timeoutMs} ms`), timeoutMs);
     this.socket.connect(this.address);

@@ -8,6 +8,7 @@ import type { PeerLink } from '../peer/peer-link';
 import type { ZeroMqStats } from '../peer/zeromq-stats';
 import type { ResolvedOptions } from '../options';
 import { SESSION_BYTES, Tag, controlMessage } from '../wire/carrier-message';
+import { watchEvents } from '../wire/socket-events';
 import { SocketWriter } from '../wire/socket-writer';
 import type { BoundRouter } from './router-socket';
 import type { ServerHandshake } from './server-handshake';
@@ -31,6 +32,7 @@ export class ZeroMqListener implements Listener {
   readonly writer: SocketWriter;
   private readonly socket: Router;
   private readonly peers = new Map<string, ServerPeer>();
+  /** Routing ids refused or closed lately: their stragglers are ignored without a warning. */
   private readonly rejected = new Set<string>();
   private readonly sweeper: ReturnType<typeof setInterval>;
   private readonly loop: Promise<void>;
@@ -48,7 +50,9 @@ export class ZeroMqListener implements Listener {
     this.address = bound.address;
     this.writer = new SocketWriter(this.socket, options.sendHighWaterMark * 4);
     // A Router does not say which peer left; probe them all, gone ones fail at once (mandatory).
-    this.socket.events.on('disconnect', () => this.probeAll());
+    void watchEvents(this.socket, (e) => {
+      if (e.type === 'disconnect') this.probeAll();
+    });
     this.sweeper = setInterval(() => this.sweep(), options.heartbeatIntervalMs);
     this.sweeper.unref();
     this.loop = this.serve();
@@ -93,13 +97,16 @@ export class ZeroMqListener implements Listener {
   }
 
   private onMessage(routing: Buffer, body: Buffer | undefined): void {
+    if (this.closing) return;
     const id = routing.toString('latin1');
     const tag = body?.[0];
     if (!body || tag === undefined) return this.drop(id, routing, 'message is not one non-empty part');
     if (tag === Tag.HELLO || tag === Tag.PROOF) return this.onHandshake(id, routing, tag, body);
     const peer = this.peers.get(id);
     if (!peer || !hasSession(body, peer.session)) {
-      if (tag !== Tag.BYE) this.drop(id, routing, 'message outside a session');
+      // Stragglers of a session we just closed are expected; anything else is not.
+      if (tag === Tag.PING) this.post(routing, controlMessage(Tag.REJECT, { reason: 'no such session' }));
+      else if (tag !== Tag.PONG && tag !== Tag.BYE) this.drop(id, routing, 'message outside a session');
       return;
     }
     const conn = peer.conn;
@@ -163,7 +170,16 @@ export class ZeroMqListener implements Listener {
   }
 
   private forget(id: string, conn: ZeroMqConnection): void {
-    if (this.peers.get(id)?.conn === conn) this.peers.delete(id);
+    if (this.peers.get(id)?.conn !== conn) return;
+    this.peers.delete(id);
+    this.remember(id);
+  }
+
+  private remember(id: string): boolean {
+    if (this.rejected.has(id)) return false;
+    if (this.rejected.size >= MAX_REMEMBERED_REJECTS) this.rejected.clear();
+    this.rejected.add(id);
+    return true;
   }
 
   /** Malformed or unauthenticated input: log it, tell the peer once, close only that peer. */
@@ -173,9 +189,7 @@ export class ZeroMqListener implements Listener {
       this.peers.delete(id);
       peer.conn.fail(TesseraError.invalidArgument(`peer dropped: ${reason}`));
     }
-    if (this.rejected.has(id)) return;
-    if (this.rejected.size >= MAX_REMEMBERED_REJECTS) this.rejected.clear();
-    this.rejected.add(id);
+    if (!this.remember(id)) return;
     this.options.logger.warn(`zeromq: dropping peer: ${reason}`, { listener: this.address, routingId: routing.toString('hex') });
     this.post(routing, controlMessage(Tag.REJECT, { reason }));
   }

@@ -1,3 +1,4 @@
 export * from './carrier-message';
 export * from './socket-writer';
 export * from './send-error';
+export * from './socket-events';
