@@ -12,7 +12,7 @@ import {
   silentPolicyLogger,
 } from '../src';
 import { MemoryAuditSink } from '../src/testing';
-import { POLICIES, compile, scratch } from './support/bundles';
+import { OPA_INSTALL_TIMEOUT_MS, POLICIES, compile, scratch } from './support/bundles';
 import { mail, notes, request, storage } from './support/inputs';
 
 /** Anything that could be a secret: long random-looking strings, or a key naming a token. */
@@ -34,7 +34,7 @@ describe('decision log', () => {
 
   beforeAll(async () => {
     bundle = await compile(POLICIES, join(tmp.dir, 'build'));
-  });
+  }, OPA_INSTALL_TIMEOUT_MS);
   afterAll(() => tmp.cleanup());
 
   it('records every decision with who, what, the outcome, the revision, time and purpose', async () => {

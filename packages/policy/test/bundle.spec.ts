@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { extractBundle, listPolicySources, readBundle, readTar } from '../src';
-import { POLICIES, compile, scratch } from './support/bundles';
+import { OPA_INSTALL_TIMEOUT_MS, POLICIES, compile, scratch } from './support/bundles';
 
 describe('policy bundles', () => {
   const tmp = scratch();
@@ -10,7 +10,7 @@ describe('policy bundles', () => {
 
   beforeAll(async () => {
     out = await compile(POLICIES, join(tmp.dir, 'build'));
-  });
+  }, OPA_INSTALL_TIMEOUT_MS);
   afterAll(() => tmp.cleanup());
 
   it('builds only policy sources: no tests, no project files', async () => {

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TesseraError } from '@tessera/protocol';
 import { OpaPolicyEngine, type PolicyDecision, silentPolicyLogger } from '../src';
-import { FIXTURES, POLICIES, compile, copyBundle, scratch } from './support/bundles';
+import { OPA_INSTALL_TIMEOUT_MS, FIXTURES, POLICIES, compile, copyBundle, scratch } from './support/bundles';
 import { notes, request, storage } from './support/inputs';
 
 describe('OpaPolicyEngine reload', () => {
@@ -18,7 +18,7 @@ describe('OpaPolicyEngine reload', () => {
   beforeAll(async () => {
     built = await compile(POLICIES, join(tmp.dir, 'build'));
     broken = await compile(join(FIXTURES, 'broken'), join(tmp.dir, 'broken'));
-  });
+  }, OPA_INSTALL_TIMEOUT_MS);
   beforeEach(async () => {
     dir = copyBundle(built, mkdtempSync(join(tmp.dir, 'live-')));
     engine = (await OpaPolicyEngine.open({ bundle: dir, logger: silentPolicyLogger, debounceMs: 50 })).engine;

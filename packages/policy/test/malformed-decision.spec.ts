@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { OpaPolicyEngine, silentPolicyLogger } from '../src';
-import { FIXTURES, compile, scratch } from './support/bundles';
+import { OPA_INSTALL_TIMEOUT_MS, FIXTURES, compile, scratch } from './support/bundles';
 import { request, storage } from './support/inputs';
 
 /** A separately compiled policy that answers garbage: every garbage answer must be a deny. */
@@ -11,7 +11,7 @@ describe('OpaPolicyEngine with a policy returning garbage', () => {
   beforeAll(async () => {
     const bundle = await compile(join(FIXTURES, 'garbage'), join(tmp.dir, 'garbage'));
     engine = (await OpaPolicyEngine.open({ bundle, logger: silentPolicyLogger })).engine;
-  });
+  }, OPA_INSTALL_TIMEOUT_MS);
   afterAll(async () => {
     await engine.close();
     tmp.cleanup();

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { OpaPolicyEngine, silentPolicyLogger } from '../src';
-import { POLICIES, compile, scratch } from './support/bundles';
+import { OPA_INSTALL_TIMEOUT_MS, POLICIES, compile, scratch } from './support/bundles';
 import { mail, notes, request, storage } from './support/inputs';
 
 const EVALUATIONS = 200_000;
@@ -11,7 +11,7 @@ describe('OpaPolicyEngine memory', () => {
 
   beforeAll(async () => {
     bundle = await compile(POLICIES, join(tmp.dir, 'build'));
-  });
+  }, OPA_INSTALL_TIMEOUT_MS);
   afterAll(() => tmp.cleanup());
 
   it(`keeps wasm memory and the JS heap flat over ${EVALUATIONS} evaluations`, async () => {

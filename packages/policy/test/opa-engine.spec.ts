@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpaPolicyEngine, type PolicyEngine, silentPolicyLogger } from '../src';
-import { POLICIES, compile, copyBundle, scratch } from './support/bundles';
+import { OPA_INSTALL_TIMEOUT_MS, POLICIES, compile, copyBundle, scratch } from './support/bundles';
 import { mail, notes, request, storage } from './support/inputs';
 
 describe('OpaPolicyEngine with the compiled default policy', () => {
@@ -26,7 +26,7 @@ describe('OpaPolicyEngine with the compiled default policy', () => {
 
   beforeAll(async () => {
     built = await compile(POLICIES, join(tmp.dir, 'build'));
-  });
+  }, OPA_INSTALL_TIMEOUT_MS);
   afterAll(async () => {
     await Promise.all(engines.map((e) => e.close()));
     tmp.cleanup();

@@ -8,6 +8,9 @@ export const REPO = resolve(__dirname, '../../../..');
 export const POLICIES = join(REPO, 'policies');
 export const FIXTURES = resolve(__dirname, '../../test-fixtures');
 
+/** First use may `go install` OPA (tools/opa.sh): give hooks that compile policies time for it. */
+export const OPA_INSTALL_TIMEOUT_MS = 240_000;
+
 let opaPath: string | undefined;
 
 /** The pinned OPA, through the same script the build uses. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { TesseraError } from '@tessera/protocol';
 import { BUNDLE_DATA, BUNDLE_WASM } from './policy-bundle';
 import { extractBundle } from './read-bundle';
@@ -48,9 +48,9 @@ async function writeAtomic(path: string, content: string | Buffer): Promise<void
   await rename(tmp, path);
 }
 
-function run(cmd: string, args: string[]): Promise<void> {
+function run(cmd: string, args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (err) => reject(TesseraError.unavailable(`cannot run ${cmd}: ${err.message}`)));
@@ -73,9 +73,11 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuiltBun
   await mkdir(options.outDir, { recursive: true });
   const archive = join(options.outDir, 'bundle.tar.gz');
   const entrypoints = (options.entrypoints ?? [DEFAULT_ENTRYPOINT]).flatMap((e) => ['-e', e]);
-  const args = ['build', '-t', 'wasm', ...entrypoints, ...sources, '-o', archive];
-  options.log?.(`${options.opa} ${args.join(' ')}`);
-  await run(options.opa, args);
+  // Relative paths, run from the source dir: the archive does not record where it was built.
+  const relativeSources = sources.map((s) => relative(options.sourceDir, s));
+  const args = ['build', '-t', 'wasm', ...entrypoints, ...relativeSources, '-o', resolve(archive)];
+  options.log?.(`(cd ${options.sourceDir} && ${options.opa} ${args.join(' ')})`);
+  await run(options.opa, args, options.sourceDir);
   const bundle = extractBundle(await readFile(archive), archive);
   const wasm = join(options.outDir, BUNDLE_WASM);
   const data = join(options.outDir, BUNDLE_DATA);
