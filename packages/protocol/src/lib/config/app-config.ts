@@ -1,0 +1,64 @@
+/** Where modules run. */
+export const ISOLATION_MODES = ['process', 'in-process'] as const;
+export type IsolationMode = (typeof ISOLATION_MODES)[number];
+
+/** Carriers between modules and the core. */
+export const TRANSPORT_KINDS = ['inproc', 'ipc', 'zeromq'] as const;
+export type TransportKind = (typeof TRANSPORT_KINDS)[number];
+
+/** Where policy decisions are logged. */
+export const AUDIT_KINDS = ['jsonl', 'stderr', 'none'] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+/** What a denied call returns: an error, or (Logos compatibility) `undefined`. */
+export const DENIED_RESULTS = ['error', 'empty'] as const;
+export type DeniedResult = (typeof DENIED_RESULTS)[number];
+
+/** Top-level fields of tessera.config.json. */
+export const CONFIG_FIELDS = [
+  '$schema', 'modules', 'isolation', 'transport', 'policy', 'audit', 'restart', 'deniedResult', 'heartbeatMs', 'callTimeoutMs',
+] as const;
+export const TRANSPORT_FIELDS = ['kind', 'options'] as const;
+export const POLICY_FIELDS = ['bundle', 'watch'] as const;
+export const RESTART_FIELDS = ['maxRestarts', 'backoffMs', 'maxBackoffMs'] as const;
+/** Fields each audit kind allows. */
+export const AUDIT_FIELDS: Readonly<Record<AuditKind, readonly string[]>> = {
+  jsonl: ['kind', 'path'],
+  stderr: ['kind'],
+  none: ['kind'],
+};
+
+export type AuditConfig = { kind: 'jsonl'; path: string } | { kind: 'stderr' } | { kind: 'none' };
+
+export interface RestartConfig {
+  /** Restarts allowed after a crash before the module is given up on. */
+  maxRestarts: number;
+  /** First delay before a restart; doubles each time. */
+  backoffMs: number;
+  /** Upper bound of the delay. */
+  maxBackoffMs: number;
+}
+
+/** An app's configuration, validated and fully defaulted. */
+export interface AppConfig {
+  /** npm package names, or paths (`./x`, `../x`) relative to the config file. */
+  modules: string[];
+  isolation: IsolationMode;
+  transport: { kind: TransportKind; options?: Record<string, unknown> };
+  /** `bundle` is as written (relative to the config file); resolve it there. */
+  policy: { bundle: string; watch: boolean };
+  audit: AuditConfig;
+  restart: RestartConfig;
+  deniedResult: DeniedResult;
+  heartbeatMs?: number;
+  callTimeoutMs?: number;
+}
+
+export const DEFAULT_ISOLATION: IsolationMode = 'process';
+export const DEFAULT_TRANSPORT_KIND: TransportKind = 'ipc';
+export const DEFAULT_AUDIT_PATH = '.tessera/audit.jsonl';
+export const DEFAULT_RESTART: Readonly<RestartConfig> = { maxRestarts: 3, backoffMs: 200, maxBackoffMs: 5000 };
+export const DEFAULT_DENIED_RESULT: DeniedResult = 'error';
+
+/** The conventional file name of an app's configuration. */
+export const CONFIG_FILE_NAME = 'tessera.config.json';

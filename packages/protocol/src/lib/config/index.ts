@@ -1,0 +1,3 @@
+export * from './app-config';
+export * from './module-spec';
+export * from './validate-config';

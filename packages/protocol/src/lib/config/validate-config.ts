@@ -1,0 +1,101 @@
+import { FieldChecker, describeValue, type JsonObject } from '../manifest/field-checker';
+import {
+  AUDIT_FIELDS, AUDIT_KINDS, CONFIG_FIELDS, CONFIG_FILE_NAME, DEFAULT_AUDIT_PATH, DEFAULT_DENIED_RESULT,
+  DEFAULT_ISOLATION, DEFAULT_RESTART, DEFAULT_TRANSPORT_KIND, DENIED_RESULTS, ISOLATION_MODES, POLICY_FIELDS,
+  RESTART_FIELDS, TRANSPORT_FIELDS, TRANSPORT_KINDS,
+  type AppConfig, type AuditConfig, type RestartConfig,
+} from './app-config';
+import { isModuleSpec } from './module-spec';
+
+export interface ValidateConfigOptions {
+  /** How to name the file in messages; default `tessera.config.json`. */
+  file?: string;
+}
+
+/**
+ * Validate a parsed tessera.config.json and return it fully defaulted.
+ * Throws `INVALID_ARGUMENT` naming the file and the field (also in
+ * `data.field`). A present but wrong value is always an error, never
+ * replaced by a default. Pure: no I/O.
+ */
+export function validateConfig(json: unknown, options: ValidateConfigOptions = {}): AppConfig {
+  const file = options.file ?? CONFIG_FILE_NAME;
+  const check = new FieldChecker(file, { file });
+  const root = check.object(json, '(root)');
+  check.noUnknownFields(root, CONFIG_FIELDS, '');
+  if (root.$schema !== undefined) check.string(root.$schema, '$schema');
+  const config: AppConfig = {
+    modules: modulesOf(check, root.modules),
+    isolation: root.isolation === undefined ? DEFAULT_ISOLATION : check.oneOf(root.isolation, ISOLATION_MODES, 'isolation'),
+    transport: transportOf(check, root.transport),
+    policy: policyOf(check, root.policy),
+    audit: auditOf(check, root.audit),
+    restart: restartOf(check, root.restart),
+    deniedResult: root.deniedResult === undefined ? DEFAULT_DENIED_RESULT : check.oneOf(root.deniedResult, DENIED_RESULTS, 'deniedResult'),
+  };
+  if (root.heartbeatMs !== undefined) config.heartbeatMs = check.integer(root.heartbeatMs, 'heartbeatMs', 1);
+  if (root.callTimeoutMs !== undefined) config.callTimeoutMs = check.integer(root.callTimeoutMs, 'callTimeoutMs', 1);
+  return config;
+}
+
+function modulesOf(check: FieldChecker, value: unknown): string[] {
+  if (value === undefined) throw check.failWith('modules', 'modules is required: list the module packages of the app');
+  const list = check.array(value, 'modules').map((spec, i) => {
+    const field = `modules[${i}]`;
+    if (typeof spec !== 'string' || !isModuleSpec(spec)) {
+      throw check.fail(field, `must be an npm package name or a path starting with ./ (got ${describeValue(spec)})`);
+    }
+    return spec;
+  });
+  check.unique(list, 'modules');
+  return list;
+}
+
+function transportOf(check: FieldChecker, value: unknown): AppConfig['transport'] {
+  if (value === undefined) return { kind: DEFAULT_TRANSPORT_KIND };
+  const t = check.object(value, 'transport');
+  check.noUnknownFields(t, TRANSPORT_FIELDS, 'transport');
+  if (t.kind === undefined) throw check.failWith('transport.kind', 'transport.kind is required when transport is given');
+  const kind = check.oneOf(t.kind, TRANSPORT_KINDS, 'transport.kind');
+  // Each transport validates its own options when it registers; here only the shape.
+  return t.options === undefined ? { kind } : { kind, options: check.object(t.options, 'transport.options') };
+}
+
+function policyOf(check: FieldChecker, value: unknown): AppConfig['policy'] {
+  if (value === undefined) {
+    throw check.failWith('policy', 'policy is required: give policy.bundle, the path of a built policy bundle (without one every request is denied)');
+  }
+  const p = check.object(value, 'policy');
+  check.noUnknownFields(p, POLICY_FIELDS, 'policy');
+  if (p.bundle === undefined) throw check.failWith('policy.bundle', 'policy.bundle is required: the path of a built policy bundle');
+  return { bundle: check.string(p.bundle, 'policy.bundle'), watch: p.watch === undefined ? false : check.boolean(p.watch, 'policy.watch') };
+}
+
+function auditOf(check: FieldChecker, value: unknown): AuditConfig {
+  if (value === undefined) return { kind: 'jsonl', path: DEFAULT_AUDIT_PATH };
+  const a = check.object(value, 'audit');
+  if (a.kind === undefined) throw check.failWith('audit.kind', 'audit.kind is required when audit is given');
+  const kind = check.oneOf(a.kind, AUDIT_KINDS, 'audit.kind');
+  check.noUnknownFields(a, AUDIT_FIELDS[kind], 'audit');
+  switch (kind) {
+    case 'jsonl':
+      if (a.path === undefined) throw check.failWith('audit.path', 'audit.path is required when audit.kind is "jsonl"');
+      return { kind, path: check.string(a.path, 'audit.path') };
+    case 'stderr':
+    case 'none':
+      return { kind };
+  }
+}
+
+function restartOf(check: FieldChecker, value: unknown): RestartConfig {
+  if (value === undefined) return { ...DEFAULT_RESTART };
+  const r: JsonObject = check.object(value, 'restart');
+  check.noUnknownFields(r, RESTART_FIELDS, 'restart');
+  const pick = (key: keyof RestartConfig): number =>
+    r[key] === undefined ? DEFAULT_RESTART[key] : check.integer(r[key], `restart.${key}`, 0);
+  const restart = { maxRestarts: pick('maxRestarts'), backoffMs: pick('backoffMs'), maxBackoffMs: pick('maxBackoffMs') };
+  if (restart.maxBackoffMs < restart.backoffMs) {
+    throw check.fail('restart.maxBackoffMs', `must be >= restart.backoffMs (${restart.backoffMs}) (got ${restart.maxBackoffMs})`);
+  }
+  return restart;
+}

@@ -1,0 +1,3 @@
+export * from './did-you-mean';
+export * from './manifest-fields';
+export * from './validate-manifest';
