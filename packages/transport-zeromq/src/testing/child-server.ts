@@ -9,6 +9,8 @@ export interface ChildServerConfig {
   /** Authorized client public keys → module identity. */
   clients?: Record<string, string>;
   heartbeatIntervalMs?: number;
+  /** Silence the server's warnings (benchmarks). */
+  quiet?: boolean;
 }
 
 /** The built child entry; tests and benches run the dist, as production would. */

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   const transport = new ZeroMqTransport({
     curve: config.curve ? { ...config.curve, authorize: (key) => clients.get(key) } : false,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
+    ...(config.quiet ? { logger: { warn: () => undefined } } : {}),
   });
   const listener = await serveContract(transport, config.address);
   process.stdout.write(`${JSON.stringify({ address: listener.address })}\n`);

@@ -105,7 +105,9 @@ export class ClientSession {
 
   private async serve(): Promise<void> {
     try {
-      for await (const [body] of this.socket) {
+      // A plain receive loop: one promise hop per message less than `for await`.
+      while (!this.socket.closed) {
+        const [body] = await this.socket.receive();
         if (body) this.onMessage(body);
       }
     } catch (err) {

@@ -82,7 +82,8 @@ export class ZeroMqListener implements Listener {
 
   private async serve(): Promise<void> {
     try {
-      for await (const parts of this.socket) {
+      while (!this.socket.closed) {
+        const parts = await this.socket.receive();
         const [routing, body] = parts;
         if (!routing) continue;
         try {
