@@ -1,0 +1,37 @@
+import { TesseraError } from '@tessera/protocol';
+import { defineModule } from '@tessera/sdk';
+import { EventLog, MAX_RECENT, type SeenEvent, type TamperOutcome, tryTamper } from './lib';
+
+export type { SeenEvent, TamperOutcome } from './lib';
+
+/** The audit module's methods, as a typed client sees them. */
+export interface AuditApi {
+  summary(): { total: number; bySource: Record<string, number> };
+  recent(limit?: number): SeenEvent[];
+  tryTamper(): Promise<TamperOutcome>;
+}
+
+/**
+ * Watches `notes.noteAdded` and `storage.changed` (its dependencies are
+ * loaded first, so it subscribes while it is created) and keeps counters
+ * and the last {@link MAX_RECENT} events.
+ */
+export default defineModule<AuditApi>({
+  name: 'audit',
+  methods: ['summary', 'recent', 'tryTamper'],
+  async create(ctx) {
+    const log = new EventLog();
+    await ctx.on('notes', 'noteAdded', (payload) => log.record('notes.noteAdded', payload));
+    await ctx.on('storage', 'changed', (payload) => log.record('storage.changed', payload));
+    return {
+      summary: () => log.summary(),
+      recent: (limit = 20) => {
+        if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_RECENT) {
+          throw TesseraError.invalidArgument(`limit must be an integer from 1 to ${MAX_RECENT}`, { argument: 'limit' });
+        }
+        return log.recent(limit);
+      },
+      tryTamper: () => tryTamper(ctx),
+    };
+  },
+});
