@@ -9,3 +9,4 @@ export * from './lib/core/host-launcher';
 export * from './lib/core/inproc-launcher';
 export * from './lib/core/core';
 export * from './lib/tessera';
+export * from './lib/discovery';
