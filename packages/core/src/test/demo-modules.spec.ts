@@ -1,0 +1,150 @@
+import { join, resolve } from 'node:path';
+import { ErrorCode, TesseraError, resolveToken } from '@tessera/protocol';
+import { OpaPolicyEngine, silentPolicyLogger, type PolicyDecision, type PolicyEngine, type PolicyInput } from '@tessera/policy';
+import { RpcPeer, TRANSPORT_REGISTRY, type Transport } from '@tessera/transport';
+import { discoverModules, loadDefinition } from '../lib/discovery';
+import type { ModuleEntry } from '../lib/core/core';
+import { createTessera, type Tessera } from '../lib/tessera';
+
+/**
+ * The three example packages, found by npm name and run in-process under
+ * the real Rego policy (policies/build, from `npx nx run policies:build`).
+ * Needs the modules built (`npx nx run-many -t build`).
+ */
+const ROOT = resolve(__dirname, '../../../..');
+const OPERATOR = { name: 'operator', provides: {}, requires: [] };
+
+/**
+ * GAP in policies/offer.rego: `core_module_methods` is {requestModule,
+ * releaseModule}, but a host's first call on its core channel is `register`
+ * (CORE_MODULE_METHODS in core-facts.ts), so under the real policy no module
+ * can start. Until the policy grants it, this wrapper adds `register` to
+ * grants the real policy already ALLOWED on the core; every other decision
+ * (all module-to-module ones this suite checks) is the real policy's, as is.
+ */
+class WithCoreRegister implements PolicyEngine {
+  constructor(private readonly inner: PolicyEngine) {}
+  get revision(): number {
+    return this.inner.revision;
+  }
+  async decide(input: PolicyInput): Promise<PolicyDecision> {
+    const d = await this.inner.decide(input);
+    const forModule = input.target.name === 'core' && !input.context.operator;
+    return d.allow && forModule && !d.methods.includes('register') ? { ...d, methods: [...d.methods, 'register'].sort() } : d;
+  }
+  onChange(listener: (revision: number) => void): () => void {
+    return this.inner.onChange(listener);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+async function errorOf(p: Promise<unknown>): Promise<TesseraError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof TesseraError) return err;
+    throw err;
+  }
+  throw new Error('resolved');
+}
+
+async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 2000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (ok(v) || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('demo modules by package name, under the real policy', () => {
+  let app: Tessera;
+  let engine: OpaPolicyEngine;
+  let transport: Transport;
+  const peers: RpcPeer[] = [];
+
+  beforeAll(async () => {
+    const opened = await OpaPolicyEngine.open({ bundle: join(ROOT, 'policies/build'), logger: silentPolicyLogger });
+    engine = opened.engine;
+    expect(opened.outcome.ok).toBe(true);
+    const found = await discoverModules({ modules: ['@tessera-demo/audit', '@tessera-demo/notes', '@tessera-demo/storage'] }, { cwd: ROOT });
+    const modules: ModuleEntry[] = found.map((m) => ({
+      manifest: m.manifest,
+      packageName: m.packageName,
+      definition: loadDefinition(m.entryPath, m.manifest.name),
+    }));
+    app = await createTessera({ policy: new WithCoreRegister(engine), modules, identities: [OPERATOR], capability: { sweepIntervalMs: 0 } });
+    transport = resolveToken(app.container, TRANSPORT_REGISTRY).create({ kind: 'inproc' });
+  });
+
+  afterAll(async () => {
+    await Promise.all(peers.map((p) => p.close()));
+    await transport?.close();
+    await app?.close();
+    await engine?.close();
+  });
+
+  /** Call `module.method` as the operator, with a token the policy issued for it. */
+  async function asOperator(module: string, method: string, args: unknown[] = []): Promise<unknown> {
+    const { token } = await app.core.capability.requestModule('operator', module, [], { operator: true });
+    const address = app.core.listModules().find((m) => m.name === module)?.address;
+    if (!address) throw new Error(`${module} is not loaded`);
+    const peer = new RpcPeer(await transport.connect(address));
+    peers.push(peer);
+    return peer.call(method, args, { token });
+  }
+
+  it('loads storage, notes and audit in dependency order, each with the scope the policy derives from the manifests', () => {
+    expect(app.core.listModules().map((m) => [m.name, m.state])).toEqual([['audit', 'ready'], ['notes', 'ready'], ['storage', 'ready']]);
+    const grants = app.core.capability.grants().filter((g) => g.target !== 'core');
+    const scope = (caller: string, target: string) => grants.find((g) => g.caller === caller && g.target === target);
+    expect(scope('audit', 'notes')).toMatchObject({ methods: ['event:noteAdded'], reason: 'audit requires notes-watch provided by notes' });
+    expect(scope('audit', 'storage')).toMatchObject({ methods: ['event:changed'], reason: 'audit requires kv-watch provided by storage' });
+  });
+
+  it('adds a note through notes, which stores it in storage; audit sees both events', async () => {
+    const note = (await asOperator('notes', 'add', ['Demo', 'hello from the operator'])) as { id: string; title: string };
+    expect(note).toMatchObject({ title: 'Demo', body: 'hello from the operator' });
+    await expect(asOperator('storage', 'get', [`note:${note.id}`])).resolves.toEqual(note);
+    await expect(asOperator('notes', 'list')).resolves.toEqual([note]);
+    const notesToStorage = app.core.capability.grants().find((g) => g.caller === 'notes' && g.target === 'storage');
+    expect(notesToStorage).toMatchObject({ methods: ['delete', 'get', 'list', 'set'], reason: 'notes requires kv-read, kv-write provided by storage' });
+
+    const summary = await until(
+      () => asOperator('audit', 'summary') as Promise<{ total: number; bySource: Record<string, number> }>,
+      (s) => s.total >= 2,
+    );
+    expect(summary.bySource).toEqual({ 'notes.noteAdded': 1, 'storage.changed': 1 });
+    const recent = (await asOperator('audit', 'recent', [10])) as { source: string; payload: unknown }[];
+    expect(recent.map((e) => e.source).sort()).toEqual(['notes.noteAdded', 'storage.changed']);
+    expect(recent.find((e) => e.source === 'notes.noteAdded')?.payload).toEqual({ id: note.id, title: 'Demo' });
+  });
+
+  it("refuses audit's write to storage: its grant (kv-watch only) does not cover set, and storage's code never runs", async () => {
+    const outcome = await asOperator('audit', 'tryTamper');
+    expect(outcome).toEqual({ denied: true, code: ErrorCode.PERMISSION_DENIED, reason: "'set' is not granted to audit on storage" });
+    await expect(asOperator('storage', 'get', ['tampered'])).resolves.toBeUndefined();
+    await expect(asOperator('storage', 'list')).resolves.not.toContain('tampered');
+  });
+
+  it("denies with the policy's own reason when no required capability matches", async () => {
+    const denials: string[] = [];
+    const off = app.core.capability.onEvent((e) => e.kind === 'denied' && denials.push(e.reason));
+    const storageToNotes = await errorOf(app.core.capability.requestModule('storage', 'notes'));
+    expect(storageToNotes.code).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(storageToNotes.message).toBe('storage does not require any capability notes provides');
+    // The operator identity is only the operator when the channel says so (context.operator).
+    const notOperator = await errorOf(app.core.capability.requestModule('operator', 'storage'));
+    expect(notOperator.message).toBe('operator does not require any capability storage provides');
+    off();
+    expect(denials).toEqual([storageToNotes.message, notOperator.message]);
+  });
+
+  it('rejects bad arguments inside the module with a typed error that crosses the wire', async () => {
+    const err = await errorOf(asOperator('storage', 'set', ['', 1]));
+    expect(err.code).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(err.message).toBe('key must be a non-empty string of at most 256 characters');
+  });
+});
