@@ -9,4 +9,5 @@ export * from './lib/core/host-launcher';
 export * from './lib/core/inproc-launcher';
 export * from './lib/core/core';
 export * from './lib/tessera';
+export * from './lib/process';
 export * from './lib/discovery';

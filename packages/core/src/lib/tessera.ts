@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { CAPABILITY_MODULE, MODULE_DIRECTORY, registerCapability, type CapabilityOptions } from '@tessera/capability';
-import { resolveToken, typedToken } from '@tessera/protocol';
+import { TesseraError, resolveToken, typedToken } from '@tessera/protocol';
 import { type PolicyEngine, type ModuleFacts, registerPolicy } from '@tessera/policy';
 import { MODULE_PROXY_OPTIONS, registerProxy } from '@tessera/proxy';
 import { TOKEN_MANAGER_FACTORY, registerTokenManager } from '@tessera/token-manager';
 import { TRANSPORT_REGISTRY, type TransportConfig } from '@tessera/transport';
 import { InProcHub, registerInProcTransport } from '@tessera/transport-inproc';
-import { Core, type ModuleEntry } from './core/core';
+import { registerIpcTransport } from '@tessera/transport-ipc';
+import { Core, type ModuleEntry, type RestartPolicy } from './core/core';
+import { ProcessLauncher } from './process/process-launcher';
 import type { HostLauncher } from './core/host-launcher';
 import { InProcessLauncher } from './core/inproc-launcher';
 
@@ -15,8 +17,8 @@ import { InProcessLauncher } from './core/inproc-launcher';
 export const CORE = typedToken<Core>('Core');
 
 export interface TesseraOptions {
-  /** Where modules run. Only `'in-process'` without a custom launcher. */
-  isolation?: 'in-process';
+  /** Where modules run: each in its own child process (default for apps), or in the core's process. */
+  isolation?: 'process' | 'in-process';
   /** The carrier between modules and the core: `{kind, options}`. Default `{kind: 'inproc'}`. */
   transport?: TransportConfig;
   /** The policy engine. Omitted: every request is denied. */
@@ -32,6 +34,10 @@ export interface TesseraOptions {
   /** Extra registrations (more transport kinds) before anything resolves. */
   register?: (c: DependencyContainer) => void;
   defaultTimeoutMs?: number;
+  /** Restart crashed or hung modules; default: no restarts. */
+  restart?: RestartPolicy;
+  /** Process hosts: heartbeat interval; a host silent for 3 beats is killed as hung. Default 1000 ms. */
+  heartbeatMs?: number;
   capability?: CapabilityOptions;
   now?: () => number;
 }
@@ -54,20 +60,35 @@ export async function createTessera(options: TesseraOptions = {}, parent: Depend
   registerProxy(c, { deniedResult: options.deniedResult });
   registerPolicy(c, { engine: options.policy });
   registerInProcTransport(c, { hub: new InProcHub() });
+  registerIpcTransport(c);
   registerCapability(c, { ...options.capability, ...(options.now ? { now: options.now } : {}) });
   options.register?.(c);
 
   const tokenFactory = resolveToken(c, TOKEN_MANAGER_FACTORY);
   const transport = resolveToken(c, TRANSPORT_REGISTRY).create(options.transport ?? { kind: 'inproc' });
+  if (options.isolation === 'process' && transport.kind === 'inproc') {
+    await transport.close();
+    throw TesseraError.invalidArgument('isolation "process" needs a transport that crosses processes (ipc or zeromq), not "inproc"', {
+      field: 'transport.kind',
+    });
+  }
   const launcher =
     options.launcher?.(c) ??
-    new InProcessLauncher(transport, tokenFactory, resolveToken(c, MODULE_PROXY_OPTIONS), options.defaultTimeoutMs);
+    (options.isolation === 'process'
+      ? new ProcessLauncher({
+          transport: options.transport ?? { kind: 'ipc' },
+          heartbeatMs: options.heartbeatMs,
+          deniedResult: options.deniedResult,
+          callTimeoutMs: options.defaultTimeoutMs,
+        })
+      : new InProcessLauncher(transport, tokenFactory, resolveToken(c, MODULE_PROXY_OPTIONS), options.defaultTimeoutMs));
   const core = new Core({
     transport,
     tokens: tokenFactory('core'),
     launcher,
     capability: () => resolveToken(c, CAPABILITY_MODULE),
     identities: options.identities,
+    restart: options.restart,
   });
   c.register(MODULE_DIRECTORY, { useValue: core });
   c.register(CORE, { useValue: core });

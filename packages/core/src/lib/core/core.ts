@@ -11,14 +11,32 @@ import { type ModuleManifest, factsOf } from '../manifest/module-manifest';
 import { CORE_FACTS, CORE_MANAGER_METHODS, CORE_MODULE_METHODS, RESERVED_MODULE_NAMES } from './core-facts';
 import { coreSurface } from './core-surface';
 import type { HostLauncher } from './host-launcher';
-import type { ModuleRecord } from './module-record';
+import type { HostStats, ModuleRecord } from './module-record';
 
 /** A module the app knows how to load. */
 export interface ModuleEntry {
   manifest: ModuleManifest;
   definition?: ModuleDefinition;
   packageName?: string;
+  /** Absolute path of the package's entry file, for process hosts. */
+  entryPath?: string;
 }
+
+/** Restart policy for crashed or hung modules. */
+export interface RestartPolicy {
+  maxRestarts: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+/** Lifecycle events, for progress output and supervision tests. */
+export type CoreEvent =
+  | { kind: 'loading'; module: string }
+  | { kind: 'ready'; module: string; ms: number; pid?: number }
+  | { kind: 'crashed'; module: string; reason: string; revoked: number }
+  | { kind: 'restarting'; module: string; attempt: number; inMs: number }
+  | { kind: 'failed'; module: string; reason: string }
+  | { kind: 'unloaded'; module: string };
 
 export interface CoreOptions {
   transport: Transport;
@@ -27,10 +45,12 @@ export interface CoreOptions {
   capability: () => CapabilityModule;
   /** Facts of non-module identities (e.g. the CLI operator). */
   identities?: ModuleFacts[];
-  /** How long to wait for a host to register; default 10 s. */
+  /** How long to wait for a host to register; default 20 s. */
   readyTimeoutMs?: number;
   /** Address of the core endpoint; default: a fresh one. */
   address?: string;
+  /** Default: no restarts. */
+  restart?: RestartPolicy;
 }
 
 /**
@@ -43,6 +63,9 @@ export class Core implements ModuleDirectory {
   private readonly known = new Map<string, ModuleEntry>();
   private readonly waiting = new Map<string, (ok: boolean) => void>();
   private readonly identities: Map<string, ModuleFacts>;
+  private readonly restarts = new Map<string, number>();
+  private readonly restartTimers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly eventListeners = new Set<(e: CoreEvent) => void>();
   private listener: Listener | undefined;
   private closed = false;
 
@@ -84,6 +107,22 @@ export class Core implements ModuleDirectory {
       });
     });
     void this.capability; // build it now: it subscribes to policy reloads
+  }
+
+  /** Subscribe to lifecycle events; returns an unsubscribe. */
+  onEvent(listener: (e: CoreEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  private emit(e: CoreEvent): void {
+    for (const l of this.eventListeners) {
+      try {
+        l(e);
+      } catch {
+        // a progress printer must not break loading
+      }
+    }
   }
 
   /** Make modules known without loading them. */
@@ -130,6 +169,7 @@ export class Core implements ModuleDirectory {
     const entry = this.known.get(name) as ModuleEntry;
     const record: ModuleRecord = { name, manifest: entry.manifest, facts: factsOf(entry.manifest), definition: entry.definition, state: 'starting', startedAt: Date.now() };
     this.records.set(name, record);
+    this.emit({ kind: 'loading', module: name });
     try {
       let coreToken: string;
       try {
@@ -139,23 +179,53 @@ export class Core implements ModuleDirectory {
         throw TesseraError.permissionDenied(`module ${name} may not reach the core: ${why}`);
       }
       const ready = this.waitReady(name);
-      const host = await this.options.launcher.launch({
-        name, definition: entry.definition, packageName: entry.packageName, coreAddress: this.address, coreToken,
+      const launched = this.options.launcher.launch({
+        name, definition: entry.definition, packageName: entry.packageName, entryPath: entry.entryPath,
+        coreAddress: this.address, coreToken,
       });
+      // A host that fails before registering must not leave `ready` pending (or unobserved).
+      const host = await Promise.race([launched, ready.then(() => launched)]);
       record.host = host;
+      host.onExit?.((exit) => void this.onHostExit(record, exit.expected, exit.reason));
       await ready;
       record.state = 'ready';
       record.readyAt = Date.now();
+      this.emit({ kind: 'ready', module: name, ms: record.readyAt - record.startedAt, pid: host.pid });
     } catch (err) {
       record.state = 'failed';
-      this.waiting.delete(name);
+      this.waiting.get(name)?.(false);
       await this.teardown(record, 'failed to start');
+      this.emit({ kind: 'failed', module: name, reason: err instanceof Error ? err.message : String(err) });
       throw err;
     }
   }
 
+  /** A host ended without being asked: revoke its grants everywhere, then maybe restart it. */
+  private async onHostExit(record: ModuleRecord, expected: boolean, reason: string): Promise<void> {
+    if (expected || this.closed || this.records.get(record.name) !== record || record.state === 'stopping') return;
+    record.state = 'crashed';
+    const revoked = await this.capability.revokeModule(record.name, `crashed: ${reason}`);
+    this.emit({ kind: 'crashed', module: record.name, reason, revoked });
+    await this.teardown(record, `crashed: ${reason}`);
+    const policy = this.options.restart;
+    const attempt = (this.restarts.get(record.name) ?? 0) + 1;
+    if (!policy || attempt > policy.maxRestarts) {
+      this.emit({ kind: 'failed', module: record.name, reason: `crashed (${reason}); no restarts left` });
+      return;
+    }
+    this.restarts.set(record.name, attempt);
+    const inMs = Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** (attempt - 1));
+    this.emit({ kind: 'restarting', module: record.name, attempt, inMs });
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(timer);
+      if (this.closed || this.records.has(record.name)) return;
+      this.startModule(record.name).catch(() => undefined); // 'failed' is emitted by startModule
+    }, inMs);
+    this.restartTimers.add(timer);
+  }
+
   private waitReady(name: string): Promise<void> {
-    const ms = this.options.readyTimeoutMs ?? 10_000;
+    const ms = this.options.readyTimeoutMs ?? 20_000; // longer than a launcher's own ready timeout
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(name);
@@ -198,6 +268,7 @@ export class Core implements ModuleDirectory {
     if (!r) throw TesseraError.notFound(`module '${name}' is not loaded`);
     r.state = 'stopping';
     await this.teardown(r, reason);
+    this.emit({ kind: 'unloaded', module: name });
     return true;
   }
 
@@ -224,15 +295,30 @@ export class Core implements ModuleDirectory {
     return { module: name, methods: r.spec.methods, events: r.spec.events };
   }
 
-  stats(): { name: string; state: string; uptimeMs: number }[] {
+  /** Per-module state, restarts and resource use (process hosts report CPU and memory). */
+  stats(): ({ name: string; state: string; uptimeMs: number; restarts: number; isolation: 'process' | 'in-process' } & Partial<HostStats>)[] {
     const now = Date.now();
-    return [...this.records.values()].map((r) => ({ name: r.name, state: r.state, uptimeMs: now - (r.readyAt ?? now) }));
+    return [...this.records.values()].map((r) => ({
+      name: r.name,
+      state: r.state,
+      uptimeMs: now - (r.readyAt ?? now),
+      restarts: this.restarts.get(r.name) ?? 0,
+      isolation: r.host?.pid !== undefined ? 'process' : 'in-process',
+      ...(r.host?.currentStats?.() ?? {}),
+    }));
+  }
+
+  /** The record of a loaded module (tests, CLI inspection). */
+  module(name: string): Readonly<ModuleRecord> | undefined {
+    return this.records.get(name);
   }
 
   /** Stop every module (reverse load order) and the core endpoint. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const t of this.restartTimers) clearTimeout(t);
+    this.restartTimers.clear();
     for (const r of [...this.records.values()].reverse()) await this.teardown(r, 'core shutting down');
     await this.capability.close();
     await this.options.launcher.close();

@@ -5,8 +5,10 @@ import type { RunningHost } from './module-record';
 export interface LaunchRequest {
   name: string;
   definition?: ModuleDefinition;
-  /** npm package to load the module from (process hosts). */
+  /** npm package the module comes from. */
   packageName?: string;
+  /** Absolute path of the package's entry file (process hosts load it). */
+  entryPath?: string;
   coreAddress: string;
   coreToken: string;
 }

@@ -1,0 +1,32 @@
+import type { TransportConfig } from '@tessera/transport';
+
+/**
+ * Messages on the private fork IPC channel between the core and a module
+ * host process. The core token travels only here: never in argv, the
+ * environment or a file.
+ */
+export interface BootstrapMessage {
+  kind: 'bootstrap';
+  name: string;
+  /** Absolute path of the module's entry file, resolved by the core. */
+  entryPath: string;
+  coreAddress: string;
+  coreToken: string;
+  transport: TransportConfig;
+  heartbeatMs: number;
+  deniedResult: 'error' | 'empty';
+  callTimeoutMs?: number;
+}
+
+export interface StopMessage {
+  kind: 'stop';
+}
+
+/** Host -> core. */
+export type HostMessage =
+  | { kind: 'ready'; address: string }
+  | { kind: 'failed'; code: string; message: string }
+  | { kind: 'heartbeat'; cpuUserUs: number; cpuSystemUs: number; rssBytes: number; heapUsedBytes: number };
+
+/** Core -> host. */
+export type CoreMessage = BootstrapMessage | StopMessage;
