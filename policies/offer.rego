@@ -3,7 +3,8 @@
 # System identities (core, operator) have explicit rules here, not exemptions.
 package tessera.authz
 
-core_module_methods := {"requestModule", "releaseModule"}
+# A module host registers its endpoint, then requests and releases grants.
+core_module_methods := {"register", "requestModule", "releaseModule"}
 
 core_manager_methods := {
 	"listModules", "listLoaded", "load", "unload",
@@ -30,7 +31,7 @@ offer := {"reason": "context.operator is set but the subject is not the operator
 	operator_calls_allowed
 } else := {"reason": "operator calls to modules are disabled (data.tessera.operator.allow_calls)"} if {
 	is_operator
-} else := {"grant": core_module_methods, "reason": sprintf("%s may ask the core to requestModule and releaseModule", [input.subject.name])} if {
+} else := {"grant": core_module_methods, "reason": sprintf("%s may register with the core and request and release modules", [input.subject.name])} if {
 	input.target.name == "core"
 	input.subject.name != "core"
 } else := {"grant": capability_methods, "reason": _capability_reason} if {

@@ -15,8 +15,8 @@ op_req(target, methods) := {
 test_module_may_request_and_release_through_core if {
 	d := authz.decision with input as req(notes, core, [])
 	d.allow == true
-	d.methods == ["releaseModule", "requestModule"]
-	d.reason == "notes may ask the core to requestModule and releaseModule"
+	d.methods == ["register", "releaseModule", "requestModule"]
+	d.reason == "notes may register with the core and request and release modules"
 }
 
 test_module_may_not_load_through_core if {

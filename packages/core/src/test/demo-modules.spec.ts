@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { ErrorCode, TesseraError, resolveToken } from '@tessera/protocol';
-import { OpaPolicyEngine, silentPolicyLogger, type PolicyDecision, type PolicyEngine, type PolicyInput } from '@tessera/policy';
+import { OpaPolicyEngine, silentPolicyLogger } from '@tessera/policy';
 import { RpcPeer, TRANSPORT_REGISTRY, type Transport } from '@tessera/transport';
 import { discoverModules, loadDefinition } from '../lib/discovery';
 import type { ModuleEntry } from '../lib/core/core';
@@ -13,32 +13,6 @@ import { createTessera, type Tessera } from '../lib/tessera';
  */
 const ROOT = resolve(__dirname, '../../../..');
 const OPERATOR = { name: 'operator', provides: {}, requires: [] };
-
-/**
- * GAP in policies/offer.rego: `core_module_methods` is {requestModule,
- * releaseModule}, but a host's first call on its core channel is `register`
- * (CORE_MODULE_METHODS in core-facts.ts), so under the real policy no module
- * can start. Until the policy grants it, this wrapper adds `register` to
- * grants the real policy already ALLOWED on the core; every other decision
- * (all module-to-module ones this suite checks) is the real policy's, as is.
- */
-class WithCoreRegister implements PolicyEngine {
-  constructor(private readonly inner: PolicyEngine) {}
-  get revision(): number {
-    return this.inner.revision;
-  }
-  async decide(input: PolicyInput): Promise<PolicyDecision> {
-    const d = await this.inner.decide(input);
-    const forModule = input.target.name === 'core' && !input.context.operator;
-    return d.allow && forModule && !d.methods.includes('register') ? { ...d, methods: [...d.methods, 'register'].sort() } : d;
-  }
-  onChange(listener: (revision: number) => void): () => void {
-    return this.inner.onChange(listener);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 async function errorOf(p: Promise<unknown>): Promise<TesseraError> {
   try {
@@ -75,7 +49,7 @@ describe('demo modules by package name, under the real policy', () => {
       packageName: m.packageName,
       definition: loadDefinition(m.entryPath, m.manifest.name),
     }));
-    app = await createTessera({ policy: new WithCoreRegister(engine), modules, identities: [OPERATOR], capability: { sweepIntervalMs: 0 } });
+    app = await createTessera({ policy: engine, modules, identities: [OPERATOR], capability: { sweepIntervalMs: 0 } });
     transport = resolveToken(app.container, TRANSPORT_REGISTRY).create({ kind: 'inproc' });
   });
 
