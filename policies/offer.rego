@@ -8,7 +8,7 @@ core_module_methods := {"register", "requestModule", "releaseModule"}
 
 core_manager_methods := {
 	"listModules", "listLoaded", "load", "unload",
-	"methods", "stats", "grants", "requestModule",
+	"methods", "stats", "grants", "requestModule", "call",
 }
 
 is_operator if {

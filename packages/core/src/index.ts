@@ -11,3 +11,5 @@ export * from './lib/core/core';
 export * from './lib/tessera';
 export * from './lib/process';
 export * from './lib/discovery';
+export * from './lib/operator';
+export * from './lib/app';

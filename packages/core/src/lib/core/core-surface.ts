@@ -2,6 +2,7 @@ import { TesseraError } from '@tessera/protocol';
 import type { CallContext } from '@tessera/proxy';
 import type { ModuleSpec } from '@tessera/sdk';
 import type { Core } from './core';
+import { OPERATOR } from './core-facts';
 
 interface ModuleRequest {
   to: string;
@@ -56,6 +57,14 @@ export function coreSurface(core: Core) {
     },
     async unload(_ctx: CallContext, name: string) {
       return core.unload(name);
+    },
+    /** The operator's call into a module, relayed under the operator's own policy-issued grant. */
+    async call(ctx: CallContext, module: string, method: string, args: unknown[] = []) {
+      if (ctx.caller !== OPERATOR) throw TesseraError.permissionDenied('only the operator relays calls through the core');
+      if (typeof module !== 'string' || typeof method !== 'string' || !Array.isArray(args)) {
+        throw TesseraError.invalidArgument('call takes (module, method, args[])');
+      }
+      return core.operatorCall(module, method, args);
     },
   };
 }

@@ -8,7 +8,10 @@ import type { Listener, RpcPeer, Transport } from '@tessera/transport';
 import { serveConnection } from '../host/serve-connection';
 import { loadOrder } from '../manifest/load-order';
 import { type ModuleManifest, factsOf } from '../manifest/module-manifest';
-import { CORE_FACTS, CORE_MANAGER_METHODS, CORE_MODULE_METHODS, RESERVED_MODULE_NAMES } from './core-facts';
+import { CORE_FACTS, CORE_MANAGER_METHODS, CORE_MODULE_METHODS, OPERATOR, RESERVED_MODULE_NAMES } from './core-facts';
+import { ModuleCaller, type ModuleRoute } from '@tessera/sdk';
+import { RpcPeer as Peer } from '@tessera/transport';
+import { TokenManager as OperatorTokens } from '@tessera/token-manager';
 import { coreSurface } from './core-surface';
 import type { HostLauncher } from './host-launcher';
 import type { HostStats, ModuleRecord } from './module-record';
@@ -68,6 +71,9 @@ export class Core implements ModuleDirectory {
   private readonly eventListeners = new Set<(e: CoreEvent) => void>();
   private listener: Listener | undefined;
   private closed = false;
+  /** The operator's outbound tokens and client runtime, for relayed calls. */
+  private readonly operatorTokens = new OperatorTokens(OPERATOR);
+  private operatorCaller: ModuleCaller | undefined;
 
   constructor(private readonly options: CoreOptions) {
     this.identities = new Map((options.identities ?? []).map((f) => [f.name, f]));
@@ -84,9 +90,12 @@ export class Core implements ModuleDirectory {
   }
 
   /** Start serving the core endpoint. */
+  /** The core's own proxy (the operator endpoint serves it too). */
+  proxy: ModuleProxy | undefined;
+
   async start(): Promise<void> {
     const surface = coreSurface(this);
-    const proxy = new ModuleProxy(
+    const proxy = (this.proxy = new ModuleProxy(
       'core',
       surface,
       {
@@ -94,7 +103,7 @@ export class Core implements ModuleDirectory {
         events: [],
       },
       this.options.tokens,
-    );
+    ));
     this.listener = await this.options.transport.listen(this.options.address, (conn) => {
       serveConnection(conn, {
         proxy,
@@ -258,8 +267,19 @@ export class Core implements ModuleDirectory {
     if (!record || record.state !== 'ready' || !record.address) {
       throw TesseraError.notFound(`module '${target}' is not loaded`);
     }
-    const issued = await this.capability.requestModule(caller, target, methods);
+    const issued = await this.capability.requestModule(caller, target, methods, { operator: caller === OPERATOR });
     return { ...issued, address: record.address };
+  }
+
+  /** Call a module as the operator: the policy decides, as for any caller. */
+  operatorCall(module: string, method: string, args: unknown[]): Promise<unknown> {
+    this.operatorCaller ??= new ModuleCaller(
+      OPERATOR,
+      { requestModule: (target) => this.requestModule(OPERATOR, target, []) as Promise<ModuleRoute> },
+      async (address) => new Peer(await this.options.transport.connect(address)),
+      this.operatorTokens,
+    );
+    return this.operatorCaller.call(module, method, args);
   }
 
   /** Unload a module: revoke its grants everywhere, then stop its host. */
@@ -320,6 +340,7 @@ export class Core implements ModuleDirectory {
     for (const t of this.restartTimers) clearTimeout(t);
     this.restartTimers.clear();
     for (const r of [...this.records.values()].reverse()) await this.teardown(r, 'core shutting down');
+    await this.operatorCaller?.close();
     await this.capability.close();
     await this.options.launcher.close();
     await this.listener?.close();
@@ -344,6 +365,7 @@ export class Core implements ModuleDirectory {
   }
 
   async informCaller(caller: string, target: string, token: string, methods: string[], expiresAt: number): Promise<void> {
+    if (caller === OPERATOR) return this.operatorTokens.setOutbound(target, token, methods, expiresAt);
     await this.records.get(caller)?.channel?.call('$informCaller', [target, token, methods, expiresAt], { timeoutMs: 5000 });
   }
 
@@ -364,11 +386,26 @@ export class Core implements ModuleDirectory {
   }
 
   async narrowAtCaller(caller: string, target: string, methods: string[]): Promise<void> {
+    if (caller === OPERATOR) {
+      const t = this.operatorTokens.outbound(target);
+      if (t) this.operatorTokens.setOutbound(target, t.token, methods, t.expiresAt);
+      return;
+    }
     await this.records.get(caller)?.channel?.call('$narrowCaller', [target, methods], { timeoutMs: 5000 });
   }
 
   async dropAtCaller(caller: string, target: string): Promise<void> {
+    if (caller === OPERATOR) {
+      if (this.operatorCaller) this.operatorCaller.forget(target);
+      else this.operatorTokens.dropOutbound(target);
+      return;
+    }
     await this.records.get(caller)?.channel?.call('$drop', [target], { timeoutMs: 5000 });
+  }
+
+  /** The core's TokenManager (the operator endpoint verifies against it). */
+  get tokens(): TokenManager {
+    return this.options.tokens;
   }
 
   private bindChannel(caller: string, peer: RpcPeer): void {
