@@ -8,7 +8,7 @@ core_module_methods := {"register", "requestModule", "releaseModule"}
 
 core_manager_methods := {
 	"listModules", "listLoaded", "load", "unload",
-	"methods", "stats", "grants", "requestModule", "call",
+	"methods", "stats", "grants", "requestModule", "callModule",
 }
 
 is_operator if {

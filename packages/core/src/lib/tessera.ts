@@ -8,6 +8,7 @@ import { TOKEN_MANAGER_FACTORY, registerTokenManager } from '@tessera/token-mana
 import { TRANSPORT_REGISTRY, type TransportConfig } from '@tessera/transport';
 import { InProcHub, registerInProcTransport } from '@tessera/transport-inproc';
 import { registerIpcTransport } from '@tessera/transport-ipc';
+import { registerZeroMqTransport } from '@tessera/transport-zeromq';
 import { Core, type ModuleEntry, type RestartPolicy } from './core/core';
 import { ProcessLauncher } from './process/process-launcher';
 import type { HostLauncher } from './core/host-launcher';
@@ -61,6 +62,7 @@ export async function createTessera(options: TesseraOptions = {}, parent: Depend
   registerPolicy(c, { engine: options.policy });
   registerInProcTransport(c, { hub: new InProcHub() });
   registerIpcTransport(c);
+  registerZeroMqTransport(c);
   registerCapability(c, { ...options.capability, ...(options.now ? { now: options.now } : {}) });
   options.register?.(c);
 

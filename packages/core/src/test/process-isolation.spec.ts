@@ -23,7 +23,7 @@ const alive = (pid: number) => {
   }
 };
 
-describe('process isolation over IPC', () => {
+describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
   let app: Tessera;
   let policy: StaticPolicyEngine;
   let transport: Transport;
@@ -56,7 +56,7 @@ describe('process isolation over IPC', () => {
     ]);
     app = await createTessera({
       isolation: 'process',
-      transport: { kind: 'ipc' },
+      transport: { kind },
       policy,
       heartbeatMs: 150,
       restart: { maxRestarts: 2, backoffMs: 50, maxBackoffMs: 200 },
@@ -68,7 +68,7 @@ describe('process isolation over IPC', () => {
       entry('@tessera-test/relay', 'relay', { dependencies: ['echo'] }),
       entry('@tessera-test/echo', 'echo', { events: ['beat'] }),
     ]);
-    transport = resolveToken(app.container, TRANSPORT_REGISTRY).create({ kind: 'ipc' });
+    transport = resolveToken(app.container, TRANSPORT_REGISTRY).create({ kind });
   });
 
   afterEach(async () => {
@@ -133,6 +133,7 @@ describe('process isolation over IPC', () => {
 
   it('survives garbage bytes on a host socket and keeps serving legitimate calls', async () => {
     const path = addressOf('echo').replace('ipc://', '');
+    expect(addressOf('echo')).toMatch(/^ipc:\/\//); // both carriers listen on private Unix sockets by default
     for (const junk of [Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]), Buffer.from('GET / HTTP/1.1\r\n\r\n'), Buffer.from([0, 0, 0, 3, 0xc1, 0xc1, 0xc1])]) {
       await new Promise<void>((resolve) => {
         const s = connect(path, () => s.end(junk));

@@ -59,10 +59,10 @@ export function coreSurface(core: Core) {
       return core.unload(name);
     },
     /** The operator's call into a module, relayed under the operator's own policy-issued grant. */
-    async call(ctx: CallContext, module: string, method: string, args: unknown[] = []) {
+    async callModule(ctx: CallContext, module: string, method: string, args: unknown[] = []) {
       if (ctx.caller !== OPERATOR) throw TesseraError.permissionDenied('only the operator relays calls through the core');
       if (typeof module !== 'string' || typeof method !== 'string' || !Array.isArray(args)) {
-        throw TesseraError.invalidArgument('call takes (module, method, args[])');
+        throw TesseraError.invalidArgument('callModule takes (module, method, args[])');
       }
       return core.operatorCall(module, method, args);
     },
