@@ -104,6 +104,7 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
     const token = await eveToken('relay');
     await relay.call('relay', ['warm'], { token });
     const echoPid = app.core.module('echo')?.host?.pid as number;
+    const deadAddress = addressOf('echo');
     expect(app.core.capability.grants().some((g) => g.target === 'echo' && g.caller === 'relay')).toBe(true);
 
     const started = Date.now();
@@ -114,8 +115,10 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
     expect(app.core.capability.grants().filter((g) => g.target === 'echo' || g.caller === 'echo')).toEqual([]);
     expect(alive(echoPid)).toBe(false);
 
+    const deadSocket = deadAddress.replace('ipc://', '');
     await waitFor(() => events.filter((e) => e.kind === 'ready' && e.module === 'echo').length === 2);
     expect(app.core.module('echo')?.host?.pid).not.toBe(echoPid);
+    expect(existsSync(deadSocket)).toBe(false); // the killed host's socket was reclaimed
     await expect(relay.call('relay', ['again'], { token })).resolves.toBe('again');
     expect(app.core.stats().find((s) => s.name === 'echo')?.restarts).toBe(1);
   });
@@ -136,7 +139,9 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
     expect(addressOf('echo')).toMatch(/^ipc:\/\//); // both carriers listen on private Unix sockets by default
     for (const junk of [Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]), Buffer.from('GET / HTTP/1.1\r\n\r\n'), Buffer.from([0, 0, 0, 3, 0xc1, 0xc1, 0xc1])]) {
       await new Promise<void>((resolve) => {
-        const s = connect(path, () => s.end(junk));
+        // Write, give the host a moment to chew on it, then hang up ourselves:
+        // some carriers (ZMTP) wait for more bytes rather than closing on garbage.
+        const s = connect(path, () => s.write(junk, () => setTimeout(() => s.destroy(), 50)));
         s.on('close', () => resolve());
         s.on('error', () => resolve());
       });

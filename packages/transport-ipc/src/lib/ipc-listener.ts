@@ -101,7 +101,7 @@ function cannotListen(address: string, err: unknown): TesseraError {
 }
 
 /** Remove `path` if it is a socket nobody answers on; refuse a live one or a non-socket. */
-async function removeIfStale(address: string, path: string): Promise<void> {
+export async function removeIfStale(address: string, path: string): Promise<void> {
   if (process.platform === 'win32') throw TesseraError.invalidArgument(`address in use: ${address}`);
   const st = await lstat(path).catch(() => undefined);
   if (st && !st.isSocket()) {

@@ -3,7 +3,7 @@ import { DEFAULT_MAX_FRAME_BYTES, TesseraError } from '@tessera/protocol';
 import type { Connection, ConnectOptions, Listener, Transport } from '@tessera/transport';
 import { ipcAddressOf, ipcPathOf } from './ipc-address';
 import { IpcConnection, type IpcConnectionSettings } from './ipc-connection';
-import { IpcListener } from './ipc-listener';
+import { IpcListener, removeIfStale } from './ipc-listener';
 import { type IpcLogger, consoleIpcLogger } from './logger';
 import { defaultRuntimeDir, ensurePrivateDir, errorCode, freshSocketPath } from './runtime-dir';
 
@@ -61,6 +61,11 @@ export class IpcTransport implements Transport {
     const listener = await IpcListener.open(ipcAddressOf(path), path, this.settings, onConnection);
     this.listeners.add(listener);
     return listener;
+  }
+
+  /** Unlink the socket file of a listener whose process died (never a live one). */
+  async reclaim(address: string): Promise<void> {
+    await removeIfStale(address, ipcPathOf(address)).catch(() => undefined);
   }
 
   async connect(address: string, options: ConnectOptions = {}): Promise<Connection> {

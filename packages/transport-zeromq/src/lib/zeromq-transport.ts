@@ -1,3 +1,6 @@
+import { lstat, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { basename, dirname } from 'node:path';
 import { TesseraError } from '@tessera/protocol';
 import type { ConnectOptions, Connection, Listener, Transport } from '@tessera/transport';
 import { Context } from 'zeromq';
@@ -63,6 +66,26 @@ export class ZeroMqTransport implements Transport {
     });
     this.listeners.add(listener);
     return listener;
+  }
+
+  /**
+   * Remove what a dead listener at a default `ipc://` address left behind:
+   * its socket file and the private directory made for it (only one of ours,
+   * and only when nothing answers there).
+   */
+  async reclaim(address: string): Promise<void> {
+    if (!address.startsWith('ipc://')) return;
+    const path = address.slice('ipc://'.length);
+    const dir = dirname(path);
+    if (!basename(dir).startsWith('tessera-zmq-') || basename(path) !== 'listener.sock') return;
+    const st = await lstat(path).catch(() => undefined);
+    if (st && !st.isSocket()) return;
+    const answered = st !== undefined && (await new Promise<boolean>((resolve) => {
+      const probe = createConnection(path);
+      probe.once('connect', () => (probe.destroy(), resolve(true)));
+      probe.once('error', () => resolve(false));
+    }));
+    if (!answered) await rm(dir, { recursive: true, force: true });
   }
 
   async connect(address: string, options: ConnectOptions = {}): Promise<Connection> {

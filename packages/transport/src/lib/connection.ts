@@ -55,4 +55,10 @@ export interface Transport {
   connect(address: string, options?: ConnectOptions): Promise<Connection>;
   /** Release everything this transport opened; idempotent. */
   close(): Promise<void>;
+  /**
+   * Remove what a listener at `address` left behind when its process died
+   * without closing it (a socket file, a private directory). Only removes a
+   * socket nobody answers on. Optional: carriers with nothing on disk omit it.
+   */
+  reclaim?(address: string): Promise<void>;
 }

@@ -216,6 +216,7 @@ export class Core implements ModuleDirectory {
     const revoked = await this.capability.revokeModule(record.name, `crashed: ${reason}`);
     this.emit({ kind: 'crashed', module: record.name, reason, revoked });
     await this.teardown(record, `crashed: ${reason}`);
+    if (record.address) await this.options.transport.reclaim?.(record.address).catch(() => undefined);
     const policy = this.options.restart;
     const attempt = (this.restarts.get(record.name) ?? 0) + 1;
     if (!policy || attempt > policy.maxRestarts) {

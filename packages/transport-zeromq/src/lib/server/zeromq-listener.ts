@@ -37,6 +37,8 @@ export class ZeroMqListener implements Listener {
   private readonly sweeper: ReturnType<typeof setInterval>;
   private readonly loop: Promise<void>;
   private closing: Promise<void> | undefined;
+  /** Made for a default ipc address; removed (and awaited) on close, so a host can exit right after. */
+  private readonly privateDir: string | undefined;
 
   constructor(
     bound: BoundRouter,
@@ -56,8 +58,7 @@ export class ZeroMqListener implements Listener {
     this.sweeper = setInterval(() => this.sweep(), options.heartbeatIntervalMs);
     this.sweeper.unref();
     this.loop = this.serve();
-    const privateDir = bound.privateDir;
-    if (privateDir) void this.loop.then(() => rm(privateDir, { recursive: true, force: true }));
+    this.privateDir = bound.privateDir;
   }
 
   /** Number of live connections. */
@@ -77,6 +78,7 @@ export class ZeroMqListener implements Listener {
     this.writer.stop();
     this.socket.close();
     await this.loop;
+    if (this.privateDir) await rm(this.privateDir, { recursive: true, force: true });
     this.onClosed();
   }
 
