@@ -1,5 +1,12 @@
 export * from './lib/command';
+export * from './lib/command-line';
 export * from './lib/dispatcher';
+export * from './lib/errors';
 export * from './lib/exit-codes';
+export * from './lib/format';
+export * from './lib/operator-session';
+export * from './lib/progress';
+export * from './lib/run-app';
+export * from './lib/signals';
 export * from './lib/usage-error';
 export { commands } from './commands';

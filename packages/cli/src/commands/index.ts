@@ -1,7 +1,12 @@
 import type { Command } from '../lib/command';
+import { call } from './call';
+import { inspect } from './inspect';
+import { ls } from './ls';
 import { policyBuild } from './policy-build';
 import { policyEval } from './policy-eval';
 import { policyTest } from './policy-test';
+import { run } from './run';
+import { version } from './version';
 
 /** Every command of the CLI. A new command is one file here plus one line in this list. */
-export const commands: Command[] = [policyBuild, policyTest, policyEval];
+export const commands: Command[] = [run, ls, call, inspect, policyBuild, policyTest, policyEval, version];

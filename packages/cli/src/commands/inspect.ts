@@ -1,0 +1,67 @@
+import type { Command } from '../lib/command';
+import { parseCommandLine } from '../lib/command-line';
+import { configFileOf } from '../lib/config-option';
+import { ExitCode } from '../lib/exit-codes';
+import { formatDuration, formatTable } from '../lib/format';
+import { OperatorSession } from '../lib/operator-session';
+
+/** A live grant as the core reports it (never its secret). */
+export interface GrantRow {
+  id: string;
+  caller: string;
+  target: string;
+  methods: string[];
+  expiresAt: number;
+  generation: number;
+  issuedAt: number;
+  reason: string;
+}
+
+export const inspect: Command = {
+  path: ['inspect'],
+  summary: 'show the live grants: who may call whom, which methods, until when',
+  usage: `usage: tessera inspect [--config file] [--caller name] [--target name] [--json]
+
+Prints the live grants of the app running for the config (default:
+./tessera.config.json): caller → target, the methods (and event:<name>
+scopes) granted, when the grant expires, and the policy's reason. Tokens are
+never shown.
+
+  --config file   the app's config file
+  --caller name   only grants held by this caller
+  --target name   only grants on this target
+  --json          print the grants as JSON (expiresAt and issuedAt in ms since the epoch)
+
+Exit codes: 0 printed, 1 no running app or the app refused, 2 usage error.`,
+  async run(args, io) {
+    const { strings, flags } = parseCommandLine(args, { strings: ['config', 'caller', 'target'], booleans: ['json'] });
+    const { file, shown } = configFileOf(strings.config, io.cwd);
+    const session = await OperatorSession.forConfig(file, shown);
+    let grants: GrantRow[];
+    try {
+      grants = await session.call<GrantRow[]>('grants');
+    } finally {
+      await session.close();
+    }
+    grants = grants
+      .filter((g) => (strings.caller === undefined || g.caller === strings.caller) && (strings.target === undefined || g.target === strings.target))
+      .sort((a, b) => a.caller.localeCompare(b.caller) || a.target.localeCompare(b.target));
+    if (flags.json) {
+      io.stdout(`${JSON.stringify(grants, null, 2)}\n`);
+      return ExitCode.OK;
+    }
+    if (grants.length === 0) {
+      io.stdout('no live grants\n');
+      return ExitCode.OK;
+    }
+    const now = Date.now();
+    const rows = [['CALLER → TARGET', 'METHODS', 'EXPIRES', 'REASON']];
+    for (const g of grants) {
+      const left = g.expiresAt - now;
+      rows.push([`${g.caller} → ${g.target}`, g.methods.join(', '), left > 0 ? `in ${formatDuration(left)}` : 'expired', g.reason]);
+    }
+    io.stdout(formatTable(rows));
+    io.stdout(`${grants.length} live grant${grants.length === 1 ? '' : 's'}\n`);
+    return ExitCode.OK;
+  },
+};

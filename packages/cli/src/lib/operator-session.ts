@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { stateFileFor } from '@tessera/core';
+import { RpcPeer } from '@tessera/transport';
+import { IpcTransport } from '@tessera/transport-ipc';
+
+/** What `tessera run` records in `.tessera/run.json` next to the config file. */
+export interface RunState {
+  pid: number;
+  operator: string;
+  config: string;
+  startedAt: string;
+}
+
+/** There is no app running for this config (no state file, a dead pid, or a dead socket). */
+export class NoRunningAppError extends Error {
+  override readonly name = 'NoRunningAppError';
+  constructor(configShown: string, detail?: string) {
+    super(`no running app for ${configShown}${detail ? ` (${detail})` : ''}: start it with \`tessera run\``);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Read `.tessera/run.json` for a config file; throws {@link NoRunningAppError} when the app is not running. */
+export async function readRunState(configFile: string, configShown: string): Promise<RunState> {
+  let state: RunState;
+  try {
+    state = JSON.parse(await readFile(stateFileFor(resolve(configFile)), 'utf8')) as RunState;
+  } catch {
+    throw new NoRunningAppError(configShown);
+  }
+  if (typeof state.operator !== 'string' || typeof state.pid !== 'number') throw new NoRunningAppError(configShown, 'unreadable .tessera/run.json');
+  if (!isAlive(state.pid)) throw new NoRunningAppError(configShown, `pid ${state.pid} has exited`);
+  return state;
+}
+
+/**
+ * A logged-in connection to a running app's operator socket. Every call
+ * carries the operator token the policy issued at `login`.
+ */
+export class OperatorSession {
+  private constructor(
+    private readonly transport: IpcTransport,
+    private readonly peer: RpcPeer,
+    private readonly token: string,
+    /** When the operator token expires (ms since the epoch). */
+    readonly expiresAt: number,
+  ) {}
+
+  /** Connect to `address` (an `ipc://` operator socket) and log in. */
+  static async open(address: string): Promise<OperatorSession> {
+    const transport = new IpcTransport();
+    try {
+      const peer = new RpcPeer(await transport.connect(address), { defaultTimeoutMs: 15_000 });
+      const login = (await peer.call('login', [])) as { token: string; expiresAt: number };
+      return new OperatorSession(transport, peer, login.token, login.expiresAt);
+    } catch (err) {
+      await transport.close();
+      throw err;
+    }
+  }
+
+  /** Connect to the app running for `configFile`. */
+  static async forConfig(configFile: string, configShown: string): Promise<OperatorSession> {
+    const state = await readRunState(configFile, configShown);
+    try {
+      return await OperatorSession.open(state.operator);
+    } catch (err) {
+      throw new NoRunningAppError(configShown, `cannot reach ${state.operator}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Call a core-manager method (`listModules`, `stats`, `grants`, `callModule`...). */
+  call<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
+    return this.peer.call(method, args, { token: this.token }) as Promise<T>;
+  }
+
+  /** Call `module.method(...args)` as the operator, under the grant the policy issues for it. */
+  callModule<T = unknown>(module: string, method: string, args: unknown[] = []): Promise<T> {
+    return this.call<T>('callModule', module, method, args);
+  }
+
+  async close(): Promise<void> {
+    await this.peer.close();
+    await this.transport.close();
+  }
+}

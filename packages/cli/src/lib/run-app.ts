@@ -1,0 +1,123 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { type CoreEvent, type RunningApp, loadConfig, startApp } from '@tessera/core';
+import type { PolicyLogger } from '@tessera/policy';
+import type { CliIo } from './command';
+import { describeError, isInputError } from './errors';
+import { ExitCode } from './exit-codes';
+import { configFileOf } from './config-option';
+import { displayPath, formatDuration } from './format';
+import { formatCoreEvent } from './progress';
+import { FORCED_EXIT_CODE, type SignalSource, onStopSignals } from './signals';
+
+export interface RunAppOptions {
+  /** The config file as given (default ./tessera.config.json), relative to `io.cwd`. */
+  config?: string;
+  io: CliIo;
+  /**
+   * Runs once every module is ready. Return an exit code to stop the app
+   * with it, or `undefined` to keep serving until SIGINT/SIGTERM.
+   */
+  afterStart?: (app: RunningApp) => Promise<ExitCode | undefined>;
+  /** Default: `process`. */
+  signals?: SignalSource;
+  /** Called on a second Ctrl-C; default `process.exit(130)`. */
+  forceExit?: (code: number) => void;
+}
+
+/**
+ * `tessera run`, shared with apps that embed it: start the app from its
+ * config with one progress line per module, serve until a signal (or until
+ * `afterStart` returns a code), then close everything and remove
+ * `.tessera/run.json`. Never throws: every outcome is an {@link ExitCode}.
+ */
+export async function runApp(options: RunAppOptions): Promise<ExitCode> {
+  const { io } = options;
+  const { file, shown } = configFileOf(options.config, io.cwd);
+  const signals = options.signals ?? process;
+  const forceExit = options.forceExit ?? ((code: number) => process.exit(code));
+  let requestStop: () => void = () => undefined;
+  let stopRequested = false;
+  const stopSignal = new Promise<void>((resolveStop) => (requestStop = resolveStop));
+  const removeSignals = onStopSignals(
+    signals,
+    () => {
+      stopRequested = true;
+      io.stdout('\nstopping…\n');
+      requestStop();
+    },
+    () => {
+      io.stderr('forced exit: modules may be left running\n');
+      forceExit(FORCED_EXIT_CODE);
+    },
+  );
+  try {
+    const app = await start(file, shown, io);
+    if (typeof app === 'number') return app;
+    let code: ExitCode | undefined;
+    if (!stopRequested && options.afterStart) {
+      const after = options.afterStart(app).catch((err: unknown) => {
+        io.stderr(`✗ ${describeError(err)}\n`);
+        return ExitCode.FAILURE;
+      });
+      code = await Promise.race([after, stopSignal.then(() => undefined)]);
+    }
+    if (code === undefined) await stopSignal;
+    else if (!stopRequested) io.stdout('stopping…\n');
+    try {
+      await app.close();
+    } catch (err) {
+      io.stderr(`✗ stop failed: ${describeError(err)}\n`);
+      return ExitCode.FAILURE;
+    }
+    io.stdout('stopped\n');
+    return code ?? ExitCode.OK;
+  } finally {
+    removeSignals();
+  }
+}
+
+/** Start the app, printing progress; returns the exit code instead when it could not start. */
+async function start(file: string, shown: string, io: CliIo): Promise<RunningApp | ExitCode> {
+  io.stdout(`tessera: starting ${shown}\n`);
+  const t0 = Date.now();
+  const events: CoreEvent[] = [];
+  const policyLogger: PolicyLogger = {
+    info: (message) => io.stdout(`· ${message}\n`),
+    error: (message) => io.stderr(`! policy: ${message}\n`),
+  };
+  let app: RunningApp;
+  try {
+    await prepareAuditDir(file);
+    app = await startApp(file, {
+      policyLogger,
+      onEvent: (e) => {
+        events.push(e);
+        (e.kind === 'failed' || e.kind === 'crashed' ? io.stderr : io.stdout)(`${formatCoreEvent(e)}\n`);
+      },
+    });
+  } catch (err) {
+    if (events.some((e) => e.kind === 'failed')) return ExitCode.FAILURE; // the ✗ line said why
+    io.stderr(`tessera run: ${isInputError(err) ? err.message : describeError(err)}\n`);
+    return isInputError(err) ? ExitCode.USAGE : ExitCode.FAILURE;
+  }
+  const ready = events.filter((e) => e.kind === 'ready').length;
+  const { config } = app;
+  const where = config.isolation === 'process' ? 'process isolation' : 'in-process';
+  io.stdout(
+    `✓ ${ready} module${ready === 1 ? '' : 's'} ready in ${formatDuration(Date.now() - t0)} · ${where} over ${config.transport.kind}` +
+      ` · policy ${config.policy.bundle}${config.policy.watch ? ' (watched)' : ''}\n`,
+  );
+  if (config.audit.kind === 'jsonl') io.stdout(`  decision log  ${displayPath(resolve(dirname(file), config.audit.path), io.cwd)}\n`);
+  if (app.operatorAddress) {
+    io.stdout(`  operator      ${app.operatorAddress}\n`);
+    io.stdout(`  try           npx tessera ls --config ${shown}   (Ctrl-C to stop)\n`);
+  }
+  return app;
+}
+
+/** The decision log's directory must exist before the first decision is logged. */
+async function prepareAuditDir(file: string): Promise<void> {
+  const config = await loadConfig(file);
+  if (config.audit.kind === 'jsonl') await mkdir(dirname(resolve(dirname(file), config.audit.path)), { recursive: true });
+}
