@@ -52,7 +52,7 @@ export async function runApp(options: RunAppOptions): Promise<ExitCode> {
     },
   );
   try {
-    const app = await start(file, shown, io);
+    const app = await start(file, shown, io, options.afterStart === undefined);
     if (typeof app === 'number') return app;
     let code: ExitCode | undefined;
     if (!stopRequested && options.afterStart) {
@@ -78,7 +78,7 @@ export async function runApp(options: RunAppOptions): Promise<ExitCode> {
 }
 
 /** Start the app, printing progress; returns the exit code instead when it could not start. */
-async function start(file: string, shown: string, io: CliIo): Promise<RunningApp | ExitCode> {
+async function start(file: string, shown: string, io: CliIo, hint: boolean): Promise<RunningApp | ExitCode> {
   io.stdout(`tessera: starting ${shown}\n`);
   const t0 = Date.now();
   const events: CoreEvent[] = [];
@@ -111,7 +111,7 @@ async function start(file: string, shown: string, io: CliIo): Promise<RunningApp
   if (config.audit.kind === 'jsonl') io.stdout(`  decision log  ${displayPath(resolve(dirname(file), config.audit.path), io.cwd)}\n`);
   if (app.operatorAddress) {
     io.stdout(`  operator      ${app.operatorAddress}\n`);
-    io.stdout(`  try           npx tessera ls --config ${shown}   (Ctrl-C to stop)\n`);
+    if (hint) io.stdout(`  try           npx tessera ls --config ${shown}   (Ctrl-C to stop)\n`);
   }
   return app;
 }

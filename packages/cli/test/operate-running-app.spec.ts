@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, Running, CLI, isAlive, needsBuild, tessera } from './support/processes';
+import { removeTestDir, tempApp, tempBundle } from './support/temp-app';
+
+/**
+ * The real built CLI against the demo modules: `tessera run` in one child
+ * process, `ls`, `call` and `inspect` as separate processes talking to its
+ * operator socket, then SIGINT.
+ */
+describe('tessera run / ls / call / inspect (built CLI, child processes)', () => {
+  let app: { dir: string; config: string };
+  let run: Running;
+  const pids: number[] = [];
+
+  beforeAll(async () => {
+    if (needsBuild()) execFileSync('npx', ['nx', 'run', 'demo:build', '--output-style=stream'], { cwd: REPO, stdio: 'ignore' });
+    app = tempApp('operate');
+    run = new Running(CLI, ['run', app.config]);
+    await run.waitFor(/operator {6}ipc:\/\//);
+  }, 180_000);
+
+  afterAll(async () => {
+    await run?.stop();
+    for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (app) removeTestDir(app.dir);
+  });
+
+  const cfg = () => ['--config', app.config];
+
+  it('run prints each module loading and ready with its pid, then the summary and the operator socket', () => {
+    for (const m of ['storage', 'notes', 'audit']) {
+      expect(run.stdout).toContain(`▸ loading ${m}\n`);
+      expect(run.stdout).toMatch(new RegExp(`✓ ${m} ready in \\d+ ms \\(pid \\d+\\)`));
+    }
+    expect(run.stdout.indexOf('loading storage')).toBeLessThan(run.stdout.indexOf('loading notes'));
+    expect(run.stdout.indexOf('loading notes')).toBeLessThan(run.stdout.indexOf('loading audit'));
+    expect(run.stdout).toMatch(/✓ 3 modules ready in .+ · process isolation over ipc · policy \.\.\/.*policies\/build/);
+    expect(existsSync(join(app.dir, '.tessera/run.json'))).toBe(true);
+  });
+
+  it('ls lists the three modules as ready with their pids; --json has the same rows', async () => {
+    const r = await tessera('ls', ...cfg());
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^MODULE +STATE +PID +UPTIME +RESTARTS +CPU% +RSS$/);
+    for (const m of ['audit', 'notes', 'storage']) expect(r.stdout).toMatch(new RegExp(`^${m} +ready +\\d+ +`, 'm'));
+    const json = await tessera('ls', '--json', ...cfg());
+    const rows = JSON.parse(json.stdout) as { name: string; state: string; pid: number; restarts: number }[];
+    expect(rows.map((x) => [x.name, x.state, x.restarts])).toEqual([['audit', 'ready', 0], ['notes', 'ready', 0], ['storage', 'ready', 0]]);
+    for (const row of rows) {
+      expect(isAlive(row.pid)).toBe(true);
+      pids.push(row.pid);
+    }
+  });
+
+  it('call notes add prints the note as JSON and exits 0; storage holds it', async () => {
+    const r = await tessera('call', 'notes', 'add', '["t","b"]', ...cfg());
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const note = JSON.parse(r.stdout) as { id: string; title: string; body: string };
+    expect(note).toMatchObject({ title: 't', body: 'b' });
+    const stored = await tessera('call', 'storage', 'get', JSON.stringify([`note:${note.id}`]), ...cfg());
+    expect(JSON.parse(stored.stdout)).toEqual(note);
+  });
+
+  it('call storage set is allowed for the operator (data.tessera.operator.allow_calls) and prints true', async () => {
+    const r = await tessera('call', 'storage', 'set', '["k",1]', ...cfg());
+    expect([r.code, r.stdout.trim()]).toEqual([0, 'true']);
+    expect(JSON.parse((await tessera('call', 'storage', 'get', '["k"]', ...cfg())).stdout)).toBe(1);
+  });
+
+  it("a call outside the operator's grant exits 1 with denied: <CODE>: <reason> on stderr", async () => {
+    const r = await tessera('call', 'storage', 'wipe', ...cfg());
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("denied: PERMISSION_DENIED: 'wipe' is not granted to operator on storage\n");
+  });
+
+  it("audit's own write to storage is refused by its grant scope (tryTamper reports it)", async () => {
+    const r = await tessera('call', 'audit', 'tryTamper', ...cfg());
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ denied: true, code: 'PERMISSION_DENIED', reason: "'set' is not granted to audit on storage" });
+  });
+
+  it('a call to a module that is not loaded exits 1 with the error code', async () => {
+    const r = await tessera('call', 'mail', 'send', '[]', ...cfg());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("error: NOT_FOUND: module 'mail' is not loaded\n");
+  });
+
+  it('inspect shows the live grants with methods, expiry and the policy reason; --json too', async () => {
+    const r = await tessera('inspect', ...cfg());
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^CALLER → TARGET +METHODS +EXPIRES +REASON$/);
+    expect(r.stdout).toMatch(/^notes → storage +delete, get, list, set +in (59 m \d+ s|60 m 0 s) +notes requires kv-read, kv-write provided by storage$/m);
+    expect(r.stdout).toMatch(/^audit → storage +event:changed +in \d+ m \d+ s +audit requires kv-watch provided by storage$/m);
+    expect(r.stdout).toMatch(/^operator → core +callModule, .* +in 1[45] m \d+ s +the operator may manage the core$/m);
+    expect(r.stdout).toMatch(/^\d+ live grants$/m);
+    const json = JSON.parse((await tessera('inspect', '--json', '--target', 'storage', ...cfg())).stdout) as Record<string, unknown>[];
+    expect(json.map((g) => `${g.caller}→${g.target}`)).toEqual(expect.arrayContaining(['audit→storage', 'notes→storage']));
+    expect(json.every((g) => g.target === 'storage' && typeof g.expiresAt === 'number' && !('token' in g))).toBe(true);
+  });
+
+  it.each([
+    ['args that are not JSON', ['call', 'notes', 'add', '[t'], 'args are not valid JSON'],
+    ['args that are not an array', ['call', 'notes', 'add', '{"a":1}'], 'args must be a JSON array'],
+    ['a missing method', ['call', 'notes'], 'missing <method>'],
+    ['an unknown option', ['ls', '--frobnicate'], "Unknown option '--frobnicate'"],
+  ])('exits 2 with the usage for %s', async (_what, args, message) => {
+    const r = await tessera(...args, ...cfg());
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain(`usage: tessera ${args[0]}`);
+  });
+
+  it('SIGINT stops run cleanly: stopping…, stopped, exit 0, run.json removed, no module process left', async () => {
+    expect(pids).toHaveLength(3);
+    run.child.kill('SIGINT');
+    const { code } = await run.exited;
+    expect(run.stdout).toMatch(/stopping…\nstopped\n$/);
+    expect(code).toBe(0);
+    expect(existsSync(join(app.dir, '.tessera/run.json'))).toBe(false);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    const after = await tessera('ls', ...cfg());
+    expect(after.code).toBe(1);
+  });
+});
+
+describe('tessera call when the policy disables operator calls', () => {
+  it('exits 1 with the policy reason', async () => {
+    const bundle = tempBundle('no-operator-bundle', (t) => ((t.operator as Record<string, unknown>).allow_calls = false));
+    const app = tempApp('no-operator', { isolation: 'in-process' }, bundle);
+    const run = new Running(CLI, ['run', app.config]);
+    try {
+      await run.waitFor(/operator {6}ipc:\/\//);
+      const r = await tessera('call', 'notes', 'list', '--config', app.config);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('denied: PERMISSION_DENIED: operator calls to modules are disabled (data.tessera.operator.allow_calls)\n');
+      // the core-manager surface stays open to the operator
+      expect((await tessera('ls', '--config', app.config)).code).toBe(0);
+    } finally {
+      await run.stop();
+      removeTestDir(app.dir);
+      removeTestDir(bundle);
+    }
+  });
+});
