@@ -9,6 +9,7 @@ core_module_methods := {"register", "requestModule", "releaseModule"}
 core_manager_methods := {
 	"listModules", "listLoaded", "load", "unload",
 	"methods", "stats", "grants", "requestModule", "callModule",
+	"createJoinCredential",
 }
 
 is_operator if {

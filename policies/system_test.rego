@@ -33,7 +33,7 @@ test_core_gets_no_core_rule_for_itself if {
 test_operator_manages_core if {
 	d := authz.decision with input as op_req(core, [])
 	d.allow == true
-	d.methods == ["callModule", "grants", "listLoaded", "listModules", "load", "methods", "requestModule", "stats", "unload"]
+	d.methods == ["callModule", "createJoinCredential", "grants", "listLoaded", "listModules", "load", "methods", "requestModule", "stats", "unload"]
 	d.ttlSeconds == 900
 }
 

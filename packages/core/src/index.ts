@@ -13,3 +13,4 @@ export * from './lib/process';
 export * from './lib/discovery';
 export * from './lib/operator';
 export * from './lib/app';
+export * from './lib/remote';

@@ -93,8 +93,12 @@ export class CapabilityModule {
       id, caller: subject, target, methods: decision.methods,
       expiresAt: issuedAt + ttl * 1000, generation, issuedAt, reason: decision.reason,
     };
+    const callerKey = this.directory.keyOf?.(subject);
+    if (callerKey !== undefined) grant.callerKey = callerKey;
     try {
-      await this.directory.informTarget(target, token, { caller: subject, methods: grant.methods, expiresAt: grant.expiresAt, generation });
+      await this.directory.informTarget(target, token, {
+        caller: subject, methods: grant.methods, expiresAt: grant.expiresAt, generation, ...(callerKey !== undefined ? { callerKey } : {}),
+      });
     } catch {
       throw TesseraError.unavailable(`module '${target}' did not acknowledge the grant`);
     }

@@ -9,6 +9,8 @@ export interface LiveGrant {
   generation: number;
   issuedAt: number;
   reason: string;
+  /** The caller host's public carrier key the token is bound to (public, not a secret). */
+  callerKey?: string;
 }
 
 /** What `requestModule` returns to the caller. */

@@ -9,6 +9,8 @@ import type { GrantInfo } from '@tessera/token-manager';
 export interface ModuleDirectory {
   /** Facts for a loaded module (or a system identity), `undefined` if unknown. */
   facts(name: string): ModuleFacts | undefined;
+  /** The carrier key (CURVE public key) a module's host is admitted with, if its carrier has keys. */
+  keyOf?(name: string): string | undefined;
   /** informModuleToken, target side: store the inbound grant. */
   informTarget(target: string, token: string, info: GrantInfo): Promise<void>;
   /** informModuleToken, caller side: store the outbound token. */

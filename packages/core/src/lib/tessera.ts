@@ -8,7 +8,9 @@ import { TOKEN_MANAGER_FACTORY, registerTokenManager } from '@tessera/token-mana
 import { TRANSPORT_REGISTRY, type TransportConfig } from '@tessera/transport';
 import { InProcHub, registerInProcTransport } from '@tessera/transport-inproc';
 import { registerIpcTransport } from '@tessera/transport-ipc';
-import { registerZeroMqTransport } from '@tessera/transport-zeromq';
+import { generateKeyPair, registerZeroMqTransport } from '@tessera/transport-zeromq';
+import { KeyRing } from './remote/key-ring';
+import { OPERATOR } from './core/core-facts';
 import { Core, type ModuleEntry, type RestartPolicy } from './core/core';
 import { ProcessLauncher } from './process/process-launcher';
 import type { HostLauncher } from './core/host-launcher';
@@ -41,6 +43,21 @@ export interface TesseraOptions {
   heartbeatMs?: number;
   capability?: CapabilityOptions;
   now?: () => number;
+  /**
+   * Spread modules across hosts: the core listens on `listen` (tcp://) with
+   * CURVE; every host gets its own key pair, admitted by the core's ZAP
+   * handler, and grants are bound to the caller's key. Needs
+   * `transport.kind: 'zeromq'` and process isolation.
+   */
+  network?: {
+    listen: string;
+    /** Where local module hosts listen; default tcp://127.0.0.1:0. */
+    hostListen?: string;
+    /** The core's CURVE key pair; default: a fresh one per start. */
+    keys?: { publicKey: string; secretKey: string };
+    /** Host name to put in join credentials when `listen` binds 0.0.0.0. */
+    advertise?: string;
+  };
 }
 
 /** A running app: the core, and the DI container that owns everything. */
@@ -67,7 +84,22 @@ export async function createTessera(options: TesseraOptions = {}, parent: Depend
   options.register?.(c);
 
   const tokenFactory = resolveToken(c, TOKEN_MANAGER_FACTORY);
-  const transport = resolveToken(c, TRANSPORT_REGISTRY).create(options.transport ?? { kind: 'inproc' });
+  let transportConfig = options.transport ?? { kind: 'inproc' };
+  let keyRing: KeyRing | undefined;
+  let coreKeys: { publicKey: string; secretKey: string } | undefined;
+  if (options.network) {
+    if (transportConfig.kind !== 'zeromq' || options.isolation !== 'process') {
+      throw TesseraError.invalidArgument('network.listen needs transport.kind "zeromq" and isolation "process"', { field: 'network' });
+    }
+    const ring = (keyRing = new KeyRing());
+    coreKeys = options.network.keys ?? generateKeyPair();
+    ring.admit(coreKeys.publicKey, OPERATOR); // the core's own outbound calls act for the operator
+    transportConfig = {
+      kind: 'zeromq',
+      options: { ...transportConfig.options, curve: { ...coreKeys, authorize: (key: string) => ring.identityOf(key) } },
+    };
+  }
+  const transport = resolveToken(c, TRANSPORT_REGISTRY).create(transportConfig);
   if (options.isolation === 'process' && transport.kind === 'inproc') {
     await transport.close();
     throw TesseraError.invalidArgument('isolation "process" needs a transport that crosses processes (ipc or zeromq), not "inproc"', {
@@ -82,6 +114,10 @@ export async function createTessera(options: TesseraOptions = {}, parent: Depend
           heartbeatMs: options.heartbeatMs,
           deniedResult: options.deniedResult,
           callTimeoutMs: options.defaultTimeoutMs,
+          curve:
+            keyRing && coreKeys
+              ? { keyRing, coreServerKey: coreKeys.publicKey, hostListen: options.network?.hostListen ?? 'tcp://127.0.0.1:0' }
+              : undefined,
         })
       : new InProcessLauncher(transport, tokenFactory, resolveToken(c, MODULE_PROXY_OPTIONS), options.defaultTimeoutMs));
   const core = new Core({
@@ -91,6 +127,10 @@ export async function createTessera(options: TesseraOptions = {}, parent: Depend
     capability: () => resolveToken(c, CAPABILITY_MODULE),
     identities: options.identities,
     restart: options.restart,
+    address: options.network?.listen,
+    keyRing,
+    publicKey: coreKeys?.publicKey,
+    advertise: options.network?.advertise,
   });
   c.register(MODULE_DIRECTORY, { useValue: core });
   c.register(CORE, { useValue: core });

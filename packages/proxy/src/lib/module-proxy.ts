@@ -23,6 +23,8 @@ export interface ModuleProxyOptions {
 export interface VerifiedCache {
   token?: string;
   grant?: Grant;
+  /** The connection's carrier key (e.g. CURVE), which key-bound grants must match. */
+  key?: string;
 }
 
 /** Receives events for one subscription. */
@@ -92,9 +94,9 @@ export class ModuleProxy {
     let grant: Grant;
     try {
       if (cache !== undefined && cache.grant !== undefined && cache.token === token) {
-        grant = this.tokens.recheck(cache.grant, caller, method);
+        grant = this.tokens.recheck(cache.grant, caller, method, cache.key);
       } else {
-        grant = this.tokens.verify(token, caller, method);
+        grant = this.tokens.verify(token, caller, method, cache?.key);
         if (cache !== undefined) {
           cache.token = token as string;
           cache.grant = grant;
@@ -114,8 +116,8 @@ export class ModuleProxy {
   }
 
   /** Introspection: declared methods and events. Needs a live grant, no particular scope. */
-  describe(token: unknown, caller: string | undefined): ModuleDescription {
-    this.tokens.authenticate(token, caller);
+  describe(token: unknown, caller: string | undefined, key?: string): ModuleDescription {
+    this.tokens.authenticate(token, caller, key);
     return this.describeUnchecked();
   }
 
@@ -133,8 +135,8 @@ export class ModuleProxy {
    * `event:<name>`. Each delivery re-checks that grant, so revocation and
    * expiry stop events on the very next emit. Returns an unsubscribe.
    */
-  subscribe(token: unknown, caller: string | undefined, event: string, sink: EventSink): () => void {
-    const grant = this.tokens.verify(token, caller, eventScope(event));
+  subscribe(token: unknown, caller: string | undefined, event: string, sink: EventSink, key?: string): () => void {
+    const grant = this.tokens.verify(token, caller, eventScope(event), key);
     if (!this.events.has(event)) throw TesseraError.notFound(`${this.module} declares no event '${event}'`);
     const sub: Subscription = { grantId: grant.id, caller: grant.caller, sink };
     let set = this.subscriptions.get(event);

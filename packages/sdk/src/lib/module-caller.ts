@@ -9,6 +9,8 @@ export interface ModuleRoute {
   expiresAt: number;
   /** Where the target module listens. */
   address: string;
+  /** The target host's public key, for carriers that authenticate servers by key. */
+  serverKey?: string;
 }
 
 /** The host's authenticated channel to the core. */
@@ -17,7 +19,7 @@ export interface CoreLink {
 }
 
 /** Opens a connection to another module's endpoint. */
-export type Dialer = (address: string, onEvent: (event: EventFrame) => void) => Promise<RpcPeer>;
+export type Dialer = (address: string, onEvent: (event: EventFrame) => void, serverKey?: string) => Promise<RpcPeer>;
 
 /** The caller-side token store (the module's TokenManager fits). */
 export interface OutboundTokens {
@@ -28,6 +30,7 @@ export interface OutboundTokens {
 
 interface Route {
   address: string;
+  serverKey?: string;
   peer?: RpcPeer;
   dialing?: Promise<RpcPeer>;
 }
@@ -122,7 +125,7 @@ export class ModuleCaller {
           const existing = this.routes.get(target);
           if (existing && existing.address === answer.address) return existing;
           if (existing) void existing.peer?.close();
-          const route: Route = { address: answer.address };
+          const route: Route = answer.serverKey ? { address: answer.address, serverKey: answer.serverKey } : { address: answer.address };
           this.routes.set(target, route);
           return route;
         })
@@ -135,7 +138,7 @@ export class ModuleCaller {
   private async connect(target: string, route: Route): Promise<RpcPeer> {
     if (route.peer && !route.peer.closed) return route.peer;
     if (!route.dialing) {
-      route.dialing = this.dial(route.address, (e) => this.deliver(e)).then(
+      route.dialing = this.dial(route.address, (e) => this.deliver(e), route.serverKey).then(
         (peer) => {
           route.peer = peer;
           route.dialing = undefined;

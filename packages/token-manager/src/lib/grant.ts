@@ -8,6 +8,12 @@ export interface GrantInfo {
   expiresAt: number;
   /** Policy revision (or core epoch) the grant was issued under. */
   generation: number;
+  /**
+   * The caller host's carrier key (a CURVE public key), when its carrier
+   * authenticates keys: the token is then good only on connections
+   * authenticated with that key, so a copied token is useless elsewhere.
+   */
+  callerKey?: string;
 }
 
 /** An inbound grant as the target's TokenManager keeps it. */
@@ -19,6 +25,7 @@ export interface Grant {
   readonly methods: ReadonlySet<string>;
   readonly expiresAt: number;
   readonly generation: number;
+  readonly callerKey?: string;
 }
 
 /** An outbound token as the caller keeps it, per target. */

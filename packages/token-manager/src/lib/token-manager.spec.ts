@@ -146,3 +146,20 @@ describe('TokenManager', () => {
     expect(m.grants()).toHaveLength(0);
   });
 });
+
+describe('key-bound grants', () => {
+  const now = 5_000;
+  const m = () => new TokenManager('vault', { now: () => now });
+  it('accept a token only on a connection authenticated with the caller host key', () => {
+    const tm = m();
+    const t = mintToken();
+    tm.addGrant(t, { caller: 'alice', methods: ['read'], expiresAt: now + 1000, generation: 1, callerKey: 'K'.repeat(40) });
+    expect(tm.verify(t, 'alice', 'read', 'K'.repeat(40)).caller).toBe('alice');
+    expect(() => tm.verify(t, 'alice', 'read', 'X'.repeat(40))).toThrow('token is bound to another connection key');
+    expect(() => tm.verify(t, 'alice', 'read')).toThrow('token is bound to another connection key');
+    const g = tm.verify(t, 'alice', 'read', 'K'.repeat(40));
+    expect(() => tm.recheck(g, 'alice', 'read', 'X'.repeat(40))).toThrow('token is bound to another connection key');
+    expect(tm.callerForKey('K'.repeat(40))).toBe('alice');
+    expect(tm.callerForKey('X'.repeat(40))).toBeUndefined();
+  });
+});

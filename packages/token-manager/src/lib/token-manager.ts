@@ -44,6 +44,7 @@ export class TokenManager {
       methods: new Set(info.methods),
       expiresAt: info.expiresAt,
       generation: info.generation,
+      ...(info.callerKey !== undefined ? { callerKey: info.callerKey } : {}),
     };
     this.inbound.set(parsed.id, grant);
     return grant;
@@ -55,16 +56,20 @@ export class TokenManager {
    * missing, unknown, revoked, expired or other-caller token and
    * `PERMISSION_DENIED` for a scope the grant does not cover.
    */
-  verify(token: unknown, caller: string | undefined, scope: string): Grant {
-    const grant = this.authenticate(token, caller);
+  verify(token: unknown, caller: string | undefined, scope: string, key?: string): Grant {
+    const grant = this.authenticate(token, caller, key);
     if (!grant.methods.has(scope)) {
       throw TesseraError.permissionDenied(`'${scope}' is not granted to ${grant.caller} on ${this.owner}`);
     }
     return grant;
   }
 
-  /** Authenticate without a scope check (introspection needs only a live grant). */
-  authenticate(token: unknown, caller: string | undefined): Grant {
+  /**
+   * Authenticate without a scope check (introspection needs only a live
+   * grant). `key` is the carrier key of the connection the token came on; a
+   * grant bound to a key accepts no other (nor a connection without one).
+   */
+  authenticate(token: unknown, caller: string | undefined, key?: string): Grant {
     if (typeof token !== 'string' || token.length === 0) {
       throw TesseraError.unauthenticated('missing token');
     }
@@ -80,7 +85,17 @@ export class TokenManager {
     if (caller !== undefined && grant.caller !== caller) {
       throw TesseraError.unauthenticated('token was not issued to this caller');
     }
+    if (grant.callerKey !== undefined && grant.callerKey !== key) {
+      throw TesseraError.unauthenticated('token is bound to another connection key');
+    }
     return grant;
+  }
+
+  /** The caller a carrier key stands for, if some live grant is bound to it (ZAP authorization). */
+  callerForKey(key: string): string | undefined {
+    const now = this.now();
+    for (const g of this.inbound.values()) if (g.callerKey === key && now < g.expiresAt) return g.caller;
+    return undefined;
   }
 
   /**
@@ -88,7 +103,7 @@ export class TokenManager {
    * same token string: still the stored grant (not revoked or replaced),
    * unexpired, same caller, scope held. Same errors as {@link verify}.
    */
-  recheck(grant: Grant, caller: string | undefined, scope: string): Grant {
+  recheck(grant: Grant, caller: string | undefined, scope: string, key?: string): Grant {
     if (this.inbound.get(grant.id) !== grant) throw TesseraError.unauthenticated('unknown or revoked token');
     if (this.now() >= grant.expiresAt) {
       this.inbound.delete(grant.id);
@@ -96,6 +111,9 @@ export class TokenManager {
     }
     if (caller !== undefined && grant.caller !== caller) {
       throw TesseraError.unauthenticated('token was not issued to this caller');
+    }
+    if (grant.callerKey !== undefined && grant.callerKey !== key) {
+      throw TesseraError.unauthenticated('token is bound to another connection key');
     }
     if (!grant.methods.has(scope)) {
       throw TesseraError.permissionDenied(`'${scope}' is not granted to ${grant.caller} on ${this.owner}`);
@@ -109,7 +127,7 @@ export class TokenManager {
    */
   isLive(id: string, caller: string, scope: string): boolean {
     const grant = this.inbound.get(id);
-    if (!grant || grant.caller !== caller || !grant.methods.has(scope)) return false;
+    if (!grant || grant.caller !== caller || !grant.methods.has(scope)) return false; // key was checked at subscribe
     if (this.now() >= grant.expiresAt) {
       this.inbound.delete(id);
       return false;

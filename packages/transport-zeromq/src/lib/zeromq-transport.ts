@@ -90,7 +90,9 @@ export class ZeroMqTransport implements Transport {
 
   async connect(address: string, options: ConnectOptions = {}): Promise<Connection> {
     this.assertOpen();
-    const curve = clientCurveFor(address, this.options.curve);
+    // A per-connection server key (the target's, from its route) overrides the transport's default.
+    const own = this.options.curve;
+    const curve = clientCurveFor(address, own && options.serverKey ? { ...own, serverKey: options.serverKey } : own);
     const session = new ClientSession(this.context, address, this.options, curve, this.counters, (s) => this.sessions.delete(s));
     this.sessions.add(session);
     return session.open(options.timeoutMs ?? this.options.connectTimeoutMs);

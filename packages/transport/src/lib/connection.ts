@@ -45,6 +45,8 @@ export interface Listener {
 export interface ConnectOptions {
   /** Give up connecting after this many ms (default: transport specific). */
   timeoutMs?: number;
+  /** For carriers that authenticate the server by key (ZeroMQ CURVE): the target's public key. */
+  serverKey?: string;
 }
 
 /** One carrier kind: in-process, IPC, ZeroMQ. All pass the same contract suite. */

@@ -58,6 +58,11 @@ export function coreSurface(core: Core) {
     async unload(_ctx: CallContext, name: string) {
       return core.unload(name);
     },
+    /** A one-time credential for a host on another machine to join as `module`. */
+    createJoinCredential(ctx: CallContext, module: string, ttlSeconds?: number) {
+      if (ctx.caller !== OPERATOR) throw TesseraError.permissionDenied('only the operator admits remote hosts');
+      return core.createJoinCredential(module, typeof ttlSeconds === 'number' ? ttlSeconds * 1000 : undefined);
+    },
     /** The operator's call into a module, relayed under the operator's own policy-issued grant. */
     async callModule(ctx: CallContext, module: string, method: string, args: unknown[] = []) {
       if (ctx.caller !== OPERATOR) throw TesseraError.permissionDenied('only the operator relays calls through the core');

@@ -14,7 +14,10 @@ import { RpcPeer as Peer } from '@tessera/transport';
 import { TokenManager as OperatorTokens } from '@tessera/token-manager';
 import { coreSurface } from './core-surface';
 import type { HostLauncher } from './host-launcher';
-import type { HostStats, ModuleRecord } from './module-record';
+import type { HostStats, ModuleRecord, RunningHost } from './module-record';
+import type { KeyRing } from '../remote/key-ring';
+import { RemoteAdmission } from '../remote/remote-admission';
+import type { ModuleManifest as Manifest } from '../manifest/module-manifest';
 
 /** A module the app knows how to load. */
 export interface ModuleEntry {
@@ -54,6 +57,12 @@ export interface CoreOptions {
   address?: string;
   /** Default: no restarts. */
   restart?: RestartPolicy;
+  /** CURVE mode (zeromq over tcp): the keys the core admits. */
+  keyRing?: KeyRing;
+  /** The core's own CURVE public key, put in join credentials. */
+  publicKey?: string;
+  /** Address to put in join credentials when the core listens on 0.0.0.0. */
+  advertise?: string;
 }
 
 /**
@@ -74,9 +83,11 @@ export class Core implements ModuleDirectory {
   /** The operator's outbound tokens and client runtime, for relayed calls. */
   private readonly operatorTokens = new OperatorTokens(OPERATOR);
   private operatorCaller: ModuleCaller | undefined;
+  private readonly remote: RemoteAdmission | undefined;
 
   constructor(private readonly options: CoreOptions) {
     this.identities = new Map((options.identities ?? []).map((f) => [f.name, f]));
+    if (options.keyRing) this.remote = new RemoteAdmission(this, options.keyRing, options.publicKey ?? '', options.advertise);
   }
 
   get capability(): CapabilityModule {
@@ -109,9 +120,13 @@ export class Core implements ModuleDirectory {
         proxy,
         tokens: this.options.tokens,
         onBound: (caller, peer) => this.bindChannel(caller, peer),
+        intercept: this.remote ? (call, c) => this.remote?.intercept(call, c) : undefined,
         onClosed: (caller, peer) => {
           const r = caller ? this.records.get(caller) : undefined;
-          if (r?.channel === peer) r.channel = undefined;
+          if (r?.channel !== peer) return;
+          r.channel = undefined;
+          // A remote host lives as long as its connection: losing it is a crash.
+          if (r.remote) void this.onHostExit(r, false, 'connection to the remote host lost');
         },
       });
     });
@@ -251,12 +266,13 @@ export class Core implements ModuleDirectory {
   }
 
   /** Called by a host's `register` on its authenticated core channel. */
-  registerHost(caller: string, info: { address: string; spec: ModuleSpec }): boolean {
+  registerHost(caller: string, info: { address: string; spec: ModuleSpec; serverKey?: string }): boolean {
     const r = this.records.get(caller);
     if (!r || r.state !== 'starting') throw TesseraError.invalidArgument(`module ${caller} is not starting`);
     if (typeof info?.address !== 'string') throw TesseraError.invalidArgument('register needs an address');
     r.address = info.address;
     r.spec = info.spec;
+    if (typeof info.serverKey === 'string') r.serverKey = info.serverKey;
     this.waiting.get(caller)?.(true);
     return true;
   }
@@ -269,7 +285,7 @@ export class Core implements ModuleDirectory {
       throw TesseraError.notFound(`module '${target}' is not loaded`);
     }
     const issued = await this.capability.requestModule(caller, target, methods, { operator: caller === OPERATOR });
-    return { ...issued, address: record.address };
+    return { ...issued, address: record.address, ...(record.serverKey ? { serverKey: record.serverKey } : {}) };
   }
 
   /** Call a module as the operator: the policy decides, as for any caller. */
@@ -277,7 +293,7 @@ export class Core implements ModuleDirectory {
     this.operatorCaller ??= new ModuleCaller(
       OPERATOR,
       { requestModule: (target) => this.requestModule(OPERATOR, target, []) as Promise<ModuleRoute> },
-      async (address) => new Peer(await this.options.transport.connect(address)),
+      async (address, _onEvent, serverKey) => new Peer(await this.options.transport.connect(address, serverKey ? { serverKey } : {})),
       this.operatorTokens,
     );
     return this.operatorCaller.call(module, method, args);
@@ -288,6 +304,7 @@ export class Core implements ModuleDirectory {
     const r = this.records.get(name);
     if (!r) throw TesseraError.notFound(`module '${name}' is not loaded`);
     r.state = 'stopping';
+    if (r.remote) this.options.keyRing?.revokeIdentity(name); // unloaded for good: its host may not re-attach
     await this.teardown(r, reason);
     this.emit({ kind: 'unloaded', module: name });
     return true;
@@ -348,7 +365,58 @@ export class Core implements ModuleDirectory {
     await this.options.transport.close();
   }
 
+  /**
+   * A remote host, admitted by key, attaches its module: the core records it,
+   * issues its core token (a policy decision like any other) and waits for it
+   * to register. The token goes back over the CURVE-authenticated channel.
+   */
+  async attachRemote(manifest: Manifest, host: RunningHost): Promise<string> {
+    const name = manifest.name;
+    if (this.records.has(name)) throw TesseraError.invalidArgument(`module '${name}' is already attached or loaded`);
+    for (const dep of manifest.dependencies ?? []) {
+      if (this.records.get(dep)?.state !== 'ready') {
+        throw new TesseraError('FAILED_PRECONDITION', `module ${name} depends on ${dep}, which is not loaded`);
+      }
+    }
+    this.addKnown([{ manifest }]);
+    const record: ModuleRecord = { name, manifest, facts: factsOf(manifest), state: 'starting', startedAt: Date.now(), remote: true, host };
+    this.records.set(name, record);
+    this.emit({ kind: 'loading', module: name });
+    let coreToken: string;
+    try {
+      coreToken = (await this.capability.requestModule(name, 'core', [])).token;
+    } catch (err) {
+      this.records.delete(name);
+      throw TesseraError.permissionDenied(`module ${name} may not reach the core: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.waitReady(name).then(
+      () => {
+        record.state = 'ready';
+        record.readyAt = Date.now();
+        this.emit({ kind: 'ready', module: name, ms: record.readyAt - record.startedAt });
+      },
+      (err: Error) => {
+        record.state = 'failed';
+        void this.teardown(record, 'remote host did not register');
+        this.emit({ kind: 'failed', module: name, reason: err.message });
+      },
+    );
+    return coreToken;
+  }
+
+  /** Mint a one-time credential for a remote host to join as `module` (operator only). */
+  createJoinCredential(module: string, ttlMs?: number): string {
+    if (!this.remote) {
+      throw new TesseraError('FAILED_PRECONDITION', 'remote hosts need the zeromq transport with network.listen (CURVE over tcp)');
+    }
+    return this.remote.createCredential(module, ttlMs);
+  }
+
   // ----- ModuleDirectory: the capability module's private reach into modules -----
+
+  keyOf(name: string): string | undefined {
+    return this.options.keyRing?.keyOf(name);
+  }
 
   facts(name: string): ModuleFacts | undefined {
     if (name === 'core') return CORE_FACTS;

@@ -43,6 +43,10 @@ export interface ModuleRecord {
   state: ModuleState;
   /** The module's endpoint for other modules, once registered. */
   address?: string;
+  /** Its host's CURVE public key, which callers need to reach `address`. */
+  serverKey?: string;
+  /** Hosted on another machine, admitted by a join credential. */
+  remote?: boolean;
   spec?: ModuleSpec;
   /** The module's private channel to the core, bound by its core token. */
   channel?: RpcPeer;

@@ -21,7 +21,8 @@ export async function discoverModules(config: Pick<AppConfig, 'modules'>, option
   return order.map((name) => byName.get(name) as DiscoveredModule);
 }
 
-async function discoverOne(spec: string, cwd: string): Promise<DiscoveredModule> {
+/** Find and validate one module package by npm name (or path) from `cwd`. */
+export async function discoverOne(spec: string, cwd: string): Promise<DiscoveredModule> {
   const packageDir = resolvePackageDir(spec, cwd);
   const json = await readPackageJson(packageDir, spec);
   const declared = (json as { name?: unknown } | null)?.name;

@@ -21,6 +21,12 @@ export interface ModuleHostOptions {
   proxyOptions?: ModuleProxyOptions;
   /** Where to listen for other modules; default: a fresh private address. */
   listenAddress?: string;
+  /** Our public carrier key (CURVE), advertised with our address. */
+  serverKey?: string;
+  /** Host name to advertise instead of the bound one (e.g. when listening on 0.0.0.0). */
+  advertise?: string;
+  /** Called when the channel to the core is lost while the module runs. */
+  onCoreLost?: () => void;
   defaultTimeoutMs?: number;
 }
 
@@ -50,6 +56,10 @@ export class ModuleHost {
     return this.listener?.address;
   }
 
+  get stoppedYet(): boolean {
+    return this.stopped;
+  }
+
   /** Start the module and register it with the core. Resolves when the core has it as ready. */
   async start(): Promise<void> {
     const { definition, transport, coreToken } = this.options;
@@ -57,12 +67,16 @@ export class ModuleHost {
     const corePeer = new RpcPeer(await transport.connect(this.options.coreAddress), {
       handler: hostControlHandler(this.state),
       defaultTimeoutMs: timeoutMs,
+      onClose: () => {
+        if (!this.stopped) this.options.onCoreLost?.();
+      },
     });
     this.corePeer = corePeer;
     const caller = new ModuleCaller(
       definition.name,
       { requestModule: (target) => corePeer.call('requestModule', [{ to: target }], { token: coreToken }) as Promise<ModuleRoute> },
-      async (address, onEvent) => new RpcPeer(await transport.connect(address), { onEvent, defaultTimeoutMs: timeoutMs }),
+      async (address, onEvent, serverKey) =>
+        new RpcPeer(await transport.connect(address, serverKey ? { serverKey } : {}), { onEvent, defaultTimeoutMs: timeoutMs }),
       this.state.tokens,
     );
     this.state.caller = caller;
@@ -83,7 +97,10 @@ export class ModuleHost {
       });
       this.inbound.add(peer);
     });
-    await corePeer.call('register', [{ address: this.listener.address, spec: this.spec }], { token: coreToken });
+    let address = this.listener.address;
+    if (this.options.advertise) address = address.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.options.advertise}:`);
+    const info = this.options.serverKey ? { address, spec: this.spec, serverKey: this.options.serverKey } : { address, spec: this.spec };
+    await corePeer.call('register', [info], { token: coreToken });
   }
 
   /** Stop the module: its own stop hook, then every connection. Idempotent. */

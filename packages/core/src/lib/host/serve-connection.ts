@@ -9,6 +9,12 @@ export interface ServeOptions {
   /** Called once, when the first valid token (or the carrier) binds the connection to a caller. */
   onBound?(caller: string, peer: RpcPeer): void;
   onClosed?(caller: string | undefined, peer: RpcPeer): void;
+  /**
+   * Bootstrap calls authenticated by the carrier alone (a remote host's
+   * `join`/`attach`, identified by its CURVE key): return `{value}` to
+   * answer a call here, `undefined` to pass it on to the token checks.
+   */
+  intercept?(call: IncomingCall, conn: Connection): { value: unknown } | undefined;
   defaultTimeoutMs?: number;
 }
 
@@ -21,12 +27,16 @@ export interface ServeOptions {
 export function serveConnection(conn: Connection, options: ServeOptions): RpcPeer {
   const { proxy, tokens } = options;
   let caller: string | undefined = conn.peer.module;
+  let bound = false;
   const subscriptions = new Map<string, () => void>();
-  const verified: VerifiedCache = {};
+  const key = conn.peer.key;
+  const verified: VerifiedCache = key !== undefined ? { key } : {};
 
   const bind = (call: IncomingCall): boolean => {
     try {
-      caller = tokens.authenticate(call.token, undefined).caller;
+      // With a carrier identity (CURVE), the first grant must be that identity's.
+      caller = tokens.authenticate(call.token, caller, key).caller;
+      bound = true;
     } catch (err) {
       if (proxy.deniedResult === 'empty') return false;
       throw err;
@@ -39,16 +49,16 @@ export function serveConnection(conn: Connection, options: ServeOptions): RpcPee
     const [event] = call.args;
     switch (call.method) {
       case '$describe':
-        return proxy.describe(call.token, caller);
+        return proxy.describe(call.token, caller, key);
       case '$subscribe': {
         if (typeof event !== 'string') throw TesseraError.invalidArgument('$subscribe takes an event name');
-        const off = proxy.subscribe(call.token, caller, event, (name, payload) => peer.emit(proxy.module, name, payload));
+        const off = proxy.subscribe(call.token, caller, event, (name, payload) => peer.emit(proxy.module, name, payload), key);
         subscriptions.get(event)?.();
         subscriptions.set(event, off);
         return true;
       }
       case '$unsubscribe': {
-        tokens.authenticate(call.token, caller);
+        tokens.authenticate(call.token, caller, key);
         const off = typeof event === 'string' ? subscriptions.get(event) : undefined;
         off?.();
         if (typeof event === 'string') subscriptions.delete(event);
@@ -62,7 +72,9 @@ export function serveConnection(conn: Connection, options: ServeOptions): RpcPee
   const peer: RpcPeer = new RpcPeer(conn, {
     defaultTimeoutMs: options.defaultTimeoutMs,
     handler: (call) => {
-      if (caller === undefined && !bind(call)) return undefined;
+      const taken = options.intercept?.(call, conn);
+      if (taken) return taken.value;
+      if (!bound && !bind(call)) return undefined;
       if (call.method.charCodeAt(0) === 36 /* $ */) return internal(call);
       return proxy.invoke(call.token, caller, call.method, call.args, call, verified);
     },

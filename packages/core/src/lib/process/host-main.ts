@@ -42,13 +42,27 @@ async function boot(msg: BootstrapMessage): Promise<void> {
   }
   const c = container.createChildContainer();
   registerHostTransports(c);
-  const transport = resolveToken(c, TRANSPORT_REGISTRY).create(msg.transport);
+  const tokens = new TokenManager(msg.name);
+  const curve = msg.curve;
+  // CURVE mode: our own keys; ZAP admits exactly the callers holding a grant bound to their key.
+  const config = curve
+    ? {
+        kind: msg.transport.kind,
+        options: {
+          ...msg.transport.options,
+          curve: { secretKey: curve.secretKey, publicKey: curve.publicKey, serverKey: curve.coreServerKey, authorize: (k: string) => tokens.callerForKey(k) },
+        },
+      }
+    : msg.transport;
+  const transport = resolveToken(c, TRANSPORT_REGISTRY).create(config);
   host = new ModuleHost({
     definition,
     transport,
     coreAddress: msg.coreAddress,
     coreToken: msg.coreToken,
-    tokens: new TokenManager(msg.name),
+    listenAddress: msg.listen,
+    serverKey: curve?.publicKey,
+    tokens,
     proxyOptions: { deniedResult: msg.deniedResult },
     defaultTimeoutMs: msg.callTimeoutMs,
   });

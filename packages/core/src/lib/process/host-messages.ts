@@ -16,6 +16,10 @@ export interface BootstrapMessage {
   heartbeatMs: number;
   deniedResult: 'error' | 'empty';
   callTimeoutMs?: number;
+  /** CURVE mode: the host's own key pair (made by the core for this run) and the core's public key. */
+  curve?: { secretKey: string; publicKey: string; coreServerKey: string };
+  /** Where the module listens (CURVE mode: a tcp:// address). */
+  listen?: string;
 }
 
 export interface StopMessage {

@@ -3,6 +3,8 @@ import type { TransportConfig } from '@tessera/transport';
 import type { HostLauncher, LaunchRequest } from '../core/host-launcher';
 import type { RunningHost } from '../core/module-record';
 import { ProcessHost } from './process-host';
+import { generateKeyPair } from '@tessera/transport-zeromq';
+import type { KeyRing } from '../remote/key-ring';
 
 export interface ProcessLauncherOptions {
   /** The carrier hosts use (ipc, zeromq). */
@@ -12,6 +14,8 @@ export interface ProcessLauncherOptions {
   readyTimeoutMs?: number;
   deniedResult?: 'error' | 'empty';
   callTimeoutMs?: number;
+  /** CURVE mode: each host gets a fresh key pair the core admits for its module. */
+  curve?: { keyRing: KeyRing; coreServerKey: string; hostListen: string };
 }
 
 /** Runs each module in its own child process (isolation: process). */
@@ -29,7 +33,15 @@ export class ProcessLauncher implements HostLauncher {
   async launch(request: LaunchRequest): Promise<RunningHost> {
     if (!request.entryPath) throw TesseraError.invalidArgument(`module ${request.name}: no package entry to run in a process`);
     const heartbeatMs = this.options.heartbeatMs ?? 1000;
-    const host = await ProcessHost.start({
+    const curve = this.options.curve;
+    const keys = curve ? generateKeyPair() : undefined;
+    if (curve && keys) curve.keyRing.admit(keys.publicKey, request.name);
+    const forget = (): void => {
+      if (curve && keys) curve.keyRing.revoke(keys.publicKey);
+    };
+    let host: ProcessHost;
+    try {
+      host = await ProcessHost.start({
       bootstrap: {
         kind: 'bootstrap',
         name: request.name,
@@ -40,13 +52,21 @@ export class ProcessLauncher implements HostLauncher {
         heartbeatMs,
         deniedResult: this.options.deniedResult ?? 'error',
         callTimeoutMs: this.options.callTimeoutMs,
+        ...(curve && keys ? { curve: { ...keys, coreServerKey: curve.coreServerKey }, listen: curve.hostListen } : {}),
       },
       heartbeatTimeoutMs: heartbeatMs * 3,
       stopTimeoutMs: this.options.stopTimeoutMs ?? 3000,
       readyTimeoutMs: this.options.readyTimeoutMs ?? 15_000,
-    });
+      });
+    } catch (err) {
+      forget();
+      throw err;
+    }
     this.hosts.add(host);
-    host.onExit(() => this.hosts.delete(host));
+    host.onExit(() => {
+      this.hosts.delete(host);
+      forget();
+    });
     return host;
   }
 

@@ -1,0 +1,39 @@
+import { TesseraError, isValidName } from '@tessera/protocol';
+
+/**
+ * What an operator hands a remote host so it can join once: where the core
+ * is, the core's public key, the module it may host, and a one-time CURVE
+ * key pair the core admitted for joining only. Treat it like a password.
+ */
+export interface JoinCredential {
+  v: 1;
+  core: string;
+  coreKey: string;
+  module: string;
+  publicKey: string;
+  secretKey: string;
+  expiresAt: number;
+}
+
+const PREFIX = 'tessera-join.';
+
+export function encodeJoinCredential(c: JoinCredential): string {
+  return PREFIX + Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+export function decodeJoinCredential(text: string): JoinCredential {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith(PREFIX)) throw TesseraError.invalidArgument('not a Tessera join credential (it starts with "tessera-join.")');
+  let c: Partial<JoinCredential>;
+  try {
+    c = JSON.parse(Buffer.from(trimmed.slice(PREFIX.length), 'base64url').toString('utf8')) as Partial<JoinCredential>;
+  } catch {
+    throw TesseraError.invalidArgument('join credential is corrupted');
+  }
+  const keyOk = (k: unknown) => typeof k === 'string' && k.length === 40;
+  if (c.v !== 1 || typeof c.core !== 'string' || !c.core.startsWith('tcp://') || !keyOk(c.coreKey) || !keyOk(c.publicKey) ||
+      !keyOk(c.secretKey) || !isValidName(c.module) || typeof c.expiresAt !== 'number') {
+    throw TesseraError.invalidArgument('join credential is malformed');
+  }
+  return c as JoinCredential;
+}
