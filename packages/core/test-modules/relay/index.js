@@ -9,6 +9,36 @@ module.exports = defineModule({
       relay: (value) => echo.echo(value),
       relayDie: () => echo.dieMidCall(),
       whoAmI: async () => ({ relay: process.pid, echo: await echo.pid() }),
+      /**
+       * Benchmark helper: `n` calls of echo.echo(value) through the SDK client
+       * (cached token), `inflight` at a time. Returns the elapsed time in ns
+       * and, for sequential runs, the p50/p99 of each call in ns.
+       */
+      loop: async (n, inflight, value) => {
+        const count = Math.max(0, Math.min(Number(n) || 0, 10_000_000));
+        const lanes = Math.max(1, Math.min(Number(inflight) || 1, 1024));
+        const started = process.hrtime.bigint();
+        if (lanes === 1) {
+          const times = new Float64Array(count);
+          for (let i = 0; i < count; i++) {
+            const t0 = process.hrtime.bigint();
+            await echo.echo(value);
+            times[i] = Number(process.hrtime.bigint() - t0);
+          }
+          const elapsedNs = Number(process.hrtime.bigint() - started);
+          times.sort();
+          return { elapsedNs, p50Ns: times[Math.floor(count * 0.5)] ?? 0, p99Ns: times[Math.floor(count * 0.99)] ?? 0 };
+        }
+        let issued = 0;
+        const lane = async () => {
+          while (issued < count) {
+            issued++;
+            await echo.echo(value);
+          }
+        };
+        await Promise.all(Array.from({ length: lanes }, lane));
+        return { elapsedNs: Number(process.hrtime.bigint() - started) };
+      },
     };
   },
 });
