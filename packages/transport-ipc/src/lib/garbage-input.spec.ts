@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
-import { ErrorCode, type TesseraError } from '@tessera/protocol';
+import { ErrorCode, type TesseraError, encodeFrame } from '@tessera/protocol';
 import { RpcPeer } from '@tessera/transport';
 import { contractHandler } from '@tessera/transport/testing';
 import { closedOf, prefixed, rawConnect } from '../../test/raw-socket';
@@ -61,7 +61,7 @@ describe('ipc listener under garbage input', () => {
       /length prefix 4294967295 exceeds maxFrameBytes 1048576/],
     ['a valid length with a non-msgpack payload', () => prefixed(Buffer.from([0xc1, 0xc1, 0xc1])), ErrorCode.INVALID_ARGUMENT,
       /malformed frame: not msgpack/],
-    ['msgpack that is not a frame', () => prefixed(new Packr().pack({ t: 'call', id: -1 })), ErrorCode.INVALID_ARGUMENT,
+    ['msgpack that is not a frame', () => prefixed(new Packr().pack([0, -1, '', 'echo', []])), ErrorCode.INVALID_ARGUMENT,
       /malformed frame: call frame needs a numeric id/],
     ...[1, 2, 3].map((seed): [string, () => Buffer, string, RegExp] => [`random bytes (seed ${seed})`,
       () => Buffer.concat([Buffer.from([0x00, 0x00, 0x02, 0x00]), noise(4096, seed)]), ErrorCode.INVALID_ARGUMENT, /malformed frame/]),
@@ -86,8 +86,7 @@ describe('ipc listener under garbage input', () => {
   });
 
   it('delivers the good frames that came before the bad one in the same chunk', async () => {
-    const packr = new Packr({ useRecords: false });
-    const call = (id: number) => prefixed(packr.pack({ t: 'call', id, token: '', method: 'echo', args: [id] }));
+    const call = (id: number) => prefixed(encodeFrame({ t: 'call', id, token: '', method: 'echo', args: [id] }));
     const raw = await rawConnect(listener.address);
     raw.on('error', () => undefined);
     dispatched.length = 0;

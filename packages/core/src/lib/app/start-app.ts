@@ -102,6 +102,7 @@ export async function startApp(configFile: string, options: StartAppOptions = {}
       heartbeatMs: config.heartbeatMs,
       defaultTimeoutMs: config.callTimeoutMs,
       identities: [{ name: OPERATOR, provides: {}, requires: [] }],
+      ...(config.network ? { network: config.network } : {}),
     });
   } catch (err) {
     await policy.close();

@@ -1,6 +1,7 @@
 import { Packr } from 'msgpackr';
 import { ErrorCode, TesseraError } from '../errors';
-import { type Frame, validateFrame } from '../frames';
+import type { Frame } from '../frames';
+import { fromWire, toWire } from './wire-layout';
 
 /** Default largest frame a peer may send: 16 MiB. */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
@@ -10,7 +11,7 @@ const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: fal
 
 /** Encode one frame as msgpack bytes. */
 export function encodeFrame(frame: Frame): Buffer {
-  return packr.pack(frame);
+  return packr.pack(toWire(frame));
 }
 
 /**
@@ -24,9 +25,9 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   } catch {
     throw new TesseraError(ErrorCode.INVALID_ARGUMENT, 'malformed frame: not msgpack');
   }
-  const problem = validateFrame(value);
-  if (problem !== undefined) {
-    throw new TesseraError(ErrorCode.INVALID_ARGUMENT, `malformed frame: ${problem}`);
+  const frame = fromWire(value);
+  if (typeof frame === 'string') {
+    throw new TesseraError(ErrorCode.INVALID_ARGUMENT, `malformed frame: ${frame}`);
   }
-  return value as Frame;
+  return frame;
 }

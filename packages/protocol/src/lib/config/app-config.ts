@@ -17,7 +17,9 @@ export type DeniedResult = (typeof DENIED_RESULTS)[number];
 /** Top-level fields of tessera.config.json. */
 export const CONFIG_FIELDS = [
   '$schema', 'modules', 'isolation', 'transport', 'policy', 'audit', 'restart', 'deniedResult', 'heartbeatMs', 'callTimeoutMs',
+  'network',
 ] as const;
+export const NETWORK_FIELDS = ['listen', 'hostListen', 'advertise'] as const;
 export const TRANSPORT_FIELDS = ['kind', 'options'] as const;
 export const POLICY_FIELDS = ['bundle', 'watch'] as const;
 export const RESTART_FIELDS = ['maxRestarts', 'backoffMs', 'maxBackoffMs'] as const;
@@ -52,6 +54,8 @@ export interface AppConfig {
   deniedResult: DeniedResult;
   heartbeatMs?: number;
   callTimeoutMs?: number;
+  /** Spread modules across hosts: the core listens on `listen` (tcp://, CURVE). Needs zeromq and process isolation. */
+  network?: { listen: string; hostListen?: string; advertise?: string };
 }
 
 export const DEFAULT_ISOLATION: IsolationMode = 'process';

@@ -111,3 +111,22 @@ describe('validateConfig', () => {
     expect(messageOf({ callTimeoutMs: '100' })).toBe('tessera.config.json: callTimeoutMs must be an integer >= 1 (got "100")');
   });
 });
+
+describe('network config', () => {
+  const base = { modules: ['@tessera-demo/notes'], policy: { bundle: 'p' } };
+  it('accepts a tcp listen address with zeromq and process isolation', () => {
+    const c = validateConfig({ ...base, transport: { kind: 'zeromq' }, network: { listen: 'tcp://0.0.0.0:7700', advertise: 'core.lan' } });
+    expect(c.network).toEqual({ listen: 'tcp://0.0.0.0:7700', advertise: 'core.lan' });
+  });
+  it('refuses network with a transport that cannot cross machines, naming the field', () => {
+    expect(() => validateConfig({ ...base, network: { listen: 'tcp://0.0.0.0:7700' } })).toThrow(
+      'tessera.config.json: network needs transport.kind "zeromq" (got "ipc"): only ZeroMQ crosses machines, with CURVE',
+    );
+  });
+  it('refuses a listen address that is not tcp://host:port, and unknown fields', () => {
+    expect(() => validateConfig({ ...base, transport: { kind: 'zeromq' }, network: { listen: 'ipc:///tmp/x' } })).toThrow(
+      /network\.listen must be a tcp:\/\/host:port address/,
+    );
+    expect(() => validateConfig({ ...base, transport: { kind: 'zeromq' }, network: { listen: 'tcp://a:1', port: 1 } })).toThrow(/network/);
+  });
+});

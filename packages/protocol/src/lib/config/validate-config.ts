@@ -2,7 +2,7 @@ import { FieldChecker, describeValue, type JsonObject } from '../manifest/field-
 import {
   AUDIT_FIELDS, AUDIT_KINDS, CONFIG_FIELDS, CONFIG_FILE_NAME, DEFAULT_AUDIT_PATH, DEFAULT_DENIED_RESULT,
   DEFAULT_ISOLATION, DEFAULT_RESTART, DEFAULT_TRANSPORT_KIND, DENIED_RESULTS, ISOLATION_MODES, POLICY_FIELDS,
-  RESTART_FIELDS, TRANSPORT_FIELDS, TRANSPORT_KINDS,
+  NETWORK_FIELDS, RESTART_FIELDS, TRANSPORT_FIELDS, TRANSPORT_KINDS,
   type AppConfig, type AuditConfig, type RestartConfig,
 } from './app-config';
 import { isModuleSpec } from './module-spec';
@@ -35,6 +35,7 @@ export function validateConfig(json: unknown, options: ValidateConfigOptions = {
   };
   if (root.heartbeatMs !== undefined) config.heartbeatMs = check.integer(root.heartbeatMs, 'heartbeatMs', 1);
   if (root.callTimeoutMs !== undefined) config.callTimeoutMs = check.integer(root.callTimeoutMs, 'callTimeoutMs', 1);
+  if (root.network !== undefined) config.network = networkOf(check, root.network, config);
   return config;
 }
 
@@ -98,4 +99,23 @@ function restartOf(check: FieldChecker, value: unknown): RestartConfig {
     throw check.fail('restart.maxBackoffMs', `must be >= restart.backoffMs (${restart.backoffMs}) (got ${restart.maxBackoffMs})`);
   }
   return restart;
+}
+
+function networkOf(check: FieldChecker, value: unknown, config: AppConfig): NonNullable<AppConfig['network']> {
+  const n = check.object(value, 'network');
+  check.noUnknownFields(n, NETWORK_FIELDS, 'network');
+  if (n.listen === undefined) throw check.failWith('network.listen', 'network.listen is required: the tcp:// address the core listens on');
+  const tcp = (v: unknown, field: string): string => {
+    const s = check.string(v, field);
+    if (!/^tcp:\/\/[^\s:]+:\d{1,5}$/.test(s)) throw check.fail(field, `must be a tcp://host:port address (got ${describeValue(s)})`);
+    return s;
+  };
+  if (config.transport.kind !== 'zeromq') {
+    throw check.fail('network', `needs transport.kind "zeromq" (got "${config.transport.kind}"): only ZeroMQ crosses machines, with CURVE`);
+  }
+  if (config.isolation !== 'process') throw check.fail('network', 'needs isolation "process": each host gets its own key pair');
+  const out: NonNullable<AppConfig['network']> = { listen: tcp(n.listen, 'network.listen') };
+  if (n.hostListen !== undefined) out.hostListen = tcp(n.hostListen, 'network.hostListen');
+  if (n.advertise !== undefined) out.advertise = check.string(n.advertise, 'network.advertise');
+  return out;
 }
