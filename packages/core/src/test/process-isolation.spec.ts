@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { existsSync } from 'node:fs';
-import { ErrorCode, TesseraError, resolveToken } from '@tessera/protocol';
+import { ErrorCode, type TesseraError, resolveToken } from '@tessera/protocol';
 import { StaticPolicyEngine } from '@tessera/policy/testing';
 import { RpcPeer, TRANSPORT_REGISTRY, type Transport } from '@tessera/transport';
 import { createTessera, type Tessera } from '../lib/tessera';

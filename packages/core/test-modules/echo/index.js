@@ -4,7 +4,7 @@ const { defineModule } = require('@tessera/sdk');
 module.exports = defineModule({
   name: 'echo',
   events: ['beat'],
-  create(ctx) {
+  create() {
     return {
       echo: (value) => value,
       add: (a, b) => a + b,

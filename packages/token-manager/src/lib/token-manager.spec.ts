@@ -1,4 +1,4 @@
-import { ErrorCode, TesseraError } from '@tessera/protocol';
+import { ErrorCode, type TesseraError } from '@tessera/protocol';
 import { constantTimeEqual, fingerprint, mintToken, parseToken } from './token';
 import { TokenManager } from './token-manager';
 
