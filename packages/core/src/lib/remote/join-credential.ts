@@ -17,10 +17,12 @@ export interface JoinCredential {
 
 const PREFIX = 'tessera-join.';
 
+/** Serialize a credential as `tessera-join.<base64url JSON>`, the text an operator hands over. */
 export function encodeJoinCredential(c: JoinCredential): string {
   return PREFIX + Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
+/** Parse and shape-check a credential (expiry is checked by the caller); throws `INVALID_ARGUMENT`. */
 export function decodeJoinCredential(text: string): JoinCredential {
   const trimmed = text.trim();
   if (!trimmed.startsWith(PREFIX)) throw TesseraError.invalidArgument('not a Tessera join credential (it starts with "tessera-join.")');
