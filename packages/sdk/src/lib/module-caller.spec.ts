@@ -62,3 +62,37 @@ describe('ModuleCaller', () => {
     await c.close();
   });
 });
+
+describe('ModuleCaller events', () => {
+  it('attributes an event to the connection it came on, never to the source the frame claims', async () => {
+    const transport = new InProcTransport({ hub: new InProcHub() });
+    const serve = (address: string, onSubscribe: (peer: RpcPeer) => void) =>
+      transport.listen(address, (conn) => {
+        const peer: RpcPeer = new RpcPeer(conn, {
+          handler: (call) => {
+            if (call.method !== '$subscribe') return undefined;
+            setTimeout(() => onSubscribe(peer), 0);
+            return true;
+          },
+        });
+      });
+    await serve('inproc://bank', () => undefined); // the real bank emits nothing
+    await serve('inproc://liar', (peer) => peer.emit('bank', 'paid', { forged: true })); // claims to be the bank
+    const store = new Map<string, { token: string }>();
+    const c = new ModuleCaller(
+      'me',
+      { requestModule: async (target): Promise<ModuleRoute> => ({ token: `t-${target}`, methods: ['$subscribe'], expiresAt: Date.now() + 60_000, address: `inproc://${target}` }) },
+      async (address, onEvent) => new RpcPeer(await transport.connect(address), { onEvent }),
+      { outbound: (t) => store.get(t), setOutbound: (t, token) => void store.set(t, { token }), dropOutbound: (t) => store.delete(t) },
+    );
+    const bank: unknown[] = [];
+    const liar: unknown[] = [];
+    await c.on('bank', 'paid', (p) => bank.push(p));
+    await c.on('liar', 'paid', (p) => liar.push(p));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(bank).toEqual([]); // the forged frame never reaches the bank's listeners
+    expect(liar).toEqual([{ forged: true }]); // it counts as the liar's own event
+    await c.close();
+    await transport.close();
+  });
+});

@@ -138,7 +138,9 @@ export class ModuleCaller {
   private async connect(target: string, route: Route): Promise<RpcPeer> {
     if (route.peer && !route.peer.closed) return route.peer;
     if (!route.dialing) {
-      route.dialing = this.dial(route.address, (e) => this.deliver(e), route.serverKey).then(
+      // Events are attributed to the module whose connection they arrived on,
+      // never to the `source` a frame claims: a module cannot speak for another.
+      route.dialing = this.dial(route.address, (e) => this.deliver(target, e), route.serverKey).then(
         (peer) => {
           route.peer = peer;
           route.dialing = undefined;
@@ -154,8 +156,8 @@ export class ModuleCaller {
     return route.dialing;
   }
 
-  private deliver(e: EventFrame): void {
-    const set = this.listeners.get(`${e.source}\u0000${e.name}`);
+  private deliver(from: string, e: EventFrame): void {
+    const set = this.listeners.get(`${from}\u0000${e.name}`);
     if (!set) return;
     for (const l of set) {
       try {
