@@ -42,6 +42,16 @@ describe('CapabilityModule', () => {
     await cap.close();
   });
 
+  it('never grants more than was requested, whatever the policy offers', async () => {
+    const { cap, log } = make(new StaticPolicyEngine([{ caller: 'a', target: 'b', methods: ['x', 'y', 'z'] }]));
+    expect((await cap.requestModule('a', 'b', ['y'])).methods).toEqual(['y']);
+    const err = (await cap.requestModule('a', 'b', ['nope']).catch((e) => e)) as TesseraError;
+    expect(err.code).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(err.message).toBe('none of the requested methods (nope) is granted');
+    expect(log.filter((l) => l.startsWith('informTarget'))).toEqual(['informTarget b from a [y]']);
+    await cap.close();
+  });
+
   it('returns no token when the target does not acknowledge', async () => {
     const { cap, log } = make(new StaticPolicyEngine([{ caller: 'a', target: 'b', methods: ['x'] }]), directory({ failInform: true }));
     expect(await code(cap.requestModule('a', 'b'))).toBe(ErrorCode.UNAVAILABLE);

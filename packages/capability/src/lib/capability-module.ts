@@ -85,6 +85,16 @@ export class CapabilityModule {
       throw TesseraError.permissionDenied(decision.reason, { reason: decision.reason });
     }
 
+    // Never more than was asked for, whatever the policy offers (defence in depth).
+    if (methods.length > 0) {
+      const asked = new Set(methods);
+      decision.methods = decision.methods.filter((m) => asked.has(m));
+      if (decision.methods.length === 0) {
+        const reason = `none of the requested methods (${methods.join(', ')}) is granted`;
+        this.emit({ kind: 'denied', caller: subject, target, methods, reason });
+        throw TesseraError.permissionDenied(reason, { reason });
+      }
+    }
     const token = mintToken();
     const id = (parseToken(token) as { id: string }).id;
     const ttl = Math.min(decision.ttlSeconds, this.maxTtl);
@@ -92,6 +102,7 @@ export class CapabilityModule {
     const grant: LiveGrant = {
       id, caller: subject, target, methods: decision.methods,
       expiresAt: issuedAt + ttl * 1000, generation, issuedAt, reason: decision.reason,
+      ...(ctx.operator ? { operator: true } : {}),
     };
     const callerKey = this.directory.keyOf?.(subject);
     if (callerKey !== undefined) grant.callerKey = callerKey;
@@ -154,7 +165,7 @@ export class CapabilityModule {
     if (!subject || !target) return this.revoke(grant, 'module no longer loaded');
     const decision = await this.decide({
       subject, target, methods: [],
-      context: { time: new Date(this.now()).toISOString(), purpose: 'reevaluate', ...(grant.caller === 'operator' ? { operator: true } : {}) },
+      context: { time: new Date(this.now()).toISOString(), purpose: 'reevaluate', ...(grant.operator ? { operator: true } : {}) },
     });
     if (!decision.allow) return this.revoke(grant, `policy reload: ${decision.reason}`);
     const allowed = new Set(decision.methods);

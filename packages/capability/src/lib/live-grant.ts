@@ -11,6 +11,8 @@ export interface LiveGrant {
   reason: string;
   /** The caller host's public carrier key the token is bound to (public, not a secret). */
   callerKey?: string;
+  /** Issued to the operator identity (its channel said so); re-evaluated the same way. */
+  operator?: boolean;
 }
 
 /** What `requestModule` returns to the caller. */

@@ -22,7 +22,7 @@ export const CORE = typedToken<Core>('Core');
 export interface TesseraOptions {
   /** Where modules run: each in its own child process (default for apps), or in the core's process. */
   isolation?: 'process' | 'in-process';
-  /** The carrier between modules and the core: `{kind, options}`. Default `{kind: 'inproc'}`. */
+  /** The carrier between modules and the core: `{kind, options}`. Default: `ipc` for process isolation, else `inproc`. */
   transport?: TransportConfig;
   /** The policy engine. Omitted: every request is denied. */
   policy?: PolicyEngine;
@@ -84,7 +84,8 @@ export async function createTessera(options: TesseraOptions = {}, parent: Depend
   options.register?.(c);
 
   const tokenFactory = resolveToken(c, TOKEN_MANAGER_FACTORY);
-  let transportConfig = options.transport ?? { kind: 'inproc' };
+  // Processes need a carrier that crosses them: IPC by default, as in tessera.config.json.
+  let transportConfig = options.transport ?? { kind: options.isolation === 'process' ? 'ipc' : 'inproc' };
   let keyRing: KeyRing | undefined;
   let coreKeys: { publicKey: string; secretKey: string } | undefined;
   if (options.network) {
@@ -110,7 +111,7 @@ export async function createTessera(options: TesseraOptions = {}, parent: Depend
     options.launcher?.(c) ??
     (options.isolation === 'process'
       ? new ProcessLauncher({
-          transport: options.transport ?? { kind: 'ipc' },
+          transport: options.transport ?? { kind: 'ipc' }, // the config without the core's own CURVE keys
           heartbeatMs: options.heartbeatMs,
           deniedResult: options.deniedResult,
           callTimeoutMs: options.defaultTimeoutMs,

@@ -21,6 +21,12 @@ export class InProcConnection implements Connection {
   private closeNotified = false;
   private closeError: TesseraError | undefined;
   private readonly flush = (): void => this.deliver();
+  private ended: (() => void) | undefined;
+
+  /** Bookkeeping hook for the transport: called once when this end is closed. */
+  onEnd(listener: () => void): void {
+    this.ended = listener;
+  }
 
   static pair(): [InProcConnection, InProcConnection] {
     const a = new InProcConnection();
@@ -57,6 +63,7 @@ export class InProcConnection implements Connection {
   private terminate(error: TesseraError | undefined): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.ended?.();
     this.closeError = error;
     this.queue = [];
     this.schedule();
@@ -68,6 +75,7 @@ export class InProcConnection implements Connection {
   private remoteClosed(error: TesseraError | undefined): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.ended?.();
     this.closeError = error;
     this.other = undefined;
     this.schedule(); // frames already queued are still delivered, then the close

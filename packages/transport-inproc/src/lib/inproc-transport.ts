@@ -27,7 +27,9 @@ export class InProcTransport implements Transport {
     }
     const accepted = new Set<InProcConnection>();
     const accept = (conn: Connection): void => {
-      accepted.add(conn as InProcConnection);
+      const c = conn as InProcConnection;
+      accepted.add(c);
+      c.onEnd(() => accepted.delete(c));
       onConnection(conn);
     };
     if (!this.hub.bind(addr, accept)) throw TesseraError.invalidArgument(`address in use: ${addr}`);
@@ -52,6 +54,7 @@ export class InProcTransport implements Transport {
     if (!accept) throw TesseraError.unavailable(`nothing listens at ${address}`);
     const [client, server] = InProcConnection.pair();
     this.connections.add(client);
+    client.onEnd(() => this.connections.delete(client));
     accept(server);
     return client;
   }

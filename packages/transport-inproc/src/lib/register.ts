@@ -1,7 +1,8 @@
 import type { DependencyContainer } from 'tsyringe';
 import { registerTransportRegistry } from '@tessera/transport';
 import { type InProcTransportOptions, InProcTransport } from './inproc-transport';
-import type { InProcHub } from './inproc-hub';
+import { InProcHub } from './inproc-hub';
+import { TesseraError } from '@tessera/protocol';
 
 /**
  * Register the `inproc` kind. Every transport the registry creates for this
@@ -11,8 +12,12 @@ export function registerInProcTransport(container: DependencyContainer, options:
   registerTransportRegistry(container).add('inproc', (cfg) => {
     const unknown = Object.keys(cfg).filter((k) => k !== 'hub');
     if (unknown.length > 0) {
-      throw new Error(`transport.options: inproc takes no options, got ${unknown.join(', ')}`);
+      throw TesseraError.invalidArgument(`transport.options.${unknown[0]}: inproc takes no options`, { field: `transport.options.${unknown[0]}` });
     }
-    return new InProcTransport({ hub: (cfg['hub'] as InProcHub | undefined) ?? options.hub });
+    const hub = cfg['hub'];
+    if (hub !== undefined && !(hub instanceof InProcHub)) {
+      throw TesseraError.invalidArgument('transport.options.hub must be an InProcHub', { field: 'transport.options.hub' });
+    }
+    return new InProcTransport({ hub: hub ?? options.hub });
   });
 }

@@ -1,3 +1,4 @@
+import { TesseraError } from '@tessera/protocol';
 import type { DependencyContainer } from 'tsyringe';
 import { registerTransportRegistry } from '@tessera/transport';
 import { ZEROMQ_OPTION_KEYS, type ZeroMqTransportOptions } from './options';
@@ -14,18 +15,18 @@ export function registerZeroMqTransport(container: DependencyContainer, options:
   registerTransportRegistry(container).add('zeromq', (cfg) => {
     for (const key of Object.keys(cfg)) {
       if (!(ZEROMQ_OPTION_KEYS as readonly string[]).includes(key)) {
-        throw new Error(`transport.options.${key} is not a zeromq option; known: ${ZEROMQ_OPTION_KEYS.join(', ')}`);
+        throw TesseraError.invalidArgument(`transport.options.${key} is not a zeromq option; known: ${ZEROMQ_OPTION_KEYS.join(', ')}`, { field: `transport.options.${key}` });
       }
     }
     const curve = cfg['curve'];
     if (typeof curve === 'object' && curve !== null) {
       for (const key of Object.keys(curve)) {
         if (!CURVE_KEYS.includes(key)) {
-          throw new Error(`transport.options.curve.${key} is not a curve option; known: ${CURVE_KEYS.join(', ')}`);
+          throw TesseraError.invalidArgument(`transport.options.curve.${key} is not a curve option; known: ${CURVE_KEYS.join(', ')}`, { field: `transport.options.curve.${key}` });
         }
       }
     } else if (curve !== undefined && curve !== false) {
-      throw new Error('transport.options.curve must be an object of keys or false');
+      throw TesseraError.invalidArgument('transport.options.curve must be an object of keys or false', { field: 'transport.options.curve' });
     }
     return new ZeroMqTransport({ ...options, ...(cfg as ZeroMqTransportOptions) });
   });

@@ -231,8 +231,9 @@ export class Core implements ModuleDirectory {
     const revoked = await this.capability.revokeModule(record.name, `crashed: ${reason}`);
     this.emit({ kind: 'crashed', module: record.name, reason, revoked });
     await this.teardown(record, `crashed: ${reason}`);
-    if (record.address) await this.options.transport.reclaim?.(record.address).catch(() => undefined);
-    const policy = this.options.restart;
+    if (record.address && !record.remote) await this.options.transport.reclaim?.(record.address).catch(() => undefined);
+    // A remote host is restarted by whoever runs it: it re-attaches by key on its own.
+    const policy = record.remote ? undefined : this.options.restart;
     const attempt = (this.restarts.get(record.name) ?? 0) + 1;
     if (!policy || attempt > policy.maxRestarts) {
       this.emit({ kind: 'failed', module: record.name, reason: `crashed (${reason}); no restarts left` });
@@ -334,14 +335,14 @@ export class Core implements ModuleDirectory {
   }
 
   /** Per-module state, restarts and resource use (process hosts report CPU and memory). */
-  stats(): ({ name: string; state: string; uptimeMs: number; restarts: number; isolation: 'process' | 'in-process' } & Partial<HostStats>)[] {
+  stats(): ({ name: string; state: string; uptimeMs: number; restarts: number; isolation: 'process' | 'in-process' | 'remote' } & Partial<HostStats>)[] {
     const now = Date.now();
     return [...this.records.values()].map((r) => ({
       name: r.name,
       state: r.state,
       uptimeMs: now - (r.readyAt ?? now),
       restarts: this.restarts.get(r.name) ?? 0,
-      isolation: r.host?.pid !== undefined ? 'process' : 'in-process',
+      isolation: r.remote ? 'remote' : r.host?.pid !== undefined ? 'process' : 'in-process',
       ...(r.host?.currentStats?.() ?? {}),
     }));
   }

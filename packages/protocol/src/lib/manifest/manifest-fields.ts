@@ -36,15 +36,8 @@ export interface ValidatedManifest {
   events: string[];
 }
 
-/** A method name a manifest may grant: an identifier, not `$`-internal, not an Object.prototype member. */
-export const METHOD_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
-/** Names that would reach Object.prototype rather than a module method. */
-export const FORBIDDEN_METHOD_NAMES: ReadonlySet<string> = new Set([
-  'constructor', '__proto__', 'prototype', 'toString', 'valueOf', 'hasOwnProperty',
-  'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__',
-  '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
-]);
+/** Names that would reach Object.prototype or Function.prototype rather than a module method. */
+export { RESERVED_METHOD_NAMES as FORBIDDEN_METHOD_NAMES, METHOD_NAME_PATTERN } from '../names';
 
 /** `@tessera-demo/notes` -> `notes`. */
 export function unscopedName(packageName: string): string {

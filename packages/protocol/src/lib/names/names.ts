@@ -24,3 +24,24 @@ export const EVENT_SCOPE_PREFIX = 'event:';
 export function eventScope(event: string): string {
   return EVENT_SCOPE_PREFIX + event;
 }
+
+/**
+ * Names that can never be a callable module method, whatever a manifest or
+ * a grant says: everything reachable on a plain object or a function, and
+ * `then` (a module client must never look like a promise). One list for the
+ * manifest check and the proxy's dispatch table.
+ */
+export const RESERVED_METHOD_NAMES: ReadonlySet<string> = new Set<string>([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  ...Object.getOwnPropertyNames(Function.prototype),
+  'prototype',
+  'then',
+]);
+
+/** Identifier-shaped, not `$`-internal, at most 64 characters. */
+export const METHOD_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** True when `name` may be declared (and dispatched) as a module method. */
+export function isDispatchableName(name: string): boolean {
+  return METHOD_NAME_PATTERN.test(name) && !RESERVED_METHOD_NAMES.has(name);
+}
