@@ -57,11 +57,7 @@ export class TokenManager {
    * `PERMISSION_DENIED` for a scope the grant does not cover.
    */
   verify(token: unknown, caller: string | undefined, scope: string, key?: string): Grant {
-    const grant = this.authenticate(token, caller, key);
-    if (!grant.methods.has(scope)) {
-      throw TesseraError.permissionDenied(`'${scope}' is not granted to ${grant.caller} on ${this.owner}`);
-    }
-    return grant;
+    return this.inScope(this.authenticate(token, caller, key), scope);
   }
 
   /**
@@ -78,17 +74,7 @@ export class TokenManager {
     if (!grant || !secretMatches(token, grant.secret)) {
       throw TesseraError.unauthenticated('unknown or revoked token');
     }
-    if (this.now() >= grant.expiresAt) {
-      this.inbound.delete(grant.id);
-      throw TesseraError.unauthenticated('token expired');
-    }
-    if (caller !== undefined && grant.caller !== caller) {
-      throw TesseraError.unauthenticated('token was not issued to this caller');
-    }
-    if (grant.callerKey !== undefined && grant.callerKey !== key) {
-      throw TesseraError.unauthenticated('token is bound to another connection key');
-    }
-    return grant;
+    return this.live(grant, caller, key);
   }
 
   /** The caller a carrier key stands for, if some live grant is bound to it (ZAP authorization). */
@@ -104,7 +90,13 @@ export class TokenManager {
    * unexpired, same caller, scope held. Same errors as {@link verify}.
    */
   recheck(grant: Grant, caller: string | undefined, scope: string, key?: string): Grant {
-    if (this.inbound.get(grant.id) !== grant) throw TesseraError.unauthenticated('unknown or revoked token');
+    const stored = this.inbound.get(grant.id);
+    if (stored !== grant) throw TesseraError.unauthenticated('unknown or revoked token');
+    return this.inScope(this.live(stored, caller, key), scope);
+  }
+
+  /** The checks every path shares once the grant is found: expiry, caller binding, key binding. */
+  private live(grant: StoredGrant, caller: string | undefined, key: string | undefined): Grant {
     if (this.now() >= grant.expiresAt) {
       this.inbound.delete(grant.id);
       throw TesseraError.unauthenticated('token expired');
@@ -115,6 +107,10 @@ export class TokenManager {
     if (grant.callerKey !== undefined && grant.callerKey !== key) {
       throw TesseraError.unauthenticated('token is bound to another connection key');
     }
+    return grant;
+  }
+
+  private inScope(grant: Grant, scope: string): Grant {
     if (!grant.methods.has(scope)) {
       throw TesseraError.permissionDenied(`'${scope}' is not granted to ${grant.caller} on ${this.owner}`);
     }
