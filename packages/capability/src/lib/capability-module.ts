@@ -104,7 +104,7 @@ export class CapabilityModule {
       expiresAt: issuedAt + ttl * 1000, generation, issuedAt, reason: decision.reason,
       ...(ctx.operator ? { operator: true } : {}),
     };
-    const callerKey = this.directory.keyOf?.(subject);
+    const callerKey = this.directory.keyOf?.(subject, target);
     if (callerKey !== undefined) grant.callerKey = callerKey;
     try {
       await this.directory.informTarget(target, token, {

@@ -9,8 +9,11 @@ import type { GrantInfo } from '@tessera/token-manager';
 export interface ModuleDirectory {
   /** Facts for a loaded module (or a system identity), `undefined` if unknown. */
   facts(name: string): ModuleFacts | undefined;
-  /** The carrier key (CURVE public key) a module's host is admitted with, if its carrier has keys. */
-  keyOf?(name: string): string | undefined;
+  /**
+   * The carrier key (CURVE public key) grants from `caller` to `target` are
+   * bound to, if the caller reaches the target over a keyed carrier.
+   */
+  keyOf?(caller: string, target: string): string | undefined;
   /** informModuleToken, target side: store the inbound grant. */
   informTarget(target: string, token: string, info: GrantInfo): Promise<void>;
   /** informModuleToken, caller side: store the outbound token. */

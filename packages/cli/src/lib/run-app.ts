@@ -1,6 +1,5 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type CoreEvent, type RunningApp, loadConfig, startApp } from '@tessera/core';
+import { type CoreEvent, type RunningApp, startApp } from '@tessera/core';
 import type { PolicyLogger } from '@tessera/policy';
 import type { CliIo } from './command';
 import { describeError, isInputError } from './errors';
@@ -88,7 +87,6 @@ async function start(file: string, shown: string, io: CliIo, hint: boolean): Pro
   };
   let app: RunningApp;
   try {
-    await prepareAuditDir(file);
     app = await startApp(file, {
       policyLogger,
       onEvent: (e) => {
@@ -114,10 +112,4 @@ async function start(file: string, shown: string, io: CliIo, hint: boolean): Pro
     if (hint) io.stdout(`  try           npx tessera ls --config ${shown}   (Ctrl-C to stop)\n`);
   }
   return app;
-}
-
-/** The decision log's directory must exist before the first decision is logged. */
-async function prepareAuditDir(file: string): Promise<void> {
-  const config = await loadConfig(file);
-  if (config.audit.kind === 'jsonl') await mkdir(dirname(resolve(dirname(file), config.audit.path)), { recursive: true });
 }

@@ -65,8 +65,11 @@ async function openPolicy(config: AppConfig, dir: string, logger: PolicyLogger):
     );
   }
   switch (config.audit.kind) {
-    case 'jsonl':
-      return new AuditedPolicyEngine(engine, new JsonLinesAuditSink(resolve(dir, config.audit.path), { logger }), { closeSink: true });
+    case 'jsonl': {
+      const path = resolve(dir, config.audit.path);
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 }); // a fresh clone has no .tessera/ yet
+      return new AuditedPolicyEngine(engine, new JsonLinesAuditSink(path, { logger }), { closeSink: true });
+    }
     case 'stderr':
       return new AuditedPolicyEngine(engine, new JsonLinesAuditSink(process.stderr, { logger }), { closeSink: false });
     case 'none':

@@ -415,8 +415,11 @@ export class Core implements ModuleDirectory {
 
   // ----- ModuleDirectory: the capability module's private reach into modules -----
 
-  keyOf(name: string): string | undefined {
-    return this.options.keyRing?.keyOf(name);
+  keyOf(caller: string, target?: string): string | undefined {
+    // The operator reaches the core itself over its private local socket (no
+    // key); only the calls the core relays for it travel with the core's key.
+    if (caller === OPERATOR && target === 'core') return undefined;
+    return this.options.keyRing?.keyOf(caller);
   }
 
   facts(name: string): ModuleFacts | undefined {
