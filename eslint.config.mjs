@@ -11,36 +11,67 @@ const depConstraints = [
   { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:security', onlyDependOnLibsWithTags: ['type:protocol', 'type:security'] },
   { sourceTag: 'type:transport-api', onlyDependOnLibsWithTags: ['type:protocol'] },
-  { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:protocol', 'type:transport-api'] },
+  {
+    sourceTag: 'type:transport',
+    onlyDependOnLibsWithTags: ['type:protocol', 'type:transport-api'],
+  },
   { sourceTag: 'type:policy', onlyDependOnLibsWithTags: ['type:protocol'] },
   {
     sourceTag: 'type:capability',
-    onlyDependOnLibsWithTags: ['type:protocol', 'type:security', 'type:policy', 'type:transport-api'],
+    onlyDependOnLibsWithTags: [
+      'type:protocol',
+      'type:security',
+      'type:policy',
+      'type:transport-api',
+    ],
   },
   { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:protocol', 'type:transport-api'] },
   {
     sourceTag: 'type:core',
     onlyDependOnLibsWithTags: [
-      'type:protocol', 'type:security', 'type:policy', 'type:capability',
-      'type:transport-api', 'type:transport', 'type:sdk',
+      'type:protocol',
+      'type:security',
+      'type:policy',
+      'type:capability',
+      'type:transport-api',
+      'type:transport',
+      'type:sdk',
     ],
   },
-  { sourceTag: 'type:module', onlyDependOnLibsWithTags: ['type:sdk', 'type:protocol', 'type:module'] },
+  {
+    sourceTag: 'type:module',
+    onlyDependOnLibsWithTags: ['type:sdk', 'type:protocol', 'type:module'],
+  },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['*'] },
 ];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '.nx/**', 'tools/.bin/**', 'policies/build/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/coverage/**',
+      '.nx/**',
+      'tools/.bin/**',
+      'policies/build/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints, enforceBuildableLibDependency: false }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { allow: [], depConstraints, enforceBuildableLibDependency: false },
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -49,7 +80,18 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', setTimeout: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        setTimeout: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -37,7 +37,11 @@ const driver = defineModule({
 });
 
 const policy = new StaticPolicyEngine([
-  ...['target', 'driver', 'bench'].map((caller) => ({ caller, target: 'core', methods: [...CORE_MODULE_METHODS] })),
+  ...['target', 'driver', 'bench'].map((caller) => ({
+    caller,
+    target: 'core',
+    methods: [...CORE_MODULE_METHODS],
+  })),
   { caller: 'driver', target: 'target', methods: ['echo'] },
   { caller: 'bench', target: 'driver', methods: ['run'] },
 ]);
@@ -56,7 +60,8 @@ const { RpcPeer } = require('@tessera/transport');
 const transport = app.container.resolve(TRANSPORT_REGISTRY).create({ kind: 'inproc' });
 const addr = app.core.listModules().find((m) => m.name === 'driver').address;
 const peer = new RpcPeer(await transport.connect(addr), { defaultTimeoutMs: 600_000 });
-const authenticated = (n, inflight) => peer.call('run', [n, inflight], { token, timeoutMs: 600_000 });
+const authenticated = (n, inflight) =>
+  peer.call('run', [n, inflight], { token, timeoutMs: 600_000 });
 
 const plainMap = new Map([['echo', async (x) => x]]);
 const plain = (n, inflight) => drive((i) => plainMap.get('echo')(i), n, inflight);
@@ -82,7 +87,9 @@ for (const inflight of [1, IN_FLIGHT]) {
     [`within ${BUDGET}x`]: plainRate / authRate <= BUDGET ? 'yes' : 'NO',
   });
 }
-console.log(`in-process authenticated call vs plain await of a Map method, ${N.toLocaleString('en-US')} calls, best of 3`);
+console.log(
+  `in-process authenticated call vs plain await of a Map method, ${N.toLocaleString('en-US')} calls, best of 3`,
+);
 console.table(rows);
 await peer.close();
 await transport.close();

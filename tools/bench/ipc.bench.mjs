@@ -80,7 +80,9 @@ async function childMain(role, dir) {
 // ---- parent ----------------------------------------------------------------
 
 function startChild(role, dir) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), role, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), role, dir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c) => {
@@ -132,15 +134,16 @@ async function rawClient(path, batch) {
     socket.uncork();
   };
   return {
-    call: (value) => new Promise((resolve) => {
-      waiting.push(resolve);
-      if (batch && !corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(uncork);
-      }
-      socket.write(frame(packr.pack(value)));
-    }),
+    call: (value) =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+        if (batch && !corked) {
+          corked = true;
+          socket.cork();
+          process.nextTick(uncork);
+        }
+        socket.write(frame(packr.pack(value)));
+      }),
     close: () => new Promise((r) => socket.end(r)),
   };
 }
@@ -191,15 +194,29 @@ async function main() {
     await transport.close();
 
     const fmt = (n, d = 1) => n.toFixed(d).padStart(12);
-    console.log(`calls: ${SEQUENTIAL} sequential (p50/p99 µs), ${PARALLEL} with ${IN_FLIGHT} in flight (calls/s)`);
-    console.log(`${'subject'.padEnd(28)}${'p50 µs'.padStart(12)}${'p99 µs'.padStart(12)}${'calls/s'.padStart(12)}`);
-    console.log(`${'raw, one write per call'.padEnd(28)}${fmt(naiveResult.p50)}${fmt(naiveResult.p99)}${fmt(naiveResult.throughput, 0)}`);
-    console.log(`${'raw, writes corked per tick'.padEnd(28)}${fmt(rawResult.p50)}${fmt(rawResult.p99)}${fmt(rawResult.throughput, 0)}`);
-    console.log(`${'RpcPeer over IpcTransport'.padEnd(28)}${fmt(ipcResult.p50)}${fmt(ipcResult.p99)}${fmt(ipcResult.throughput, 0)}`);
+    console.log(
+      `calls: ${SEQUENTIAL} sequential (p50/p99 µs), ${PARALLEL} with ${IN_FLIGHT} in flight (calls/s)`,
+    );
+    console.log(
+      `${'subject'.padEnd(28)}${'p50 µs'.padStart(12)}${'p99 µs'.padStart(12)}${'calls/s'.padStart(12)}`,
+    );
+    console.log(
+      `${'raw, one write per call'.padEnd(28)}${fmt(naiveResult.p50)}${fmt(naiveResult.p99)}${fmt(naiveResult.throughput, 0)}`,
+    );
+    console.log(
+      `${'raw, writes corked per tick'.padEnd(28)}${fmt(rawResult.p50)}${fmt(rawResult.p99)}${fmt(rawResult.throughput, 0)}`,
+    );
+    console.log(
+      `${'RpcPeer over IpcTransport'.padEnd(28)}${fmt(ipcResult.p50)}${fmt(ipcResult.p99)}${fmt(ipcResult.throughput, 0)}`,
+    );
     const tput = ipcResult.throughput / rawResult.throughput;
     const lat = ipcResult.p50 / rawResult.p50;
-    console.log(`throughput ratio ipc/raw(corked): ${tput.toFixed(2)} (budget >= 0.80) ${tput >= 0.8 ? 'OK' : 'OVER BUDGET'}`);
-    console.log(`p50 ratio ipc/raw(corked):        ${lat.toFixed(2)} (budget <= 1.20) ${lat <= 1.2 ? 'OK' : 'OVER BUDGET'}`);
+    console.log(
+      `throughput ratio ipc/raw(corked): ${tput.toFixed(2)} (budget >= 0.80) ${tput >= 0.8 ? 'OK' : 'OVER BUDGET'}`,
+    );
+    console.log(
+      `p50 ratio ipc/raw(corked):        ${lat.toFixed(2)} (budget <= 1.20) ${lat <= 1.2 ? 'OK' : 'OVER BUDGET'}`,
+    );
   } finally {
     await Promise.all(children.map(stopChild));
     rmSync(dir, { recursive: true, force: true });

@@ -77,7 +77,9 @@ async function serveRaw(dir) {
 }
 
 function startRawServer(dir) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve-raw', dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve-raw', dir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c) => {
@@ -128,15 +130,16 @@ async function rawClient(path) {
     socket.uncork();
   };
   return {
-    call: (value) => new Promise((resolve) => {
-      waiting.push(resolve);
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(uncork);
-      }
-      socket.write(frame(packr.pack(value)));
-    }),
+    call: (value) =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+        if (!corked) {
+          corked = true;
+          socket.cork();
+          process.nextTick(uncork);
+        }
+        socket.write(frame(packr.pack(value)));
+      }),
     close: () => new Promise((r) => socket.end(r)),
   };
 }
@@ -174,7 +177,11 @@ async function relayRound(relay, token) {
   await relay.call('loop', [WARMUP, 1, PAYLOAD], opts);
   const seq = await relay.call('loop', [SEQUENTIAL, 1, PAYLOAD], opts);
   const par = await relay.call('loop', [PARALLEL, IN_FLIGHT, PAYLOAD], opts);
-  return { p50: seq.p50Ns / 1_000, p99: seq.p99Ns / 1_000, throughput: PARALLEL / (par.elapsedNs / 1e9) };
+  return {
+    p50: seq.p50Ns / 1_000,
+    p99: seq.p99Ns / 1_000,
+    throughput: PARALLEL / (par.elapsedNs / 1e9),
+  };
 }
 
 const median = (xs) => {
@@ -205,7 +212,11 @@ async function callBench(dir, cleanups) {
   cleanups.push(() => rc.close());
 
   const policy = new StaticPolicyEngine([
-    ...['echo', 'relay'].map((caller) => ({ caller, target: 'core', methods: [...CORE_MODULE_METHODS] })),
+    ...['echo', 'relay'].map((caller) => ({
+      caller,
+      target: 'core',
+      methods: [...CORE_MODULE_METHODS],
+    })),
     { caller: 'relay', target: 'echo', methods: ['echo'] },
     { caller: 'bench', target: 'echo', methods: ['echo'] },
     { caller: 'bench', target: 'relay', methods: ['loop'] },
@@ -217,8 +228,15 @@ async function callBench(dir, cleanups) {
     identities: [{ name: 'bench', provides: {}, requires: [] }],
   });
   cleanups.push(() => app.close());
-  const entry = (pkg, name, extra = {}) => ({ packageName: pkg, entryPath: require.resolve(pkg), manifest: { name, ...extra } });
-  await app.core.load([entry('@tessera-test/echo', 'echo'), entry('@tessera-test/relay', 'relay', { dependencies: ['echo'] })]);
+  const entry = (pkg, name, extra = {}) => ({
+    packageName: pkg,
+    entryPath: require.resolve(pkg),
+    manifest: { name, ...extra },
+  });
+  await app.core.load([
+    entry('@tessera-test/echo', 'echo'),
+    entry('@tessera-test/relay', 'relay', { dependencies: ['echo'] }),
+  ]);
 
   const transport = app.container.resolve(TRANSPORT_REGISTRY).create({ kind: 'ipc' });
   cleanups.push(() => transport.close());
@@ -235,21 +253,38 @@ async function callBench(dir, cleanups) {
   const tessera = (v) => echo.call('echo', [v], callOpts);
 
   // Sanity: the grant is real and checked (a wrong token is refused before the module).
-  if (JSON.stringify(await tessera(PAYLOAD)) !== JSON.stringify(PAYLOAD)) throw new Error('echo returned something else');
-  const refused = await echo.call('echo', [1], { token: 'x'.repeat(43) }).then(() => 'RESOLVED', (e) => e.code);
+  if (JSON.stringify(await tessera(PAYLOAD)) !== JSON.stringify(PAYLOAD))
+    throw new Error('echo returned something else');
+  const refused = await echo.call('echo', [1], { token: 'x'.repeat(43) }).then(
+    () => 'RESOLVED',
+    (e) => e.code,
+  );
   if (refused === 'RESOLVED') throw new Error('a forged token was accepted');
 
   const results = { raw: [], tessera: [], relay: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    for (const [name, call] of [['raw', rc.call], ['tessera', tessera]]) {
+    for (const [name, call] of [
+      ['raw', rc.call],
+      ['tessera', tessera],
+    ]) {
       const seq = await sequential(call);
       const tput = await throughput(call);
       results[name].push({ ...seq, throughput: tput });
     }
     results.relay.push(await relayRound(relay, relayToken));
   }
-  const pids = { echo: app.core.module('echo').host.pid, relay: app.core.module('relay').host.pid, raw: raw.child.pid };
-  return { raw: summarize(results.raw), tessera: summarize(results.tessera), relay: summarize(results.relay), pids, refused };
+  const pids = {
+    echo: app.core.module('echo').host.pid,
+    relay: app.core.module('relay').host.pid,
+    raw: raw.child.pid,
+  };
+  return {
+    raw: summarize(results.raw),
+    tessera: summarize(results.tessera),
+    relay: summarize(results.relay),
+    pids,
+    refused,
+  };
 }
 
 // ---- part 3: 20 module processes -------------------------------------------
@@ -266,7 +301,10 @@ async function scaleBench(cleanups) {
   const names = Array.from({ length: SCALE }, (_, i) => `m${i}`);
   const entries = names.map((name) => {
     const entryPath = join(modDir, `${name}.js`);
-    writeFileSync(entryPath, `const { defineModule } = require('@tessera/sdk');\nmodule.exports = defineModule({ name: '${name}', create: () => ({ ping: () => 'pong' }) });\n`);
+    writeFileSync(
+      entryPath,
+      `const { defineModule } = require('@tessera/sdk');\nmodule.exports = defineModule({ name: '${name}', create: () => ({ ping: () => 'pong' }) });\n`,
+    );
     return { manifest: { name }, entryPath };
   });
   const policy = new StaticPolicyEngine([
@@ -291,22 +329,25 @@ async function scaleBench(cleanups) {
   const transport = app.container.resolve(TRANSPORT_REGISTRY).create({ kind: 'ipc' });
   cleanups.push(() => transport.close());
   const t1 = process.hrtime.bigint();
-  const answers = await Promise.all(names.map(async (name) => {
-    const { token } = await app.core.capability.requestModule('bench', name, []);
-    const peer = new RpcPeer(await transport.connect(app.core.module(name).address));
-    try {
-      return await peer.call('ping', [], { token });
-    } finally {
-      await peer.close();
-    }
-  }));
+  const answers = await Promise.all(
+    names.map(async (name) => {
+      const { token } = await app.core.capability.requestModule('bench', name, []);
+      const peer = new RpcPeer(await transport.connect(app.core.module(name).address));
+      try {
+        return await peer.call('ping', [], { token });
+      } finally {
+        await peer.close();
+      }
+    }),
+  );
   const pingMs = Number(process.hrtime.bigint() - t1) / 1e6;
   if (!answers.every((a) => a === 'pong')) throw new Error('a module did not answer ping');
 
   // Let every host send a couple of heartbeats after settling.
   await new Promise((r) => setTimeout(r, heartbeatMs * 3));
   const stats = app.core.stats();
-  if (stats.length !== SCALE || !stats.every((s) => s.state === 'ready' && s.rssBytes > 0)) throw new Error('not every host reported stats');
+  if (stats.length !== SCALE || !stats.every((s) => s.state === 'ready' && s.rssBytes > 0))
+    throw new Error('not every host reported stats');
   const closeStarted = process.hrtime.bigint();
   const pids = stats.map((s) => s.pid);
   await app.close();
@@ -330,7 +371,9 @@ function callTable({ raw, tessera, relay, pids, refused }) {
       `each ${SEQUENTIAL.toLocaleString('en-US')} sequential calls after ${WARMUP.toLocaleString('en-US')} warm-up (p50/p99 µs) ` +
       `and ${PARALLEL.toLocaleString('en-US')} calls with ${IN_FLIGHT} in flight (calls/s); median of rounds, best in brackets`,
   );
-  console.log(`pids: bench ${process.pid}, raw server ${pids.raw}, echo host ${pids.echo}, relay host ${pids.relay}; forged token refused with ${refused}`);
+  console.log(
+    `pids: bench ${process.pid}, raw server ${pids.raw}, echo host ${pids.echo}, relay host ${pids.relay}; forged token refused with ${refused}`,
+  );
   const row = (subject, s) => ({
     subject,
     'p50 µs': `${s.p50.toFixed(1)} (${s.p50Best.toFixed(1)})`,
@@ -350,11 +393,23 @@ function callTable({ raw, tessera, relay, pids, refused }) {
     const tputBest = s.throughputBest / raw.throughputBest;
     const latBest = s.p50Best / raw.p50Best;
     return [
-      { budget: `throughput >= ${BUDGET_THROUGHPUT} x raw`, median: tput.toFixed(2), best: tputBest.toFixed(2), met: tput >= BUDGET_THROUGHPUT ? 'yes' : 'NO' },
-      { budget: `p50 <= ${BUDGET_P50} x raw`, median: lat.toFixed(2), best: latBest.toFixed(2), met: lat <= BUDGET_P50 ? 'yes' : 'NO' },
+      {
+        budget: `throughput >= ${BUDGET_THROUGHPUT} x raw`,
+        median: tput.toFixed(2),
+        best: tputBest.toFixed(2),
+        met: tput >= BUDGET_THROUGHPUT ? 'yes' : 'NO',
+      },
+      {
+        budget: `p50 <= ${BUDGET_P50} x raw`,
+        median: lat.toFixed(2),
+        best: latBest.toFixed(2),
+        met: lat <= BUDGET_P50 ? 'yes' : 'NO',
+      },
     ];
   };
-  console.log('budgets, authenticated call bench -> echo (the issue\'s requirement; judged on the medians):');
+  console.log(
+    "budgets, authenticated call bench -> echo (the issue's requirement; judged on the medians):",
+  );
   console.table(verdict(tessera));
   console.log('same budgets applied to module -> module (relay -> echo), for reference:');
   console.table(verdict(relay));
@@ -365,19 +420,41 @@ function scaleTable({ stats, readyMs, pingMs, closeMs, alive, core, rssBefore })
     `\n${SCALE} module processes: all loaded and ready in ${readyMs.toFixed(0)} ms (${(readyMs / SCALE).toFixed(0)} ms per module, loaded one after another), ` +
       `every one answered an authenticated ping in ${pingMs.toFixed(0)} ms; memory from each host's heartbeat`,
   );
-  console.table(stats.map((s) => ({ module: s.name, pid: s.pid, state: s.state, 'RSS MB': mb(s.rssBytes), 'heap used MB': mb(s.heapUsedBytes) })));
+  console.table(
+    stats.map((s) => ({
+      module: s.name,
+      pid: s.pid,
+      state: s.state,
+      'RSS MB': mb(s.rssBytes),
+      'heap used MB': mb(s.heapUsedBytes),
+    })),
+  );
   const totalRss = stats.reduce((a, s) => a + s.rssBytes, 0);
   const totalHeap = stats.reduce((a, s) => a + s.heapUsedBytes, 0);
   const rss = stats.map((s) => s.rssBytes).sort((a, b) => a - b);
   console.table([
     { what: `hosts total (${SCALE})`, 'RSS MB': mb(totalRss), 'heap used MB': mb(totalHeap) },
-    { what: 'per host: mean', 'RSS MB': mb(totalRss / SCALE), 'heap used MB': mb(totalHeap / SCALE) },
-    { what: 'per host: min / max', 'RSS MB': `${mb(rss[0])} / ${mb(rss[rss.length - 1])}`, 'heap used MB': '' },
-    { what: 'core process (bench; includes part 1)', 'RSS MB': mb(core.rss), 'heap used MB': mb(core.heapUsed) },
+    {
+      what: 'per host: mean',
+      'RSS MB': mb(totalRss / SCALE),
+      'heap used MB': mb(totalHeap / SCALE),
+    },
+    {
+      what: 'per host: min / max',
+      'RSS MB': `${mb(rss[0])} / ${mb(rss[rss.length - 1])}`,
+      'heap used MB': '',
+    },
+    {
+      what: 'core process (bench; includes part 1)',
+      'RSS MB': mb(core.rss),
+      'heap used MB': mb(core.heapUsed),
+    },
     { what: 'core process RSS before this app', 'RSS MB': mb(rssBefore), 'heap used MB': '' },
     { what: 'hosts + core', 'RSS MB': mb(totalRss + core.rss), 'heap used MB': '' },
   ]);
-  console.log(`app.close() stopped all ${SCALE} hosts in ${closeMs.toFixed(0)} ms; still alive afterwards: ${alive.length === 0 ? 'none' : alive.join(', ')}`);
+  console.log(
+    `app.close() stopped all ${SCALE} hosts in ${closeMs.toFixed(0)} ms; still alive afterwards: ${alive.length === 0 ? 'none' : alive.join(', ')}`,
+  );
 }
 
 async function main() {
@@ -385,7 +462,10 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-process-'));
   const cleanups = [];
   const runCleanups = async () => {
-    for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => undefined);
+    for (const c of cleanups.splice(0).reverse())
+      await Promise.resolve()
+        .then(c)
+        .catch(() => undefined);
   };
   let failed = false;
   try {

@@ -14,7 +14,11 @@ const benches = readdirSync(here)
   .filter((f) => wanted.length === 0 || wanted.includes(f.replace('.bench.mjs', '')))
   .sort();
 if (benches.length === 0) {
-  console.error(`no benchmark matches ${wanted.join(', ')}; have: ${readdirSync(here).filter((f) => f.endsWith('.bench.mjs')).join(', ')}`);
+  console.error(
+    `no benchmark matches ${wanted.join(', ')}; have: ${readdirSync(here)
+      .filter((f) => f.endsWith('.bench.mjs'))
+      .join(', ')}`,
+  );
   process.exit(2);
 }
 let failed = 0;

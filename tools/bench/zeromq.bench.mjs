@@ -17,7 +17,9 @@ const zmq = require('zeromq');
 const { Packr } = require('msgpackr');
 const { RpcPeer } = require('@tessera/transport');
 const { ZeroMqTransport, generateKeyPair } = require('@tessera/transport-zeromq');
-const { startChildServer } = require('../../packages/transport-zeromq/dist/testing/child-server.js');
+const {
+  startChildServer,
+} = require('../../packages/transport-zeromq/dist/testing/child-server.js');
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 const INFLIGHT = 64;
@@ -28,7 +30,11 @@ const payload = { note: 'hello', n: 42, tags: ['a', 'b'] };
 
 // ---- raw echo server (child mode) -----------------------------------------
 if (process.argv[2] === '--raw-server') {
-  const router = new zmq.Router({ linger: 0, sendHighWaterMark: 10_000, receiveHighWaterMark: 10_000 });
+  const router = new zmq.Router({
+    linger: 0,
+    sendHighWaterMark: 10_000,
+    receiveHighWaterMark: 10_000,
+  });
   await router.bind(process.argv[3]);
   process.stdout.write(`${JSON.stringify({ address: router.lastEndpoint })}\n`);
   process.stdin.on('end', () => process.exit(0));
@@ -40,19 +46,30 @@ if (process.argv[2] === '--raw-server') {
 }
 
 function startRawServer(address) {
-  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, '--raw-server', address], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [new URL(import.meta.url).pathname, '--raw-server', address],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', (line) => resolve({ child, address: JSON.parse(line).address }));
+    createInterface({ input: child.stdout }).once('line', (line) =>
+      resolve({ child, address: JSON.parse(line).address }),
+    );
     child.once('exit', (code) => reject(new Error(`raw server exited with ${code}`)));
   });
 }
 
 // ---- raw client -------------------------------------------------------------
 async function rawClient(address) {
-  const dealer = new zmq.Dealer({ linger: 0, sendHighWaterMark: 10_000, receiveHighWaterMark: 10_000 });
+  const dealer = new zmq.Dealer({
+    linger: 0,
+    sendHighWaterMark: 10_000,
+    receiveHighWaterMark: 10_000,
+  });
   dealer.connect(address);
   let id = 0;
-  const request = () => packr.pack({ t: 'call', id: ++id, token: '', method: 'echo', args: [payload] });
+  const request = () =>
+    packr.pack({ t: 'call', id: ++id, token: '', method: 'echo', args: [payload] });
   return {
     async sequential(n) {
       const samples = [];
@@ -147,28 +164,50 @@ const children = [];
 const rows = [];
 try {
   for (const scheme of ['ipc', 'tcp']) {
-    const addr = scheme === 'ipc' ? `ipc:///tmp/tessera-zmq-bench-raw-${process.pid}.sock` : 'tcp://127.0.0.1:0';
+    const addr =
+      scheme === 'ipc'
+        ? `ipc:///tmp/tessera-zmq-bench-raw-${process.pid}.sock`
+        : 'tcp://127.0.0.1:0';
     const raw = await startRawServer(addr);
     children.push(raw.child);
     const rawC = await rawClient(raw.address);
-    const server = await startChildServer(scheme === 'ipc' ? { quiet: true } : { address: 'tcp://127.0.0.1:0', quiet: true });
+    const server = await startChildServer(
+      scheme === 'ipc' ? { quiet: true } : { address: 'tcp://127.0.0.1:0', quiet: true },
+    );
     children.push(server.child);
-    const ours = await tesseraClient(server.address, { curve: false, logger: { warn: () => undefined } });
+    const ours = await tesseraClient(server.address, {
+      curve: false,
+      logger: { warn: () => undefined },
+    });
     const [r, t] = await measureAll([rawC, ours]);
     rawC.close();
     const stats = ours.transport.stats();
     await ours.close();
     await server.stop();
-    rows.push({ name: `${scheme}:// plain`, raw: r, ours: t, framesPerMsg: stats.framesSent / Math.max(1, stats.batchesSent) });
+    rows.push({
+      name: `${scheme}:// plain`,
+      raw: r,
+      ours: t,
+      framesPerMsg: stats.framesSent / Math.max(1, stats.batchesSent),
+    });
   }
   // CURVE cost: tcp + CURVE against tcp plain, both through Tessera, measured side by side.
   const serverKeys = generateKeyPair();
   const clientKeys = generateKeyPair();
-  const curveServer = await startChildServer({ address: 'tcp://127.0.0.1:0', curve: serverKeys, clients: { [clientKeys.publicKey]: 'bench' } });
+  const curveServer = await startChildServer({
+    address: 'tcp://127.0.0.1:0',
+    curve: serverKeys,
+    clients: { [clientKeys.publicKey]: 'bench' },
+  });
   const plainServer = await startChildServer({ address: 'tcp://127.0.0.1:0', quiet: true });
   children.push(curveServer.child, plainServer.child);
-  const curved = await tesseraClient(curveServer.address, { curve: { ...clientKeys, serverKey: serverKeys.publicKey } });
-  const plain = await tesseraClient(plainServer.address, { curve: false, logger: { warn: () => undefined } });
+  const curved = await tesseraClient(curveServer.address, {
+    curve: { ...clientKeys, serverKey: serverKeys.publicKey },
+  });
+  const plain = await tesseraClient(plainServer.address, {
+    curve: false,
+    logger: { warn: () => undefined },
+  });
   const [c, cp] = await measureAll([curved, plain]);
   await curved.close();
   await plain.close();
@@ -176,17 +215,27 @@ try {
   await plainServer.stop();
 
   const fmt = (n, d = 0) => n.toFixed(d).padStart(10);
-  console.log(`calls: throughput ${THROUGHPUT_CALLS} at ${INFLIGHT} in flight, sequential ${SEQ_CALLS} (p50)`);
-  console.log('transport         raw calls/s  tessera calls/s  ratio | raw p50 µs  tessera p50 µs  ratio | frames/msg');
+  console.log(
+    `calls: throughput ${THROUGHPUT_CALLS} at ${INFLIGHT} in flight, sequential ${SEQ_CALLS} (p50)`,
+  );
+  console.log(
+    'transport         raw calls/s  tessera calls/s  ratio | raw p50 µs  tessera p50 µs  ratio | frames/msg',
+  );
   let ok = true;
   for (const row of rows) {
     const tr = row.ours.tput / row.raw.tput;
     const lr = row.ours.seq / row.raw.seq;
     ok &&= tr >= 1.5 && lr <= 1.2;
-    console.log(`${row.name.padEnd(16)}${fmt(row.raw.tput)}  ${fmt(row.ours.tput)}     ${tr.toFixed(2)}x | ${fmt(row.raw.seq * 1000)}  ${fmt(row.ours.seq * 1000)}      ${lr.toFixed(2)}x | ${row.framesPerMsg.toFixed(1)}`);
+    console.log(
+      `${row.name.padEnd(16)}${fmt(row.raw.tput)}  ${fmt(row.ours.tput)}     ${tr.toFixed(2)}x | ${fmt(row.raw.seq * 1000)}  ${fmt(row.ours.seq * 1000)}      ${lr.toFixed(2)}x | ${row.framesPerMsg.toFixed(1)}`,
+    );
   }
-  console.log(`tcp:// + CURVE   tessera ${fmt(c.tput)} calls/s, p50 ${fmt(c.seq * 1000)} µs; vs tcp plain ${fmt(cp.tput)} calls/s, p50 ${fmt(cp.seq * 1000)} µs`);
-  console.log(`CURVE cost: throughput ${(c.tput / cp.tput).toFixed(2)}x, sequential p50 ${(c.seq / cp.seq).toFixed(2)}x of tcp plain`);
+  console.log(
+    `tcp:// + CURVE   tessera ${fmt(c.tput)} calls/s, p50 ${fmt(c.seq * 1000)} µs; vs tcp plain ${fmt(cp.tput)} calls/s, p50 ${fmt(cp.seq * 1000)} µs`,
+  );
+  console.log(
+    `CURVE cost: throughput ${(c.tput / cp.tput).toFixed(2)}x, sequential p50 ${(c.seq / cp.seq).toFixed(2)}x of tcp plain`,
+  );
   console.log(`budgets (throughput >= 1.5x raw, p50 <= 1.2x raw): ${ok ? 'MET' : 'NOT MET'}`);
   process.exitCode = ok ? 0 : 1;
 } finally {

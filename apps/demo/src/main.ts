@@ -27,7 +27,14 @@ const io: CliIo = {
 async function main(argv: string[]): Promise<number> {
   let values: { config?: string; exit?: boolean; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string' }, exit: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        exit: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
   } catch (err) {
     io.stderr(`demo: ${(err as Error).message}\n\n${USAGE}\n`);
     return ExitCode.USAGE;
@@ -43,7 +50,9 @@ async function main(argv: string[]): Promise<number> {
       if (!app.operatorAddress) throw new Error('the demo needs the operator socket');
       const { failures } = await playScenario(app.operatorAddress, io);
       if (values.exit) return failures ? ExitCode.FAILURE : ExitCode.OK;
-      io.stdout(`serving until Ctrl-C; in another terminal try: npx tessera inspect --config ${app.configFile.startsWith(`${io.cwd}/`) ? app.configFile.slice(io.cwd.length + 1) : app.configFile}\n`);
+      io.stdout(
+        `serving until Ctrl-C; in another terminal try: npx tessera inspect --config ${app.configFile.startsWith(`${io.cwd}/`) ? app.configFile.slice(io.cwd.length + 1) : app.configFile}\n`,
+      );
       return undefined;
     },
   });

@@ -36,11 +36,16 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 300
  * allowed calls succeed, and two calls are refused with the reason. Returns
  * the number of steps that did not behave as scripted.
  */
-export async function playScenario(operatorAddress: string, io: CliIo): Promise<{ steps: number; failures: number }> {
+export async function playScenario(
+  operatorAddress: string,
+  io: CliIo,
+): Promise<{ steps: number; failures: number }> {
   const session = await OperatorSession.open(operatorAddress);
   const script = new Script(io);
   const grantOf = async (caller: string, target: string): Promise<string | undefined> => {
-    const g = (await session.call<Grant[]>('grants')).find((x) => x.caller === caller && x.target === target);
+    const g = (await session.call<Grant[]>('grants')).find(
+      (x) => x.caller === caller && x.target === target,
+    );
     return g && `${caller}'s grant on ${target}: ${g.methods.join(', ')} (policy: ${g.reason})`;
   };
   const call = <T>(module: string, method: string, args: unknown[] = []) => ({
@@ -50,32 +55,68 @@ export async function playScenario(operatorAddress: string, io: CliIo): Promise<
   try {
     io.stdout('\n── scenario: calls made as the operator, checked by the policy ──\n');
     const add = call<Note>('notes', 'add', ['Shopping', 'milk, eggs']);
-    const note = await script.allowed(add.label, add.run, (n) => `note ${n.id} "${n.title}"`, (n) => (n.title === 'Shopping' ? undefined : 'not the note added'));
+    const note = await script.allowed(
+      add.label,
+      add.run,
+      (n) => `note ${n.id} "${n.title}"`,
+      (n) => (n.title === 'Shopping' ? undefined : 'not the note added'),
+    );
 
     const list = call<Note[]>('notes', 'list');
-    await script.allowed(list.label, list.run, (ns) => `${ns.length} note${ns.length === 1 ? '' : 's'}: ${ns.map((n) => n.title).join(', ')}`,
-      (ns) => (note && ns.some((n) => n.id === note.id) ? undefined : 'the added note is not listed'));
+    await script.allowed(
+      list.label,
+      list.run,
+      (ns) =>
+        `${ns.length} note${ns.length === 1 ? '' : 's'}: ${ns.map((n) => n.title).join(', ')}`,
+      (ns) =>
+        note && ns.some((n) => n.id === note.id) ? undefined : 'the added note is not listed',
+    );
 
     const get = call<Note | undefined>('storage', 'get', [`note:${note?.id ?? 'missing'}`]);
-    await script.allowed(get.label, get.run, (n) => `notes stored it there: ${JSON.stringify(n?.body)}`,
-      (n) => (note && n?.id === note.id ? undefined : 'storage does not hold the note'));
+    await script.allowed(
+      get.label,
+      get.run,
+      (n) => `notes stored it there: ${JSON.stringify(n?.body)}`,
+      (n) => (note && n?.id === note.id ? undefined : 'storage does not hold the note'),
+    );
 
     const summary = call<Summary>('audit', 'summary');
-    await script.allowed(summary.label, () => until(summary.run, (s) => s.total >= 2),
-      (s) => `audit saw ${s.total} events (${Object.entries(s.bySource).map(([k, v]) => `${k} ${v}`).join(', ')})`,
-      (s) => (s.bySource['notes.noteAdded'] && s.bySource['storage.changed'] ? undefined : 'audit did not see both events'));
+    await script.allowed(
+      summary.label,
+      () => until(summary.run, (s) => s.total >= 2),
+      (s) =>
+        `audit saw ${s.total} events (${Object.entries(s.bySource)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')})`,
+      (s) =>
+        s.bySource['notes.noteAdded'] && s.bySource['storage.changed']
+          ? undefined
+          : 'audit did not see both events',
+    );
 
     const tamper = call<TamperOutcome>('audit', 'tryTamper');
-    await script.denied(`${tamper.label}   (audit tries storage.set("tampered", true))`, async () => {
-      const outcome = await tamper.run();
-      // audit reports the refusal it met; rethrow it so the script sees a denial.
-      if (outcome.denied) throw new TesseraError(isErrorCode(outcome.code) ? outcome.code : 'INTERNAL', outcome.reason);
-      return outcome;
-    }, "'set' is not granted to audit on storage", () => grantOf('audit', 'storage'));
+    await script.denied(
+      `${tamper.label}   (audit tries storage.set("tampered", true))`,
+      async () => {
+        const outcome = await tamper.run();
+        // audit reports the refusal it met; rethrow it so the script sees a denial.
+        if (outcome.denied)
+          throw new TesseraError(
+            isErrorCode(outcome.code) ? outcome.code : 'INTERNAL',
+            outcome.reason,
+          );
+        return outcome;
+      },
+      "'set' is not granted to audit on storage",
+      () => grantOf('audit', 'storage'),
+    );
 
     const wipe = call('storage', 'wipe');
-    await script.denied(`${wipe.label}   (no module provides wipe)`, wipe.run, "'wipe' is not granted to operator on storage", () =>
-      grantOf('operator', 'storage'),
+    await script.denied(
+      `${wipe.label}   (no module provides wipe)`,
+      wipe.run,
+      "'wipe' is not granted to operator on storage",
+      () => grantOf('operator', 'storage'),
     );
   } finally {
     await session.close();

@@ -20,7 +20,12 @@ export class Script {
   }
 
   /** A call the policy allows: prints what it returned, or a failure when it throws or `check` complains. */
-  async allowed<T>(label: string, call: () => Promise<T>, show: (value: T) => string, check?: (value: T) => string | undefined): Promise<T | undefined> {
+  async allowed<T>(
+    label: string,
+    call: () => Promise<T>,
+    show: (value: T) => string,
+    check?: (value: T) => string | undefined,
+  ): Promise<T | undefined> {
     this.title(label);
     try {
       const value = await call();
@@ -38,7 +43,12 @@ export class Script {
    * part of the message): prints the refusal's code and reason, then
    * `explain()` (e.g. the grant in force).
    */
-  async denied(label: string, call: () => Promise<unknown>, expected: string, explain?: () => Promise<string | undefined>): Promise<void> {
+  async denied(
+    label: string,
+    call: () => Promise<unknown>,
+    expected: string,
+    explain?: () => Promise<string | undefined>,
+  ): Promise<void> {
     this.title(label);
     try {
       const value = await call();

@@ -26,8 +26,13 @@ describe('audit module', () => {
     expect([...listeners.keys()].sort()).toEqual(['notes.noteAdded', 'storage.changed']);
     fire('storage.changed', { key: 'note:1', op: 'set' });
     fire('notes.noteAdded', { id: '1', title: 't' });
-    expect(api.summary()).toEqual({ total: 2, bySource: { 'notes.noteAdded': 1, 'storage.changed': 1 } });
-    expect(api.recent(1)).toEqual([{ source: 'notes.noteAdded', payload: { id: '1', title: 't' }, at: expect.any(String) }]);
+    expect(api.summary()).toEqual({
+      total: 2,
+      bySource: { 'notes.noteAdded': 1, 'storage.changed': 1 },
+    });
+    expect(api.recent(1)).toEqual([
+      { source: 'notes.noteAdded', payload: { id: '1', title: 't' }, at: expect.any(String) },
+    ]);
   });
 
   it(`keeps at most ${MAX_RECENT} recent events but counts all`, async () => {

@@ -26,8 +26,15 @@ export default defineModule<AuditApi>({
     return {
       summary: () => log.summary(),
       recent: (limit = 20) => {
-        if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_RECENT) {
-          throw TesseraError.invalidArgument(`limit must be an integer from 1 to ${MAX_RECENT}`, { argument: 'limit' });
+        if (
+          typeof limit !== 'number' ||
+          !Number.isInteger(limit) ||
+          limit < 1 ||
+          limit > MAX_RECENT
+        ) {
+          throw TesseraError.invalidArgument(`limit must be an integer from 1 to ${MAX_RECENT}`, {
+            argument: 'limit',
+          });
         }
         return log.recent(limit);
       },

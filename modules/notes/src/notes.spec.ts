@@ -3,7 +3,11 @@ import type { ModuleContext } from '@tessera/sdk';
 import notes, { type NotesApi } from './index';
 
 /** A fake context whose `storage` client is a plain map. */
-async function create(): Promise<{ api: NotesApi; data: Map<string, unknown>; emitted: [string, unknown][] }> {
+async function create(): Promise<{
+  api: NotesApi;
+  data: Map<string, unknown>;
+  emitted: [string, unknown][];
+}> {
   const data = new Map<string, unknown>();
   const emitted: [string, unknown][] = [];
   const kv = {
@@ -37,7 +41,12 @@ describe('notes module', () => {
   it('adds a note to storage under note:<id> and emits noteAdded without the body', async () => {
     const { api, data, emitted } = await create();
     const note = await api.add('Groceries', 'milk, eggs');
-    expect(note).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), title: 'Groceries', body: 'milk, eggs', createdAt: expect.any(String) });
+    expect(note).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      title: 'Groceries',
+      body: 'milk, eggs',
+      createdAt: expect.any(String),
+    });
     expect(data.get(`note:${note.id}`)).toEqual(note);
     expect(emitted).toEqual([['noteAdded', { id: note.id, title: 'Groceries' }]]);
     await expect(api.get(note.id)).resolves.toEqual(note);

@@ -14,7 +14,10 @@ function codeOf(fn: () => unknown): string {
 
 async function create(): Promise<{ kv: StorageApi; emitted: [string, unknown][] }> {
   const emitted: [string, unknown][] = [];
-  const ctx = { name: 'storage', emit: (event: string, payload: unknown) => emitted.push([event, payload]) } as unknown as ModuleContext;
+  const ctx = {
+    name: 'storage',
+    emit: (event: string, payload: unknown) => emitted.push([event, payload]),
+  } as unknown as ModuleContext;
   return { kv: await storage.create(ctx), emitted };
 }
 

@@ -17,10 +17,10 @@ function finish(code: number): void {
   setTimeout(() => process.exit(code), 2000).unref();
 }
 
-dispatch(commands, process.argv.slice(2), io, { footer: TOP_LEVEL_HELP, aliases: { '--version': ['version'], '-V': ['version'] } }).then(
-  finish,
-  (err: unknown) => {
-    process.stderr.write(`tessera: ${err instanceof Error ? err.message : String(err)}\n`);
-    finish(1);
-  },
-);
+dispatch(commands, process.argv.slice(2), io, {
+  footer: TOP_LEVEL_HELP,
+  aliases: { '--version': ['version'], '-V': ['version'] },
+}).then(finish, (err: unknown) => {
+  process.stderr.write(`tessera: ${err instanceof Error ? err.message : String(err)}\n`);
+  finish(1);
+});

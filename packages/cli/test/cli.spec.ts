@@ -12,7 +12,11 @@ function tessera(...args: string[]): { code: number | null; stdout: string; stde
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const facts = (name: string, provides: Record<string, string[]>, requires: string[]) => ({ name, provides, requires });
+const facts = (name: string, provides: Record<string, string[]>, requires: string[]) => ({
+  name,
+  provides,
+  requires,
+});
 const input = (caller: string[], methods: string[] = []) => ({
   subject: facts('notes', {}, caller),
   target: facts('storage', { 'kv-read': ['get', 'list'], 'kv-write': ['set'] }, []),
@@ -32,7 +36,10 @@ describe('tessera CLI (built, as a child process)', () => {
   beforeAll(() => {
     // `npm test` builds first; a targeted jest run builds what the CLI needs here.
     if (!existsSync(MAIN) || !existsSync(join(REPO, 'packages/policy/dist/index.js'))) {
-      execFileSync('npx', ['nx', 'run', 'cli:build', '--output-style=stream'], { cwd: REPO, stdio: 'ignore' });
+      execFileSync('npx', ['nx', 'run', 'cli:build', '--output-style=stream'], {
+        cwd: REPO,
+        stdio: 'ignore',
+      });
     }
     tmp = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
     bundle = join(tmp, 'bundle');
@@ -48,7 +55,14 @@ describe('tessera CLI (built, as a child process)', () => {
   });
 
   it('policy eval prints an allow decision and exits 0', () => {
-    const r = tessera('policy', 'eval', '--input', file('allow.json', input(['kv-read'], ['get'])), '--bundle', bundle);
+    const r = tessera(
+      'policy',
+      'eval',
+      '--input',
+      file('allow.json', input(['kv-read'], ['get'])),
+      '--bundle',
+      bundle,
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
       allow: true,
@@ -59,14 +73,31 @@ describe('tessera CLI (built, as a child process)', () => {
   });
 
   it('policy eval prints a deny decision and exits 1', () => {
-    const r = tessera('policy', 'eval', '--input', file('deny.json', input(['mail'])), '--bundle', bundle);
+    const r = tessera(
+      'policy',
+      'eval',
+      '--input',
+      file('deny.json', input(['mail'])),
+      '--bundle',
+      bundle,
+    );
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout)).toMatchObject({ allow: false, reason: 'notes does not require any capability storage provides' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      allow: false,
+      reason: 'notes does not require any capability storage provides',
+    });
   });
 
   it('policy eval denies (exit 1) with the reason when the bundle is missing', () => {
     const missing = join(tmp, 'nope');
-    const r = tessera('policy', 'eval', '--input', file('any.json', input(['kv-read'])), '--bundle', missing);
+    const r = tessera(
+      'policy',
+      'eval',
+      '--input',
+      file('any.json', input(['kv-read'])),
+      '--bundle',
+      missing,
+    );
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).reason).toBe(`policy bundle not found: ${missing}`);
     expect(r.stderr).toContain('policy bundle not found');
@@ -74,10 +105,16 @@ describe('tessera CLI (built, as a child process)', () => {
 
   it.each([
     ['no --input', () => []],
-    ['an unknown option', () => ['--input', file('ok.json', input(['kv-read'])), '--frobnicate', 'x']],
+    [
+      'an unknown option',
+      () => ['--input', file('ok.json', input(['kv-read'])), '--frobnicate', 'x'],
+    ],
     ['a missing input file', () => ['--input', join(tmp, 'missing.json')]],
     ['an input file that is not JSON', () => ['--input', file('bad.json', '{nope')]],
-    ['an input file that is not a policy input', () => ['--input', file('shape.json', { subject: 'notes' })]],
+    [
+      'an input file that is not a policy input',
+      () => ['--input', file('shape.json', { subject: 'notes' })],
+    ],
   ])('policy eval exits 2 for %s', (_what, args) => {
     const r = tessera('policy', 'eval', ...args(), '--bundle', bundle);
     expect(r.code).toBe(2);
@@ -85,14 +122,17 @@ describe('tessera CLI (built, as a child process)', () => {
     expect(r.stderr).toContain('usage: tessera policy eval');
   });
 
-  it.each([[['--help']], [['policy', '--help']], [['policy', 'build', '--help']], [['policy', 'test', '--help']], [['policy', 'eval', '--help']]])(
-    '%j prints help and exits 0',
-    (args) => {
-      const r = tessera(...args);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^usage: tessera/);
-    },
-  );
+  it.each([
+    [['--help']],
+    [['policy', '--help']],
+    [['policy', 'build', '--help']],
+    [['policy', 'test', '--help']],
+    [['policy', 'eval', '--help']],
+  ])('%j prints help and exits 0', (args) => {
+    const r = tessera(...args);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^usage: tessera/);
+  });
 
   it('exits 2 for an unknown command', () => {
     const r = tessera('policy', 'frobnicate');

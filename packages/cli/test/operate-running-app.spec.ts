@@ -15,7 +15,11 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
   const pids: number[] = [];
 
   beforeAll(async () => {
-    if (needsBuild()) execFileSync('npx', ['nx', 'run', 'demo:build', '--output-style=stream'], { cwd: REPO, stdio: 'ignore' });
+    if (needsBuild())
+      execFileSync('npx', ['nx', 'run', 'demo:build', '--output-style=stream'], {
+        cwd: REPO,
+        stdio: 'ignore',
+      });
     app = tempApp('operate');
     run = new Running(CLI, ['run', app.config]);
     await run.waitFor(/operator {6}ipc:\/\//);
@@ -36,7 +40,9 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
     }
     expect(run.stdout.indexOf('loading storage')).toBeLessThan(run.stdout.indexOf('loading notes'));
     expect(run.stdout.indexOf('loading notes')).toBeLessThan(run.stdout.indexOf('loading audit'));
-    expect(run.stdout).toMatch(/✓ 3 modules ready in .+ · process isolation over ipc · policy \.\.\/.*policies\/build/);
+    expect(run.stdout).toMatch(
+      /✓ 3 modules ready in .+ · process isolation over ipc · policy \.\.\/.*policies\/build/,
+    );
     expect(existsSync(join(app.dir, '.tessera/run.json'))).toBe(true);
   });
 
@@ -44,10 +50,20 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
     const r = await tessera('ls', ...cfg());
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^MODULE +STATE +PID +UPTIME +RESTARTS +CPU% +RSS$/);
-    for (const m of ['audit', 'notes', 'storage']) expect(r.stdout).toMatch(new RegExp(`^${m} +ready +\\d+ +`, 'm'));
+    for (const m of ['audit', 'notes', 'storage'])
+      expect(r.stdout).toMatch(new RegExp(`^${m} +ready +\\d+ +`, 'm'));
     const json = await tessera('ls', '--json', ...cfg());
-    const rows = JSON.parse(json.stdout) as { name: string; state: string; pid: number; restarts: number }[];
-    expect(rows.map((x) => [x.name, x.state, x.restarts])).toEqual([['audit', 'ready', 0], ['notes', 'ready', 0], ['storage', 'ready', 0]]);
+    const rows = JSON.parse(json.stdout) as {
+      name: string;
+      state: string;
+      pid: number;
+      restarts: number;
+    }[];
+    expect(rows.map((x) => [x.name, x.state, x.restarts])).toEqual([
+      ['audit', 'ready', 0],
+      ['notes', 'ready', 0],
+      ['storage', 'ready', 0],
+    ]);
     for (const row of rows) {
       expect(isAlive(row.pid)).toBe(true);
       pids.push(row.pid);
@@ -60,7 +76,13 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
     expect(r.code).toBe(0);
     const note = JSON.parse(r.stdout) as { id: string; title: string; body: string };
     expect(note).toMatchObject({ title: 't', body: 'b' });
-    const stored = await tessera('call', 'storage', 'get', JSON.stringify([`note:${note.id}`]), ...cfg());
+    const stored = await tessera(
+      'call',
+      'storage',
+      'get',
+      JSON.stringify([`note:${note.id}`]),
+      ...cfg(),
+    );
     expect(JSON.parse(stored.stdout)).toEqual(note);
   });
 
@@ -74,13 +96,19 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
     const r = await tessera('call', 'storage', 'wipe', ...cfg());
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe("denied: PERMISSION_DENIED: 'wipe' is not granted to operator on storage\n");
+    expect(r.stderr).toBe(
+      "denied: PERMISSION_DENIED: 'wipe' is not granted to operator on storage\n",
+    );
   });
 
   it("audit's own write to storage is refused by its grant scope (tryTamper reports it)", async () => {
     const r = await tessera('call', 'audit', 'tryTamper', ...cfg());
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ denied: true, code: 'PERMISSION_DENIED', reason: "'set' is not granted to audit on storage" });
+    expect(JSON.parse(r.stdout)).toEqual({
+      denied: true,
+      code: 'PERMISSION_DENIED',
+      reason: "'set' is not granted to audit on storage",
+    });
   });
 
   it('a call to a module that is not loaded exits 1 with the error code', async () => {
@@ -93,18 +121,36 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
     const r = await tessera('inspect', ...cfg());
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^CALLER → TARGET +METHODS +EXPIRES +REASON$/);
-    expect(r.stdout).toMatch(/^notes → storage +delete, get, list, set +in (59 m \d+ s|60 m 0 s) +notes requires kv-read, kv-write provided by storage$/m);
-    expect(r.stdout).toMatch(/^audit → storage +event:changed +in \d+ m \d+ s +audit requires kv-watch provided by storage$/m);
-    expect(r.stdout).toMatch(/^operator → core +callModule, .* +in 1[45] m \d+ s +the operator may manage the core$/m);
+    expect(r.stdout).toMatch(
+      /^notes → storage +delete, get, list, set +in (59 m \d+ s|60 m 0 s) +notes requires kv-read, kv-write provided by storage$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^audit → storage +event:changed +in \d+ m \d+ s +audit requires kv-watch provided by storage$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^operator → core +callModule, .* +in 1[45] m \d+ s +the operator may manage the core$/m,
+    );
     expect(r.stdout).toMatch(/^\d+ live grants$/m);
-    const json = JSON.parse((await tessera('inspect', '--json', '--target', 'storage', ...cfg())).stdout) as Record<string, unknown>[];
-    expect(json.map((g) => `${g.caller}→${g.target}`)).toEqual(expect.arrayContaining(['audit→storage', 'notes→storage']));
-    expect(json.every((g) => g.target === 'storage' && typeof g.expiresAt === 'number' && !('token' in g))).toBe(true);
+    const json = JSON.parse(
+      (await tessera('inspect', '--json', '--target', 'storage', ...cfg())).stdout,
+    ) as Record<string, unknown>[];
+    expect(json.map((g) => `${g.caller}→${g.target}`)).toEqual(
+      expect.arrayContaining(['audit→storage', 'notes→storage']),
+    );
+    expect(
+      json.every(
+        (g) => g.target === 'storage' && typeof g.expiresAt === 'number' && !('token' in g),
+      ),
+    ).toBe(true);
   });
 
   it.each([
     ['args that are not JSON', ['call', 'notes', 'add', '[t'], 'args are not valid JSON'],
-    ['args that are not an array', ['call', 'notes', 'add', '{"a":1}'], 'args must be a JSON array'],
+    [
+      'args that are not an array',
+      ['call', 'notes', 'add', '{"a":1}'],
+      'args must be a JSON array',
+    ],
     ['a missing method', ['call', 'notes'], 'missing <method>'],
     ['an unknown option', ['ls', '--frobnicate'], "Unknown option '--frobnicate'"],
   ])('exits 2 with the usage for %s', async (_what, args, message) => {
@@ -130,14 +176,19 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
 
 describe('tessera call when the policy disables operator calls', () => {
   it('exits 1 with the policy reason', async () => {
-    const bundle = tempBundle('no-operator-bundle', (t) => ((t.operator as Record<string, unknown>).allow_calls = false));
+    const bundle = tempBundle(
+      'no-operator-bundle',
+      (t) => ((t.operator as Record<string, unknown>).allow_calls = false),
+    );
     const app = tempApp('no-operator', { isolation: 'in-process' }, bundle);
     const run = new Running(CLI, ['run', app.config]);
     try {
       await run.waitFor(/operator {6}ipc:\/\//);
       const r = await tessera('call', 'notes', 'list', '--config', app.config);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe('denied: PERMISSION_DENIED: operator calls to modules are disabled (data.tessera.operator.allow_calls)\n');
+      expect(r.stderr).toBe(
+        'denied: PERMISSION_DENIED: operator calls to modules are disabled (data.tessera.operator.allow_calls)\n',
+      );
       // the core-manager surface stays open to the operator
       expect((await tessera('ls', '--config', app.config)).code).toBe(0);
     } finally {

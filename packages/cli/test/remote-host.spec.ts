@@ -14,7 +14,11 @@ describe('tessera admit / tessera host (built CLI, separate processes on 127.0.0
   let host: Running | undefined;
 
   beforeAll(async () => {
-    if (needsBuild()) execFileSync('npx', ['nx', 'run', 'demo:build', '--output-style=stream'], { cwd: REPO, stdio: 'ignore' });
+    if (needsBuild())
+      execFileSync('npx', ['nx', 'run', 'demo:build', '--output-style=stream'], {
+        cwd: REPO,
+        stdio: 'ignore',
+      });
     app = tempApp('remote', {
       modules: ['@tessera-demo/storage'],
       transport: { kind: 'zeromq' },
@@ -38,15 +42,28 @@ describe('tessera admit / tessera host (built CLI, separate processes on 127.0.0
     const credential = admitted.stdout.trim();
     expect(credential).toMatch(/^tessera-join\.[A-Za-z0-9_-]+$/);
 
-    const child = spawn(process.execPath, [CLI, 'host', '--module', '@tessera-demo/notes', '--listen', 'tcp://127.0.0.1:0'], {
-      cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'host', '--module', '@tessera-demo/notes', '--listen', 'tcp://127.0.0.1:0'],
+      {
+        cwd: REPO,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     child.stdin.end(credential); // on stdin, never argv
-    host = Object.assign(Object.create(Running.prototype) as Running, { child, stdout: '', stderr: '' });
+    host = Object.assign(Object.create(Running.prototype) as Running, {
+      child,
+      stdout: '',
+      stderr: '',
+    });
     child.stdout.setEncoding('utf8').on('data', (d: string) => ((host as Running).stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => ((host as Running).stderr += d));
-    Object.assign(host, { exited: new Promise((r) => child.once('exit', (code, signal) => r({ code, signal }))) });
-    await host.waitFor(/notes attached to tcp:\/\/127\.0\.0\.1:\d+, serving at tcp:\/\/127\.0\.0\.1:\d+/);
+    Object.assign(host, {
+      exited: new Promise((r) => child.once('exit', (code, signal) => r({ code, signal }))),
+    });
+    await host.waitFor(
+      /notes attached to tcp:\/\/127\.0\.0\.1:\d+, serving at tcp:\/\/127\.0\.0\.1:\d+/,
+    );
     await run.waitFor(/✓ notes ready/);
 
     const added = await tessera('call', 'notes', 'add', '["far","away"]', '--config', app.config);
@@ -55,16 +72,30 @@ describe('tessera admit / tessera host (built CLI, separate processes on 127.0.0
     const note = JSON.parse(added.stdout) as { id: string; title: string };
     expect(note.title).toBe('far');
     // notes (remote) stored it in storage (on the core's machine): read it back from storage directly.
-    const stored = await tessera('call', 'storage', 'get', JSON.stringify([`note:${note.id}`]), '--config', app.config);
+    const stored = await tessera(
+      'call',
+      'storage',
+      'get',
+      JSON.stringify([`note:${note.id}`]),
+      '--config',
+      app.config,
+    );
     expect(JSON.parse(stored.stdout)).toMatchObject({ title: 'far', body: 'away' });
 
     const ls = await tessera('ls', '--json', '--config', app.config);
     const rows = JSON.parse(ls.stdout) as { name: string; state: string }[];
-    expect(rows.map((r) => [r.name, r.state])).toEqual([['notes', 'ready'], ['storage', 'ready']]);
+    expect(rows.map((r) => [r.name, r.state])).toEqual([
+      ['notes', 'ready'],
+      ['storage', 'ready'],
+    ]);
 
     // The credential was spent: a second host presenting it is refused.
     const again = await new Promise<{ code: number | null; err: string }>((resolve) => {
-      const c = spawn(process.execPath, [CLI, 'host', '--module', '@tessera-demo/notes', '--listen', 'tcp://127.0.0.1:0'], { cwd: REPO });
+      const c = spawn(
+        process.execPath,
+        [CLI, 'host', '--module', '@tessera-demo/notes', '--listen', 'tcp://127.0.0.1:0'],
+        { cwd: REPO },
+      );
       let err = '';
       c.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
       c.stdin.end(credential);

@@ -20,9 +20,11 @@ function tokenLike(record: AuditRecord): string[] {
   const found: string[] = [];
   const visit = (value: unknown, key: string): void => {
     if (/token|secret|credential/i.test(key)) found.push(key);
-    if (typeof value === 'string' && /^[A-Za-z0-9+/_=-]{24,}$/.test(value)) found.push(`${key}=${value}`);
+    if (typeof value === 'string' && /^[A-Za-z0-9+/_=-]{24,}$/.test(value))
+      found.push(`${key}=${value}`);
     if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${key}[${i}]`));
-    else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) visit(v, k);
+    else if (typeof value === 'object' && value !== null)
+      for (const [k, v] of Object.entries(value)) visit(v, k);
   };
   visit(record, '');
   return found;
@@ -40,10 +42,15 @@ describe('decision log', () => {
   it('records every decision with who, what, the outcome, the revision, time and purpose', async () => {
     const sink = new MemoryAuditSink();
     const inner = (await OpaPolicyEngine.open({ bundle, logger: silentPolicyLogger })).engine;
-    const engine = new AuditedPolicyEngine(inner, sink, { now: () => new Date('2030-01-02T03:04:05.000Z') });
+    const engine = new AuditedPolicyEngine(inner, sink, {
+      now: () => new Date('2030-01-02T03:04:05.000Z'),
+    });
 
     const allowed = await engine.decide(request(notes, storage, ['get', 'set']));
-    await engine.decide({ ...request(mail, storage), context: { time: '', purpose: 'reevaluate' } });
+    await engine.decide({
+      ...request(mail, storage),
+      context: { time: '', purpose: 'reevaluate' },
+    });
     await engine.close();
 
     expect(allowed.allow).toBe(true);
@@ -61,14 +68,23 @@ describe('decision log', () => {
         purpose: 'request',
         operator: false,
       },
-      expect.objectContaining({ decision: 'deny', caller: 'mail', granted: [], purpose: 'reevaluate', revision: 1 }),
+      expect.objectContaining({
+        decision: 'deny',
+        caller: 'mail',
+        granted: [],
+        purpose: 'reevaluate',
+        revision: 1,
+      }),
     ]);
     expect(sink.closed).toBe(false); // not ours to close
     for (const r of sink.records) expect(tokenLike(r)).toEqual([]);
   });
 
   it('the token detector catches a token-looking value (so the check above can fail)', () => {
-    const record = { reason: 'x', caller: 'AbCdEfGhIjKlMnOpQrStUvWxYz012345' } as unknown as AuditRecord;
+    const record = {
+      reason: 'x',
+      caller: 'AbCdEfGhIjKlMnOpQrStUvWxYz012345',
+    } as unknown as AuditRecord;
     expect(tokenLike(record)).toHaveLength(1);
   });
 
@@ -77,7 +93,9 @@ describe('decision log', () => {
     const chunks: string[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c.toString()));
     const inner = (await OpaPolicyEngine.open({ bundle, logger: silentPolicyLogger })).engine;
-    const engine = new AuditedPolicyEngine(inner, new JsonLinesAuditSink(stream), { closeSink: true });
+    const engine = new AuditedPolicyEngine(inner, new JsonLinesAuditSink(stream), {
+      closeSink: true,
+    });
     await engine.decide(request(notes, storage));
     await engine.decide(request(mail, storage));
     await engine.close();
@@ -94,7 +112,12 @@ describe('decision log', () => {
     await engine.decide(request(notes, storage));
     await engine.close();
     const record = JSON.parse(readFileSync(path, 'utf8').trim()) as AuditRecord;
-    expect(record).toMatchObject({ decision: 'allow', caller: 'notes', target: 'storage', revision: 1 });
+    expect(record).toMatchObject({
+      decision: 'allow',
+      caller: 'notes',
+      target: 'storage',
+      revision: 1,
+    });
     expect(new Date(record.time).toISOString()).toBe(record.time);
     expect(tokenLike(record)).toEqual([]);
     await child.dispose();

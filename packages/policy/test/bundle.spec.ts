@@ -17,7 +17,11 @@ describe('policy bundles', () => {
     const sources = (await listPolicySources(POLICIES)).map((s) => s.slice(POLICIES.length + 1));
     expect(sources).toContain('authz.rego');
     expect(sources).toContain('data.json');
-    expect(sources.filter((s) => s.endsWith('_test.rego') || s === 'project.json' || s.startsWith('build/'))).toEqual([]);
+    expect(
+      sources.filter(
+        (s) => s.endsWith('_test.rego') || s === 'project.json' || s.startsWith('build/'),
+      ),
+    ).toEqual([]);
   });
 
   it('reads opa build archives with the minimal tar reader', () => {
@@ -33,11 +37,15 @@ describe('policy bundles', () => {
     const tar = gunzipSync(readFileSync(join(out, 'bundle.tar.gz')));
     tar[10] = (tar[10] ?? 0) ^ 0xff; // break the first header's checksum
     expect(() => readTar(tar)).toThrow(/bad header checksum/);
-    expect(() => extractBundle(Buffer.from('nope'), 'x.tar.gz')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => extractBundle(Buffer.from('nope'), 'x.tar.gz')).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
   });
 
   it('reports a missing bundle as NOT_FOUND and a stray file as INVALID_ARGUMENT', async () => {
     await expect(readBundle(join(tmp.dir, 'missing'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(readBundle(join(out, 'data.json'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(readBundle(join(out, 'data.json'))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 });

@@ -2,7 +2,14 @@ import { cpSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TesseraError } from '@tessera/protocol';
 import { OpaPolicyEngine, type PolicyDecision, silentPolicyLogger } from '../src';
-import { OPA_INSTALL_TIMEOUT_MS, FIXTURES, POLICIES, compile, copyBundle, scratch } from './support/bundles';
+import {
+  OPA_INSTALL_TIMEOUT_MS,
+  FIXTURES,
+  POLICIES,
+  compile,
+  copyBundle,
+  scratch,
+} from './support/bundles';
 import { notes, request, storage } from './support/inputs';
 
 describe('OpaPolicyEngine reload', () => {
@@ -13,7 +20,9 @@ describe('OpaPolicyEngine reload', () => {
   let engine: OpaPolicyEngine;
   let errors: TesseraError[];
 
-  const denyNotes = JSON.stringify({ tessera: { ttl: { default_seconds: 60 }, deny: [{ caller: 'notes', target: '*' }] } });
+  const denyNotes = JSON.stringify({
+    tessera: { ttl: { default_seconds: 60 }, deny: [{ caller: 'notes', target: '*' }] },
+  });
 
   beforeAll(async () => {
     built = await compile(POLICIES, join(tmp.dir, 'build'));
@@ -21,7 +30,9 @@ describe('OpaPolicyEngine reload', () => {
   }, OPA_INSTALL_TIMEOUT_MS);
   beforeEach(async () => {
     dir = copyBundle(built, mkdtempSync(join(tmp.dir, 'live-')));
-    engine = (await OpaPolicyEngine.open({ bundle: dir, logger: silentPolicyLogger, debounceMs: 50 })).engine;
+    engine = (
+      await OpaPolicyEngine.open({ bundle: dir, logger: silentPolicyLogger, debounceMs: 50 })
+    ).engine;
     errors = [];
     engine.onError((e) => errors.push(e));
   });
@@ -36,7 +47,9 @@ describe('OpaPolicyEngine reload', () => {
 
   it('swaps in a new bundle and notifies listeners with the new revision after the swap', async () => {
     const seen: Array<{ revision: number; decision: PolicyDecision }> = [];
-    engine.onChange((revision) => seen.push({ revision, decision: engine.decideNow(request(notes, storage)) }));
+    engine.onChange((revision) =>
+      seen.push({ revision, decision: engine.decideNow(request(notes, storage)) }),
+    );
     expect((await engine.decide(request(notes, storage))).allow).toBe(true);
 
     atomicWrite(join(dir, 'data.json'), denyNotes);
@@ -49,10 +62,26 @@ describe('OpaPolicyEngine reload', () => {
   });
 
   it.each([
-    ['a corrupt policy.wasm', () => atomicWrite(join(dir, 'policy.wasm'), Buffer.from('not wasm')), 'invalid policy.wasm'],
-    ['a data.json that is not JSON', () => atomicWrite(join(dir, 'data.json'), '{"tessera": '), 'is not valid JSON'],
-    ['a policy that fails the smoke evaluation', () => cpSync(join(broken, 'policy.wasm'), join(dir, 'policy.wasm')), 'smoke evaluation'],
-    ['an empty policy.wasm', () => atomicWrite(join(dir, 'policy.wasm'), ''), 'invalid policy.wasm'],
+    [
+      'a corrupt policy.wasm',
+      () => atomicWrite(join(dir, 'policy.wasm'), Buffer.from('not wasm')),
+      'invalid policy.wasm',
+    ],
+    [
+      'a data.json that is not JSON',
+      () => atomicWrite(join(dir, 'data.json'), '{"tessera": '),
+      'is not valid JSON',
+    ],
+    [
+      'a policy that fails the smoke evaluation',
+      () => cpSync(join(broken, 'policy.wasm'), join(dir, 'policy.wasm')),
+      'smoke evaluation',
+    ],
+    [
+      'an empty policy.wasm',
+      () => atomicWrite(join(dir, 'policy.wasm'), ''),
+      'invalid policy.wasm',
+    ],
   ])('rejects %s and keeps the old policy in force', async (_what, breakIt, message) => {
     const before = await engine.decide(request(notes, storage));
     const changes: number[] = [];
@@ -76,7 +105,9 @@ describe('OpaPolicyEngine reload', () => {
     await new Promise((r) => setTimeout(r, 50));
     atomicWrite(join(dir, 'data.json'), denyNotes);
     await expect(revision).resolves.toBe(2);
-    expect((await engine.decide(request(notes, storage))).reason).toBe('denied by deny list: notes -> *');
+    expect((await engine.decide(request(notes, storage))).reason).toBe(
+      'denied by deny list: notes -> *',
+    );
   });
 
   it('keeps the old policy when a watched change is broken, and reports it', async () => {

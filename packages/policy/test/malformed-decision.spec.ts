@@ -26,7 +26,12 @@ describe('OpaPolicyEngine with a policy returning garbage', () => {
     ['not-an-object', 'decision must be an object, got "allow"'],
   ])('denies when the decision for %s is malformed', async (name, problem) => {
     const d = await engine.decide(request(caller(name), storage));
-    expect(d).toEqual({ allow: false, methods: [], ttlSeconds: 0, reason: `malformed policy decision, denied: ${problem}` });
+    expect(d).toEqual({
+      allow: false,
+      methods: [],
+      ttlSeconds: 0,
+      reason: `malformed policy decision, denied: ${problem}`,
+    });
   });
 
   it('denies when the decision is undefined', async () => {
@@ -46,7 +51,9 @@ describe('OpaPolicyEngine with a policy returning garbage', () => {
       logger: silentPolicyLogger,
     });
     expect(outcome).toMatchObject({ ok: false });
-    expect((await other.decide(request(caller('negative-ttl'), storage))).reason).toContain('no entrypoint tessera/other/decision');
+    expect((await other.decide(request(caller('negative-ttl'), storage))).reason).toContain(
+      'no entrypoint tessera/other/decision',
+    );
     await other.close();
   });
 });

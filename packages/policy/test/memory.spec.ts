@@ -16,7 +16,11 @@ describe('OpaPolicyEngine memory', () => {
 
   it(`keeps wasm memory and the JS heap flat over ${EVALUATIONS} evaluations`, async () => {
     const { engine } = await OpaPolicyEngine.open({ bundle, logger: silentPolicyLogger });
-    const inputs = [request(notes, storage, ['get']), request(mail, storage), request(notes, storage)];
+    const inputs = [
+      request(notes, storage, ['get']),
+      request(mail, storage),
+      request(notes, storage),
+    ];
     for (let i = 0; i < 5_000; i++) engine.decideNow(inputs[i % 3]); // warm up
     const wasmBefore = engine.stats?.memoryBytes ?? 0;
     const heapBefore = process.memoryUsage().heapUsed;
@@ -34,9 +38,16 @@ describe('OpaPolicyEngine memory', () => {
 
   it('rebuilds the wasm instance from the compiled module when memory passes the budget, deciding the same', async () => {
     // A budget below the initial memory forces a rebuild after every evaluation.
-    const { engine } = await OpaPolicyEngine.open({ bundle, logger: silentPolicyLogger, memoryBudgetBytes: 1 });
+    const { engine } = await OpaPolicyEngine.open({
+      bundle,
+      logger: silentPolicyLogger,
+      memoryBudgetBytes: 1,
+    });
     for (let i = 0; i < 50; i++) {
-      expect(engine.decideNow(request(notes, storage, ['get']))).toMatchObject({ allow: true, methods: ['get'] });
+      expect(engine.decideNow(request(notes, storage, ['get']))).toMatchObject({
+        allow: true,
+        methods: ['get'],
+      });
       expect(engine.decideNow(request(mail, storage)).allow).toBe(false);
     }
     expect(engine.stats?.recycles).toBeGreaterThanOrEqual(100);

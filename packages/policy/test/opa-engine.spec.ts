@@ -60,14 +60,23 @@ describe('OpaPolicyEngine with the compiled default policy', () => {
   });
 
   it('lets the deny list in data win over a matching capability', async () => {
-    const dir = withData((d) => (d.tessera['deny'] = [{ caller: '*', target: 'storage', reason: 'maintenance' }]));
+    const dir = withData(
+      (d) => (d.tessera['deny'] = [{ caller: '*', target: 'storage', reason: 'maintenance' }]),
+    );
     const engine = await open(dir);
     const d = await engine.decide(request(notes, storage));
-    expect(d).toEqual({ allow: false, methods: [], ttlSeconds: 0, reason: 'denied by deny list: * -> storage (maintenance)' });
+    expect(d).toEqual({
+      allow: false,
+      methods: [],
+      ttlSeconds: 0,
+      reason: 'denied by deny list: * -> storage (maintenance)',
+    });
   });
 
   it('takes the TTL from data, with per-target overrides', async () => {
-    const dir = withData((d) => (d.tessera['ttl'] = { default_seconds: 120, per_target: { storage: 42 } }));
+    const dir = withData(
+      (d) => (d.tessera['ttl'] = { default_seconds: 120, per_target: { storage: 42 } }),
+    );
     const engine = await open(dir);
     expect((await engine.decide(request(notes, storage))).ttlSeconds).toBe(42);
     const other = { ...storage, name: 'other-storage' };
@@ -79,9 +88,14 @@ describe('OpaPolicyEngine with the compiled default policy', () => {
     const bad = { ...request(notes, storage), subject: { name: 'notes' } } as never;
     const d = await engine.decide(bad);
     expect(d.allow).toBe(false);
-    expect(d.reason).toBe('invalid policy input: subject.requires must be an array of strings; subject.provides must be an object');
+    expect(d.reason).toBe(
+      'invalid policy input: subject.requires must be an array of strings; subject.provides must be an object',
+    );
     expect(engine.stats?.evaluations).toBe(1); // only the smoke evaluation ran
-    await expect(engine.decide(null as never)).resolves.toMatchObject({ allow: false, reason: 'invalid policy input: input must be an object' });
+    await expect(engine.decide(null as never)).resolves.toMatchObject({
+      allow: false,
+      reason: 'invalid policy input: input must be an object',
+    });
   });
 
   it('loads an opa build .tar.gz directly', async () => {
@@ -93,11 +107,19 @@ describe('OpaPolicyEngine with the compiled default policy', () => {
     const missing = join(tmp.dir, 'no-such-bundle');
     const errors: string[] = [];
     const logged: string[] = [];
-    const engine = new OpaPolicyEngine({ bundle: missing, logger: { ...silentPolicyLogger, error: (m) => logged.push(m) } });
+    const engine = new OpaPolicyEngine({
+      bundle: missing,
+      logger: { ...silentPolicyLogger, error: (m) => logged.push(m) },
+    });
     engines.push(engine);
     engine.onError((e) => errors.push(`${e.code}: ${e.message}`));
     const d = await engine.decide(request(notes, storage));
-    expect(d).toEqual({ allow: false, methods: [], ttlSeconds: 0, reason: `policy bundle not found: ${missing}` });
+    expect(d).toEqual({
+      allow: false,
+      methods: [],
+      ttlSeconds: 0,
+      reason: `policy bundle not found: ${missing}`,
+    });
     expect(engine.revision).toBe(0);
     expect(errors).toEqual([`NOT_FOUND: policy bundle not found: ${missing}`]);
     expect(logged[0]).toContain('every request is denied');
@@ -106,6 +128,9 @@ describe('OpaPolicyEngine with the compiled default policy', () => {
   it('denies after close', async () => {
     const engine = await open(built);
     await engine.close();
-    expect(await engine.decide(request(notes, storage))).toMatchObject({ allow: false, reason: 'policy engine is closed' });
+    expect(await engine.decide(request(notes, storage))).toMatchObject({
+      allow: false,
+      reason: 'policy engine is closed',
+    });
   });
 });

@@ -14,18 +14,29 @@ const children = new Set<ChildProcess>();
  * Start the contract server in a real child process (built dist, real
  * socket) and wait for the address it prints.
  */
-export async function startChildServer(runtimeDir: string): Promise<ContractServer & { pid: number }> {
-  if (!existsSync(BUILT)) throw new Error(`build first: npx nx run transport-ipc:build (missing ${BUILT})`);
-  const child = spawn(process.execPath, [SCRIPT, runtimeDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+export async function startChildServer(
+  runtimeDir: string,
+): Promise<ContractServer & { pid: number }> {
+  if (!existsSync(BUILT))
+    throw new Error(`build first: npx nx run transport-ipc:build (missing ${BUILT})`);
+  const child = spawn(process.execPath, [SCRIPT, runtimeDir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   children.add(child);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
-  exited.then(() => children.delete(child), () => undefined);
+  exited.then(
+    () => children.delete(child),
+    () => undefined,
+  );
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('contract server did not start within 10 s')), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error('contract server did not start within 10 s')),
+      10_000,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const m = /LISTENING (\S+)\n/.exec(out);

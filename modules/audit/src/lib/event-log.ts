@@ -20,12 +20,15 @@ export class EventLog {
   record(source: string, payload: unknown): void {
     this.counts.set(source, (this.counts.get(source) ?? 0) + 1);
     this.recentEvents.push({ source, payload, at: this.now().toISOString() });
-    if (this.recentEvents.length > MAX_RECENT) this.recentEvents.splice(0, this.recentEvents.length - MAX_RECENT);
+    if (this.recentEvents.length > MAX_RECENT)
+      this.recentEvents.splice(0, this.recentEvents.length - MAX_RECENT);
   }
 
   /** Events seen per source, and in total. */
   summary(): { total: number; bySource: Record<string, number> } {
-    const bySource = Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+    const bySource = Object.fromEntries(
+      [...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)),
+    );
     return { total: [...this.counts.values()].reduce((a, b) => a + b, 0), bySource };
   }
 

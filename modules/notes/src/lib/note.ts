@@ -20,7 +20,9 @@ export function noteKey(id: string): string {
 
 function text(value: unknown, what: string, min: number, max: number): string {
   if (typeof value !== 'string' || value.length < min || value.length > max) {
-    throw TesseraError.invalidArgument(`${what} must be a string of ${min}-${max} characters`, { argument: what });
+    throw TesseraError.invalidArgument(`${what} must be a string of ${min}-${max} characters`, {
+      argument: what,
+    });
   }
   return value;
 }
@@ -35,7 +37,10 @@ export function checkBody(value: unknown): string {
 
 /** Note ids are UUIDs; anything else cannot name a note (and never reaches storage). */
 export function checkId(value: unknown): string {
-  if (typeof value !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value)
+  ) {
     throw TesseraError.invalidArgument('id must be a note id (a UUID)', { argument: 'id' });
   }
   return value;

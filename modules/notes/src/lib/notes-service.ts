@@ -25,7 +25,12 @@ export class NotesService {
   ) {}
 
   async add(title: unknown, body: unknown): Promise<Note> {
-    const note: Note = { id: randomUUID(), title: checkTitle(title), body: checkBody(body), createdAt: this.now().toISOString() };
+    const note: Note = {
+      id: randomUUID(),
+      title: checkTitle(title),
+      body: checkBody(body),
+      createdAt: this.now().toISOString(),
+    };
     await this.kv.set(noteKey(note.id), note);
     this.onAdded({ id: note.id, title: note.title });
     return note;
@@ -43,7 +48,9 @@ export class NotesService {
   async list(): Promise<Note[]> {
     const keys = await this.kv.list(NOTE_KEY_PREFIX);
     const notes = await Promise.all(keys.map((k) => this.kv.get(k) as Promise<Note | undefined>));
-    return notes.filter((n): n is Note => n !== undefined).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return notes
+      .filter((n): n is Note => n !== undefined)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   /** True when the note existed. */

@@ -22,7 +22,10 @@ export class KvStore {
 
   set(key: unknown, value: unknown): true {
     const k = checkKey(key);
-    if (value === undefined) throw TesseraError.invalidArgument('value must not be undefined: use delete', { argument: 'value' });
+    if (value === undefined)
+      throw TesseraError.invalidArgument('value must not be undefined: use delete', {
+        argument: 'value',
+      });
     if (!this.data.has(k) && this.data.size >= MAX_ENTRIES) {
       throw new TesseraError(ErrorCode.RESOURCE_EXHAUSTED, `store is full (${MAX_ENTRIES} keys)`);
     }

@@ -28,13 +28,22 @@ function directory(opts: { failInform?: boolean } = {}) {
   return { d, log };
 }
 
-const code = (p: Promise<unknown>) => p.then(() => 'RESOLVED', (e: TesseraError) => e.code);
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'RESOLVED',
+    (e: TesseraError) => e.code,
+  );
 
 describe('CapabilityModule', () => {
-  const make = (engine: PolicyEngine, dir = directory()) => ({ cap: new CapabilityModule(engine, dir.d, { sweepIntervalMs: 0 }), ...dir });
+  const make = (engine: PolicyEngine, dir = directory()) => ({
+    cap: new CapabilityModule(engine, dir.d, { sweepIntervalMs: 0 }),
+    ...dir,
+  });
 
   it('informs the target, waits for its ack, then informs the caller', async () => {
-    const { cap, log } = make(new StaticPolicyEngine([{ caller: 'a', target: 'b', methods: ['x', 'y'] }]));
+    const { cap, log } = make(
+      new StaticPolicyEngine([{ caller: 'a', target: 'b', methods: ['x', 'y'] }]),
+    );
     const issued = await cap.requestModule('a', 'b');
     expect(issued.methods).toEqual(['x', 'y']);
     expect(log).toEqual(['informTarget b from a [x,y]', 'informCaller a for b']);
@@ -43,7 +52,9 @@ describe('CapabilityModule', () => {
   });
 
   it('never grants more than was requested, whatever the policy offers', async () => {
-    const { cap, log } = make(new StaticPolicyEngine([{ caller: 'a', target: 'b', methods: ['x', 'y', 'z'] }]));
+    const { cap, log } = make(
+      new StaticPolicyEngine([{ caller: 'a', target: 'b', methods: ['x', 'y', 'z'] }]),
+    );
     expect((await cap.requestModule('a', 'b', ['y'])).methods).toEqual(['y']);
     const err = (await cap.requestModule('a', 'b', ['nope']).catch((e) => e)) as TesseraError;
     expect(err.code).toBe(ErrorCode.PERMISSION_DENIED);
@@ -53,7 +64,10 @@ describe('CapabilityModule', () => {
   });
 
   it('returns no token when the target does not acknowledge', async () => {
-    const { cap, log } = make(new StaticPolicyEngine([{ caller: 'a', target: 'b', methods: ['x'] }]), directory({ failInform: true }));
+    const { cap, log } = make(
+      new StaticPolicyEngine([{ caller: 'a', target: 'b', methods: ['x'] }]),
+      directory({ failInform: true }),
+    );
     expect(await code(cap.requestModule('a', 'b'))).toBe(ErrorCode.UNAVAILABLE);
     expect(cap.grants()).toEqual([]);
     expect(log).toEqual([]);
@@ -63,11 +77,54 @@ describe('CapabilityModule', () => {
   it('denies by default, on engine errors and on malformed decisions, with the reason', async () => {
     const cases: [PolicyEngine, RegExp][] = [
       [new DenyAllPolicyEngine(), /no policy configured/],
-      [{ revision: 1, decide: async () => { throw new Error('wasm trap'); }, onChange: () => () => undefined, close: async () => undefined }, /policy engine error: wasm trap/],
-      [{ revision: 1, decide: async () => undefined as never, onChange: () => () => undefined, close: async () => undefined }, /no decision/],
-      [{ revision: 1, decide: async () => ({ allow: true, methods: 'all', ttlSeconds: 5, reason: '' }) as never, onChange: () => () => undefined, close: async () => undefined }, /malformed methods/],
-      [{ revision: 1, decide: async () => ({ allow: true, methods: ['x'], ttlSeconds: -1, reason: '' }), onChange: () => () => undefined, close: async () => undefined }, /ttlSeconds/],
-      [{ revision: 1, decide: async () => ({ allow: 'yes', methods: ['x'], ttlSeconds: 5, reason: '' }) as never, onChange: () => () => undefined, close: async () => undefined }, /boolean allow/],
+      [
+        {
+          revision: 1,
+          decide: async () => {
+            throw new Error('wasm trap');
+          },
+          onChange: () => () => undefined,
+          close: async () => undefined,
+        },
+        /policy engine error: wasm trap/,
+      ],
+      [
+        {
+          revision: 1,
+          decide: async () => undefined as never,
+          onChange: () => () => undefined,
+          close: async () => undefined,
+        },
+        /no decision/,
+      ],
+      [
+        {
+          revision: 1,
+          decide: async () => ({ allow: true, methods: 'all', ttlSeconds: 5, reason: '' }) as never,
+          onChange: () => () => undefined,
+          close: async () => undefined,
+        },
+        /malformed methods/,
+      ],
+      [
+        {
+          revision: 1,
+          decide: async () => ({ allow: true, methods: ['x'], ttlSeconds: -1, reason: '' }),
+          onChange: () => () => undefined,
+          close: async () => undefined,
+        },
+        /ttlSeconds/,
+      ],
+      [
+        {
+          revision: 1,
+          decide: async () =>
+            ({ allow: 'yes', methods: ['x'], ttlSeconds: 5, reason: '' }) as never,
+          onChange: () => () => undefined,
+          close: async () => undefined,
+        },
+        /boolean allow/,
+      ],
     ];
     for (const [engine, reason] of cases) {
       const { cap, log } = make(engine);
@@ -89,7 +146,9 @@ describe('CapabilityModule', () => {
   });
 
   it('keeps one grant per pair: a new request revokes the previous token at the target', async () => {
-    const { cap, log } = make(new StaticPolicyEngine([{ caller: 'a', target: 'b', methods: ['x'] }]));
+    const { cap, log } = make(
+      new StaticPolicyEngine([{ caller: 'a', target: 'b', methods: ['x'] }]),
+    );
     const first = await cap.requestModule('a', 'b');
     const second = await cap.requestModule('a', 'b');
     expect(second.token).not.toBe(first.token);
@@ -111,7 +170,14 @@ describe('CapabilityModule', () => {
     cap.onEvent((e) => events.push(e.kind));
     engine.setRules([{ caller: 'a', target: 'b', methods: ['x', 'w'] }]);
     await cap.settled();
-    expect(log).toEqual(expect.arrayContaining(['narrowAtTarget b [x]', 'narrowAtCaller a b [x]', 'revokeAtTarget a 1', 'dropAtCaller b a']));
+    expect(log).toEqual(
+      expect.arrayContaining([
+        'narrowAtTarget b [x]',
+        'narrowAtCaller a b [x]',
+        'revokeAtTarget a 1',
+        'dropAtCaller b a',
+      ]),
+    );
     expect(cap.grants().map((g) => [g.caller, g.target, g.methods])).toEqual([['a', 'b', ['x']]]);
     expect(events.sort()).toEqual(['narrowed', 'revoked']);
     await cap.close();
@@ -120,10 +186,17 @@ describe('CapabilityModule', () => {
   it('revokes expired grants on both sides and every grant of an unloaded module', async () => {
     let now = 0;
     const dir = directory();
-    const cap = new CapabilityModule(new StaticPolicyEngine([{ caller: 'a', target: 'b', methods: ['x'], ttlSeconds: 1 }, { caller: 'b', target: 'a', methods: ['x'] }]), dir.d, {
-      sweepIntervalMs: 5,
-      now: () => now,
-    });
+    const cap = new CapabilityModule(
+      new StaticPolicyEngine([
+        { caller: 'a', target: 'b', methods: ['x'], ttlSeconds: 1 },
+        { caller: 'b', target: 'a', methods: ['x'] },
+      ]),
+      dir.d,
+      {
+        sweepIntervalMs: 5,
+        now: () => now,
+      },
+    );
     await cap.requestModule('a', 'b');
     await cap.requestModule('b', 'a');
     now = 1000;

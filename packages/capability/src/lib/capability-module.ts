@@ -62,7 +62,12 @@ export class CapabilityModule {
    * `subject` is the identity of the channel the request came on, supplied by
    * the core; it is never read from the request.
    */
-  async requestModule(subject: string, target: string, methods: string[] = [], ctx: RequestContext = {}): Promise<IssuedToken> {
+  async requestModule(
+    subject: string,
+    target: string,
+    methods: string[] = [],
+    ctx: RequestContext = {},
+  ): Promise<IssuedToken> {
     assertValidName(target, 'target module');
     if (!Array.isArray(methods) || !methods.every((m) => typeof m === 'string')) {
       throw TesseraError.invalidArgument('methods must be an array of strings');
@@ -76,7 +81,11 @@ export class CapabilityModule {
       subject: subjectFacts,
       target: targetFacts,
       methods,
-      context: { time: new Date(this.now()).toISOString(), purpose: 'request', ...(ctx.operator ? { operator: true } : {}) },
+      context: {
+        time: new Date(this.now()).toISOString(),
+        purpose: 'request',
+        ...(ctx.operator ? { operator: true } : {}),
+      },
     };
     const generation = this.engine.revision;
     const decision = await this.decide(input);
@@ -100,15 +109,25 @@ export class CapabilityModule {
     const ttl = Math.min(decision.ttlSeconds, this.maxTtl);
     const issuedAt = this.now();
     const grant: LiveGrant = {
-      id, caller: subject, target, methods: decision.methods,
-      expiresAt: issuedAt + ttl * 1000, generation, issuedAt, reason: decision.reason,
+      id,
+      caller: subject,
+      target,
+      methods: decision.methods,
+      expiresAt: issuedAt + ttl * 1000,
+      generation,
+      issuedAt,
+      reason: decision.reason,
       ...(ctx.operator ? { operator: true } : {}),
     };
     const callerKey = this.directory.keyOf?.(subject, target);
     if (callerKey !== undefined) grant.callerKey = callerKey;
     try {
       await this.directory.informTarget(target, token, {
-        caller: subject, methods: grant.methods, expiresAt: grant.expiresAt, generation, ...(callerKey !== undefined ? { callerKey } : {}),
+        caller: subject,
+        methods: grant.methods,
+        expiresAt: grant.expiresAt,
+        generation,
+        ...(callerKey !== undefined ? { callerKey } : {}),
       });
     } catch {
       throw TesseraError.unavailable(`module '${target}' did not acknowledge the grant`);
@@ -116,7 +135,9 @@ export class CapabilityModule {
     const previous = this.live.get(pairKey(subject, target));
     this.live.set(pairKey(subject, target), grant);
     if (previous) await this.directory.revokeAtTarget(target, [previous.id]).catch(() => undefined);
-    await this.directory.informCaller(subject, target, token, grant.methods, grant.expiresAt).catch(() => undefined);
+    await this.directory
+      .informCaller(subject, target, token, grant.methods, grant.expiresAt)
+      .catch(() => undefined);
     this.emit({ kind: 'granted', grant: { ...grant } });
     if (this.engine.revision !== generation) await this.reevaluateOne(grant);
     return { token, methods: [...grant.methods], expiresAt: grant.expiresAt, generation };
@@ -132,7 +153,9 @@ export class CapabilityModule {
 
   /** Revoke every grant where `module` is the caller or the target (unload, crash). */
   async revokeModule(module: string, reason: string): Promise<number> {
-    const doomed = [...this.live.values()].filter((g) => g.caller === module || g.target === module);
+    const doomed = [...this.live.values()].filter(
+      (g) => g.caller === module || g.target === module,
+    );
     await Promise.all(doomed.map((g) => this.revoke(g, reason)));
     return doomed.length;
   }
@@ -164,13 +187,20 @@ export class CapabilityModule {
     const target = this.directory.facts(grant.target);
     if (!subject || !target) return this.revoke(grant, 'module no longer loaded');
     const decision = await this.decide({
-      subject, target, methods: [],
-      context: { time: new Date(this.now()).toISOString(), purpose: 'reevaluate', ...(grant.operator ? { operator: true } : {}) },
+      subject,
+      target,
+      methods: [],
+      context: {
+        time: new Date(this.now()).toISOString(),
+        purpose: 'reevaluate',
+        ...(grant.operator ? { operator: true } : {}),
+      },
     });
     if (!decision.allow) return this.revoke(grant, `policy reload: ${decision.reason}`);
     const allowed = new Set(decision.methods);
     const kept = grant.methods.filter((m) => allowed.has(m));
-    if (kept.length === 0) return this.revoke(grant, 'policy reload: no granted method is still allowed');
+    if (kept.length === 0)
+      return this.revoke(grant, 'policy reload: no granted method is still allowed');
     if (kept.length < grant.methods.length) {
       const from = grant.methods;
       grant.methods = kept;
@@ -185,10 +215,17 @@ export class CapabilityModule {
     try {
       raw = await this.engine.decide(input);
     } catch (err) {
-      return { allow: false, methods: [], ttlSeconds: 0, reason: `policy engine error: ${(err as Error)?.message ?? 'unknown'}` };
+      return {
+        allow: false,
+        methods: [],
+        ttlSeconds: 0,
+        reason: `policy engine error: ${(err as Error)?.message ?? 'unknown'}`,
+      };
     }
     const checked = validDecision(raw);
-    return typeof checked === 'string' ? { allow: false, methods: [], ttlSeconds: 0, reason: checked } : checked;
+    return typeof checked === 'string'
+      ? { allow: false, methods: [], ttlSeconds: 0, reason: checked }
+      : checked;
   }
 
   private async revoke(grant: LiveGrant, reason: string): Promise<void> {
@@ -204,7 +241,8 @@ export class CapabilityModule {
 
   private async revokeExpired(): Promise<void> {
     const now = this.now();
-    for (const g of [...this.live.values()]) if (now >= g.expiresAt) await this.revoke(g, 'expired');
+    for (const g of [...this.live.values()])
+      if (now >= g.expiresAt) await this.revoke(g, 'expired');
   }
 
   private emit(e: CapabilityEvent): void {

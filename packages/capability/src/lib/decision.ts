@@ -8,7 +8,12 @@ export function validDecision(d: unknown): PolicyDecision | string {
   if (typeof d !== 'object' || d === null) return 'policy returned no decision';
   const { allow, methods, ttlSeconds, reason } = d as Record<string, unknown>;
   if (typeof allow !== 'boolean') return 'policy decision has no boolean allow';
-  const why = typeof reason === 'string' && reason.length > 0 ? reason : allow ? 'allowed' : 'denied by policy';
+  const why =
+    typeof reason === 'string' && reason.length > 0
+      ? reason
+      : allow
+        ? 'allowed'
+        : 'denied by policy';
   if (!allow) return { allow: false, methods: [], ttlSeconds: 0, reason: why };
   if (!Array.isArray(methods) || !methods.every((m) => typeof m === 'string')) {
     return 'policy decision has malformed methods';

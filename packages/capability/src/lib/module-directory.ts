@@ -17,7 +17,13 @@ export interface ModuleDirectory {
   /** informModuleToken, target side: store the inbound grant. */
   informTarget(target: string, token: string, info: GrantInfo): Promise<void>;
   /** informModuleToken, caller side: store the outbound token. */
-  informCaller(caller: string, target: string, token: string, methods: string[], expiresAt: number): Promise<void>;
+  informCaller(
+    caller: string,
+    target: string,
+    token: string,
+    methods: string[],
+    expiresAt: number,
+  ): Promise<void>;
   /** Revoke grants at the target (by token id). */
   revokeAtTarget(target: string, grantIds: string[]): Promise<void>;
   /** Narrow a grant's scope at the target. */

@@ -13,10 +13,18 @@ export const CAPABILITY_MODULE = typedToken<CapabilityModule>('CapabilityModule'
  * Register the capability module. It resolves the policy engine and the
  * module directory lazily, so register those before the first resolve.
  */
-export function registerCapability(container: DependencyContainer, options: CapabilityOptions = {}): void {
+export function registerCapability(
+  container: DependencyContainer,
+  options: CapabilityOptions = {},
+): void {
   container.register(CAPABILITY_MODULE, {
     useFactory: instanceCachingFactory(
-      (c) => new CapabilityModule(c.resolve<PolicyEngine>(POLICY_ENGINE), c.resolve<ModuleDirectory>(MODULE_DIRECTORY), options),
+      (c) =>
+        new CapabilityModule(
+          c.resolve<PolicyEngine>(POLICY_ENGINE),
+          c.resolve<ModuleDirectory>(MODULE_DIRECTORY),
+          options,
+        ),
     ),
   });
 }

@@ -25,9 +25,13 @@ It works once, until it expires (default 10 minutes).
 
 Exit codes: 0 printed, 1 refused or no running app, 2 usage error.`,
   async run(argv, io) {
-    const { strings, positionals } = parseCommandLine(argv, { strings: ['config', 'ttl'], positionals: { names: ['module'], min: 1 } });
+    const { strings, positionals } = parseCommandLine(argv, {
+      strings: ['config', 'ttl'],
+      positionals: { names: ['module'], min: 1 },
+    });
     const ttl = strings.ttl === undefined ? undefined : Number(strings.ttl);
-    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0)) throw new UsageError(`--ttl must be a whole number of seconds (got ${strings.ttl})`);
+    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl <= 0))
+      throw new UsageError(`--ttl must be a whole number of seconds (got ${strings.ttl})`);
     const { file, shown } = configFileOf(strings.config, io.cwd);
     const session = await OperatorSession.forConfig(file, shown);
     try {

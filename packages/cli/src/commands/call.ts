@@ -13,9 +13,14 @@ export function parseCallArgs(text: string | undefined): unknown[] {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`args are not valid JSON (${(err as Error).message}); give a JSON array, e.g. '["title","body"]'`);
+    throw new UsageError(
+      `args are not valid JSON (${(err as Error).message}); give a JSON array, e.g. '["title","body"]'`,
+    );
   }
-  if (!Array.isArray(value)) throw new UsageError(`args must be a JSON array of arguments, e.g. '[${JSON.stringify(value)}]'`);
+  if (!Array.isArray(value))
+    throw new UsageError(
+      `args must be a JSON array of arguments, e.g. '[${JSON.stringify(value)}]'`,
+    );
   return value;
 }
 

@@ -34,9 +34,13 @@ key (mode 0600) so a restarted host re-attaches without a new credential.
 
 Exit codes: 0 stopped by a signal, 1 could not join or attach, 2 usage error.`,
   async run(argv, io) {
-    const { strings } = parseCommandLine(argv, { strings: ['module', 'listen', 'advertise', 'identity-file', 'join-file'] });
+    const { strings } = parseCommandLine(argv, {
+      strings: ['module', 'listen', 'advertise', 'identity-file', 'join-file'],
+    });
     if (!strings.module) throw new UsageError('--module <package> is required');
-    const credential = strings['join-file'] ? (await readFile(strings['join-file'], 'utf8')).trim() : await readStdin();
+    const credential = strings['join-file']
+      ? (await readFile(strings['join-file'], 'utf8')).trim()
+      : await readStdin();
     let running;
     try {
       running = await runRemoteHost({

@@ -11,4 +11,15 @@ import { run } from './run';
 import { version } from './version';
 
 /** Every command of the CLI. A new command is one file here plus one line in this list. */
-export const commands: Command[] = [run, ls, call, inspect, admit, host, policyBuild, policyTest, policyEval, version];
+export const commands: Command[] = [
+  run,
+  ls,
+  call,
+  inspect,
+  admit,
+  host,
+  policyBuild,
+  policyTest,
+  policyEval,
+  version,
+];

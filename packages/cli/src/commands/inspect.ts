@@ -34,7 +34,10 @@ never shown.
 
 Exit codes: 0 printed, 1 no running app or the app refused, 2 usage error.`,
   async run(args, io) {
-    const { strings, flags } = parseCommandLine(args, { strings: ['config', 'caller', 'target'], booleans: ['json'] });
+    const { strings, flags } = parseCommandLine(args, {
+      strings: ['config', 'caller', 'target'],
+      booleans: ['json'],
+    });
     const { file, shown } = configFileOf(strings.config, io.cwd);
     const session = await OperatorSession.forConfig(file, shown);
     let grants: GrantRow[];
@@ -44,7 +47,11 @@ Exit codes: 0 printed, 1 no running app or the app refused, 2 usage error.`,
       await session.close();
     }
     grants = grants
-      .filter((g) => (strings.caller === undefined || g.caller === strings.caller) && (strings.target === undefined || g.target === strings.target))
+      .filter(
+        (g) =>
+          (strings.caller === undefined || g.caller === strings.caller) &&
+          (strings.target === undefined || g.target === strings.target),
+      )
       .sort((a, b) => a.caller.localeCompare(b.caller) || a.target.localeCompare(b.target));
     if (flags.json) {
       io.stdout(`${JSON.stringify(grants, null, 2)}\n`);
@@ -58,7 +65,12 @@ Exit codes: 0 printed, 1 no running app or the app refused, 2 usage error.`,
     const rows = [['CALLER → TARGET', 'METHODS', 'EXPIRES', 'REASON']];
     for (const g of grants) {
       const left = g.expiresAt - now;
-      rows.push([`${g.caller} → ${g.target}`, g.methods.join(', '), left > 0 ? `in ${formatDuration(left)}` : 'expired', g.reason]);
+      rows.push([
+        `${g.caller} → ${g.target}`,
+        g.methods.join(', '),
+        left > 0 ? `in ${formatDuration(left)}` : 'expired',
+        g.reason,
+      ]);
     }
     io.stdout(formatTable(rows));
     io.stdout(`${grants.length} live grant${grants.length === 1 ? '' : 's'}\n`);

@@ -43,9 +43,16 @@ Exit codes: 0 listed, 1 no running app or the app refused, 2 usage error.`,
     const session = await OperatorSession.forConfig(file, shown);
     let rows: ModuleRow[];
     try {
-      const [modules, stats] = await Promise.all([session.call<ModuleInfo[]>('listModules'), session.call<ModuleStats[]>('stats')]);
+      const [modules, stats] = await Promise.all([
+        session.call<ModuleInfo[]>('listModules'),
+        session.call<ModuleStats[]>('stats'),
+      ]);
       rows = modules.map((m) => {
-        const { name: _n, state: _s, ...s } = stats.find((x) => x.name === m.name) ?? ({} as Partial<ModuleStats>);
+        const {
+          name: _n,
+          state: _s,
+          ...s
+        } = stats.find((x) => x.name === m.name) ?? ({} as Partial<ModuleStats>);
         return { name: m.name, state: m.state, loaded: m.loaded, ...s };
       });
     } finally {

@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { OpaPolicyEngine, type PolicyInput, silentPolicyLogger, validatePolicyInput } from '@tessera/policy';
+import {
+  OpaPolicyEngine,
+  type PolicyInput,
+  silentPolicyLogger,
+  validatePolicyInput,
+} from '@tessera/policy';
 import type { Command } from '../lib/command';
 import { ExitCode } from '../lib/exit-codes';
 import { parseOptions } from '../lib/parse-options';
@@ -20,7 +25,8 @@ async function readInput(path: string): Promise<PolicyInput> {
     throw new UsageError(`input file ${path} is not JSON: ${(err as Error).message}`);
   }
   const problems = validatePolicyInput(input);
-  if (problems.length) throw new UsageError(`input file ${path} is not a policy input: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new UsageError(`input file ${path} is not a policy input: ${problems.join('; ')}`);
   return input as PolicyInput;
 }
 

@@ -20,7 +20,9 @@ Exit codes: 0 passed, 1 failed, 2 usage error.`,
     const opts = parseOptions(args, ['dir'] as const);
     const dir = resolve(io.cwd, opts.dir ?? 'policies');
     const script = findUp(io.cwd, 'tools/policy-test.sh');
-    const [cmd, cmdArgs] = script ? ['bash', [script, dir]] : [findOpa(io.cwd, io.env), ['test', '--verbose', dir]];
+    const [cmd, cmdArgs] = script
+      ? ['bash', [script, dir]]
+      : [findOpa(io.cwd, io.env), ['test', '--verbose', dir]];
     const result = spawnSync(cmd, cmdArgs, { encoding: 'utf8', env: io.env });
     if (result.error) throw new Error(`cannot run ${cmd}: ${result.error.message}`);
     io.stdout(result.stdout);

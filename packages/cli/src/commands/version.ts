@@ -6,7 +6,9 @@ import { parseCommandLine } from '../lib/command-line';
 
 /** The version in this package's package.json (dist/commands -> package root). */
 export function cliVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 

@@ -35,8 +35,10 @@ export function parseCommandLine<S extends string = never, B extends string = ne
   const names = spec.positionals?.names ?? [];
   const min = spec.positionals?.min ?? 0;
   const { positionals } = parsed;
-  if (positionals.length < min) throw new UsageError(`missing <${names[positionals.length] ?? 'argument'}>`);
-  if (positionals.length > names.length) throw new UsageError(`unexpected argument '${positionals[names.length]}'`);
+  if (positionals.length < min)
+    throw new UsageError(`missing <${names[positionals.length] ?? 'argument'}>`);
+  if (positionals.length > names.length)
+    throw new UsageError(`unexpected argument '${positionals[names.length]}'`);
   const strings: Partial<Record<S, string>> = {};
   const flags = {} as Record<B, boolean>;
   for (const name of spec.strings ?? []) {

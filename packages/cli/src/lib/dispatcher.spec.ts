@@ -31,7 +31,9 @@ describe('dispatch', () => {
   ];
 
   it('runs the command whose path matches, with the remaining arguments', async () => {
-    expect(await dispatch(commands, ['policy', 'eval', '--input', 'f'], fakeIo())).toBe(ExitCode.OK);
+    expect(await dispatch(commands, ['policy', 'eval', '--input', 'f'], fakeIo())).toBe(
+      ExitCode.OK,
+    );
     expect(ran.at(-1)).toEqual(['policy', 'eval', '--input', 'f']);
   });
 

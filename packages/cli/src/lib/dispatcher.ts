@@ -17,7 +17,8 @@ function listing(commands: Command[], prefix: string[], footer = ''): string {
     .filter((c) => prefix.every((word, i) => c.path[i] === word))
     .map((c) => `  tessera ${c.path.join(' ').padEnd(18)} ${c.summary}`);
   const scope = prefix.length ? `${prefix.join(' ')} ` : '';
-  const tail = prefix.length === 0 && footer ? `\n${footer.endsWith('\n') ? footer : `${footer}\n`}` : '';
+  const tail =
+    prefix.length === 0 && footer ? `\n${footer.endsWith('\n') ? footer : `${footer}\n`}` : '';
   return `usage: tessera ${scope}<command> [options]\n\ncommands:\n${rows.join('\n')}\n\nRun 'tessera <command> --help' for a command's options.\n${tail}`;
 }
 
@@ -26,7 +27,12 @@ function listing(commands: Command[], prefix: string[], footer = ''): string {
  * `--help` works at every level; unknown commands and {@link UsageError}s
  * exit 2, anything else thrown exits 1.
  */
-export async function dispatch(commands: Command[], argv: string[], io: CliIo, options: DispatchOptions = {}): Promise<ExitCode> {
+export async function dispatch(
+  commands: Command[],
+  argv: string[],
+  io: CliIo,
+  options: DispatchOptions = {},
+): Promise<ExitCode> {
   const alias = argv.length === 1 && argv[0] !== undefined ? options.aliases?.[argv[0]] : undefined;
   if (alias) argv = alias;
   const match = commands
@@ -41,7 +47,9 @@ export async function dispatch(commands: Command[], argv: string[], io: CliIo, o
       (help ? io.stdout : io.stderr)(listing(commands, words, options.footer));
       return help ? ExitCode.OK : ExitCode.USAGE;
     }
-    io.stderr(`tessera: unknown command '${words.join(' ')}'\n\n${listing(commands, [], options.footer)}`);
+    io.stderr(
+      `tessera: unknown command '${words.join(' ')}'\n\n${listing(commands, [], options.footer)}`,
+    );
     return ExitCode.USAGE;
   }
   const args = argv.slice(match.path.length);
@@ -56,7 +64,9 @@ export async function dispatch(commands: Command[], argv: string[], io: CliIo, o
       io.stderr(`tessera ${match.path.join(' ')}: ${err.message}\n\n${match.usage}\n`);
       return ExitCode.USAGE;
     }
-    io.stderr(`tessera ${match.path.join(' ')}: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(
+      `tessera ${match.path.join(' ')}: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     return ExitCode.FAILURE;
   }
 }

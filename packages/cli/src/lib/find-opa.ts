@@ -21,5 +21,8 @@ export function findOpa(cwd: string, env: NodeJS.ProcessEnv): string {
   if (env['TESSERA_OPA']) return env['TESSERA_OPA'];
   const script = findUp(cwd, 'tools/opa.sh');
   if (!script) return 'opa';
-  return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  return execFileSync('bash', [script], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 }

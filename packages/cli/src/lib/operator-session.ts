@@ -16,7 +16,9 @@ export interface RunState {
 export class NoRunningAppError extends Error {
   override readonly name = 'NoRunningAppError';
   constructor(configShown: string, detail?: string) {
-    super(`no running app for ${configShown}${detail ? ` (${detail})` : ''}: start it with \`tessera run\``);
+    super(
+      `no running app for ${configShown}${detail ? ` (${detail})` : ''}: start it with \`tessera run\``,
+    );
   }
 }
 
@@ -37,7 +39,8 @@ export async function readRunState(configFile: string, configShown: string): Pro
   } catch {
     throw new NoRunningAppError(configShown);
   }
-  if (typeof state.operator !== 'string' || typeof state.pid !== 'number') throw new NoRunningAppError(configShown, 'unreadable .tessera/run.json');
+  if (typeof state.operator !== 'string' || typeof state.pid !== 'number')
+    throw new NoRunningAppError(configShown, 'unreadable .tessera/run.json');
   if (!isAlive(state.pid)) throw new NoRunningAppError(configShown, `pid ${state.pid} has exited`);
   return state;
 }
@@ -74,7 +77,10 @@ export class OperatorSession {
     try {
       return await OperatorSession.open(state.operator);
     } catch (err) {
-      throw new NoRunningAppError(configShown, `cannot reach ${state.operator}: ${(err as Error).message}`);
+      throw new NoRunningAppError(
+        configShown,
+        `cannot reach ${state.operator}: ${(err as Error).message}`,
+      );
     }
   }
 

@@ -77,7 +77,12 @@ export async function runApp(options: RunAppOptions): Promise<ExitCode> {
 }
 
 /** Start the app, printing progress; returns the exit code instead when it could not start. */
-async function start(file: string, shown: string, io: CliIo, hint: boolean): Promise<RunningApp | ExitCode> {
+async function start(
+  file: string,
+  shown: string,
+  io: CliIo,
+  hint: boolean,
+): Promise<RunningApp | ExitCode> {
   io.stdout(`tessera: starting ${shown}\n`);
   const t0 = Date.now();
   const events: CoreEvent[] = [];
@@ -91,7 +96,9 @@ async function start(file: string, shown: string, io: CliIo, hint: boolean): Pro
       policyLogger,
       onEvent: (e) => {
         events.push(e);
-        (e.kind === 'failed' || e.kind === 'crashed' ? io.stderr : io.stdout)(`${formatCoreEvent(e)}\n`);
+        (e.kind === 'failed' || e.kind === 'crashed' ? io.stderr : io.stdout)(
+          `${formatCoreEvent(e)}\n`,
+        );
       },
     });
   } catch (err) {
@@ -106,7 +113,10 @@ async function start(file: string, shown: string, io: CliIo, hint: boolean): Pro
     `✓ ${ready} module${ready === 1 ? '' : 's'} ready in ${formatDuration(Date.now() - t0)} · ${where} over ${config.transport.kind}` +
       ` · policy ${config.policy.bundle}${config.policy.watch ? ' (watched)' : ''}\n`,
   );
-  if (config.audit.kind === 'jsonl') io.stdout(`  decision log  ${displayPath(resolve(dirname(file), config.audit.path), io.cwd)}\n`);
+  if (config.audit.kind === 'jsonl')
+    io.stdout(
+      `  decision log  ${displayPath(resolve(dirname(file), config.audit.path), io.cwd)}\n`,
+    );
   if (app.operatorAddress) {
     io.stdout(`  operator      ${app.operatorAddress}\n`);
     if (hint) io.stdout(`  try           npx tessera ls --config ${shown}   (Ctrl-C to stop)\n`);

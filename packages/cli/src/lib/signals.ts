@@ -11,7 +11,11 @@ export const FORCED_EXIT_CODE = 130;
  * Calls `onStop` on the first SIGINT or SIGTERM and `onForce` on the next one.
  * Returns a function that removes the listeners.
  */
-export function onStopSignals(source: SignalSource, onStop: () => void, onForce: () => void): () => void {
+export function onStopSignals(
+  source: SignalSource,
+  onStop: () => void,
+  onForce: () => void,
+): () => void {
   let stopping = false;
   const listener = (): void => {
     if (stopping) return onForce();

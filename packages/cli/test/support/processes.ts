@@ -13,12 +13,22 @@ export interface Finished {
 }
 
 /** Run a built script to completion (asynchronously, so running children keep draining their pipes). */
-export function runNode(script: string, args: string[], cwd = REPO, timeoutMs = 20_000): Promise<Finished> {
+export function runNode(
+  script: string,
+  args: string[],
+  cwd = REPO,
+  timeoutMs = 20_000,
+): Promise<Finished> {
   return new Promise((done) => {
-    execFile(process.execPath, [script, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      done({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [script, ...args],
+      { cwd, encoding: 'utf8', timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -33,10 +43,15 @@ export class Running {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(script: string, args: string[], cwd = REPO) {
-    this.child = spawn(process.execPath, [script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [script, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
-    this.exited = new Promise((r) => this.child.once('exit', (code, signal) => r({ code, signal })));
+    this.exited = new Promise((r) =>
+      this.child.once('exit', (code, signal) => r({ code, signal })),
+    );
   }
 
   /** Resolves when stdout matches, rejects with the output so far after `ms` or if the child exits first. */
@@ -46,7 +61,9 @@ export class Running {
     void this.exited.then(() => (exited = true));
     while (!pattern.test(this.stdout)) {
       if (exited || Date.now() > end) {
-        throw new Error(`${exited ? 'exited' : 'timed out'} before ${pattern}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+        throw new Error(
+          `${exited ? 'exited' : 'timed out'} before ${pattern}\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -71,5 +88,7 @@ export function isAlive(pid: number): boolean {
 
 /** Build what the e2e tests run, unless `npm test` already did. */
 export function needsBuild(): boolean {
-  return !existsSync(CLI) || !existsSync(DEMO) || !existsSync(join(REPO, 'policies/build/policy.wasm'));
+  return (
+    !existsSync(CLI) || !existsSync(DEMO) || !existsSync(join(REPO, 'policies/build/policy.wasm'))
+  );
 }

@@ -1,6 +1,11 @@
 import 'reflect-metadata';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
-import { CAPABILITY_MODULE, MODULE_DIRECTORY, registerCapability, type CapabilityOptions } from '@tessera/capability';
+import {
+  CAPABILITY_MODULE,
+  MODULE_DIRECTORY,
+  registerCapability,
+  type CapabilityOptions,
+} from '@tessera/capability';
 import { TesseraError, resolveToken, typedToken } from '@tessera/protocol';
 import { type PolicyEngine, type ModuleFacts, registerPolicy } from '@tessera/policy';
 import { MODULE_PROXY_OPTIONS, registerProxy } from '@tessera/proxy';
@@ -72,7 +77,10 @@ export interface Tessera {
  * transports and core into a child container, starts the core endpoint and
  * loads the given modules. `close()` stops everything and disposes the container.
  */
-export async function createTessera(options: TesseraOptions = {}, parent: DependencyContainer = rootContainer): Promise<Tessera> {
+export async function createTessera(
+  options: TesseraOptions = {},
+  parent: DependencyContainer = rootContainer,
+): Promise<Tessera> {
   const c = parent.createChildContainer();
   registerTokenManager(c, options.now ? { now: options.now } : {});
   registerProxy(c, { deniedResult: options.deniedResult });
@@ -85,27 +93,38 @@ export async function createTessera(options: TesseraOptions = {}, parent: Depend
 
   const tokenFactory = resolveToken(c, TOKEN_MANAGER_FACTORY);
   // Processes need a carrier that crosses them: IPC by default, as in tessera.config.json.
-  let transportConfig = options.transport ?? { kind: options.isolation === 'process' ? 'ipc' : 'inproc' };
+  let transportConfig = options.transport ?? {
+    kind: options.isolation === 'process' ? 'ipc' : 'inproc',
+  };
   let keyRing: KeyRing | undefined;
   let coreKeys: { publicKey: string; secretKey: string } | undefined;
   if (options.network) {
     if (transportConfig.kind !== 'zeromq' || options.isolation !== 'process') {
-      throw TesseraError.invalidArgument('network.listen needs transport.kind "zeromq" and isolation "process"', { field: 'network' });
+      throw TesseraError.invalidArgument(
+        'network.listen needs transport.kind "zeromq" and isolation "process"',
+        { field: 'network' },
+      );
     }
     const ring = (keyRing = new KeyRing());
     coreKeys = options.network.keys ?? generateKeyPair();
     ring.admit(coreKeys.publicKey, OPERATOR); // the core's own outbound calls act for the operator
     transportConfig = {
       kind: 'zeromq',
-      options: { ...transportConfig.options, curve: { ...coreKeys, authorize: (key: string) => ring.identityOf(key) } },
+      options: {
+        ...transportConfig.options,
+        curve: { ...coreKeys, authorize: (key: string) => ring.identityOf(key) },
+      },
     };
   }
   const transport = resolveToken(c, TRANSPORT_REGISTRY).create(transportConfig);
   if (options.isolation === 'process' && transport.kind === 'inproc') {
     await transport.close();
-    throw TesseraError.invalidArgument('isolation "process" needs a transport that crosses processes (ipc or zeromq), not "inproc"', {
-      field: 'transport.kind',
-    });
+    throw TesseraError.invalidArgument(
+      'isolation "process" needs a transport that crosses processes (ipc or zeromq), not "inproc"',
+      {
+        field: 'transport.kind',
+      },
+    );
   }
   const launcher =
     options.launcher?.(c) ??
@@ -117,10 +136,19 @@ export async function createTessera(options: TesseraOptions = {}, parent: Depend
           callTimeoutMs: options.defaultTimeoutMs,
           curve:
             keyRing && coreKeys
-              ? { keyRing, coreServerKey: coreKeys.publicKey, hostListen: options.network?.hostListen ?? 'tcp://127.0.0.1:0' }
+              ? {
+                  keyRing,
+                  coreServerKey: coreKeys.publicKey,
+                  hostListen: options.network?.hostListen ?? 'tcp://127.0.0.1:0',
+                }
               : undefined,
         })
-      : new InProcessLauncher(transport, tokenFactory, resolveToken(c, MODULE_PROXY_OPTIONS), options.defaultTimeoutMs));
+      : new InProcessLauncher(
+          transport,
+          tokenFactory,
+          resolveToken(c, MODULE_PROXY_OPTIONS),
+          options.defaultTimeoutMs,
+        ));
   const core = new Core({
     transport,
     tokens: tokenFactory('core'),

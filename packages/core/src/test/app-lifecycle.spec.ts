@@ -3,7 +3,11 @@ import { createTessera } from '../lib/tessera';
 import { loadOrder } from '../lib/manifest/load-order';
 import { type Harness, executed, resetExecuted, startApp, vault, other } from './fixtures';
 
-const code = (p: Promise<unknown>) => p.then(() => 'RESOLVED', (e: TesseraError) => e.code);
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'RESOLVED',
+    (e: TesseraError) => e.code,
+  );
 
 describe('app lifecycle and behaviour', () => {
   let h: Harness | undefined;
@@ -14,7 +18,9 @@ describe('app lifecycle and behaviour', () => {
   });
 
   it('denies everything when no policy is configured: not even the core token is issued', async () => {
-    const err = await createTessera({ modules: [{ manifest: { name: 'vault' }, definition: vault }] }).catch((e) => e);
+    const err = await createTessera({
+      modules: [{ manifest: { name: 'vault' }, definition: vault }],
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(TesseraError);
     expect(err.code).toBe(ErrorCode.PERMISSION_DENIED);
     expect(err.message).toMatch(/vault may not reach the core: no policy configured/);
@@ -37,7 +43,9 @@ describe('app lifecycle and behaviour', () => {
     // alice's grant lacks event:changed: subscribing is refused before it is recorded
     const aliceTok = await h.app.core.capability.requestModule('alice', 'vault', []);
     const raw = await h.dial('vault');
-    expect(await code(raw.call('$subscribe', ['changed'], { token: aliceTok.token }))).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(await code(raw.call('$subscribe', ['changed'], { token: aliceTok.token }))).toBe(
+      ErrorCode.PERMISSION_DENIED,
+    );
 
     await h.app.core.capability.release('bob', 'vault');
     const eveAlice = await h.app.core.capability.requestModule('eve', 'alice', []);
@@ -51,7 +59,10 @@ describe('app lifecycle and behaviour', () => {
     h = await startApp([{ caller: 'alice', target: 'vault', methods: ['read'] }]);
     const { token } = await h.app.core.capability.requestModule('alice', 'vault', []);
     const raw = await h.dial('vault');
-    const d = (await raw.call('$describe', [], { token })) as { methods: { name: string; params: string[] }[]; events: { name: string }[] };
+    const d = (await raw.call('$describe', [], { token })) as {
+      methods: { name: string; params: string[] }[];
+      events: { name: string }[];
+    };
     expect(d.methods).toEqual(
       expect.arrayContaining([
         { name: 'read', params: ['key'] },
@@ -76,7 +87,9 @@ describe('app lifecycle and behaviour', () => {
   });
 
   it('in Logos compatibility mode, a denied call resolves to an empty result and still runs no code', async () => {
-    h = await startApp([{ caller: 'alice', target: 'vault', methods: ['read'] }], { deniedResult: 'empty' });
+    h = await startApp([{ caller: 'alice', target: 'vault', methods: ['read'] }], {
+      deniedResult: 'empty',
+    });
     const { token } = await h.app.core.capability.requestModule('alice', 'vault', []);
     const raw = await h.dial('vault');
     await expect(raw.call('write', ['k', 1], { token: '' })).resolves.toBeUndefined();
@@ -93,9 +106,13 @@ describe('app lifecycle and behaviour', () => {
     const { token } = await h.app.core.capability.requestModule('eve', 'alice', []);
     const alice = await h.dial('alice');
     await alice.call('readVault', ['greeting'], { token });
-    expect(h.app.core.capability.grants().map((g) => `${g.caller}->${g.target}`)).toContain('alice->vault');
+    expect(h.app.core.capability.grants().map((g) => `${g.caller}->${g.target}`)).toContain(
+      'alice->vault',
+    );
     await h.app.core.unload('vault');
-    expect(h.app.core.capability.grants().filter((g) => g.target === 'vault' || g.caller === 'vault')).toEqual([]);
+    expect(
+      h.app.core.capability.grants().filter((g) => g.target === 'vault' || g.caller === 'vault'),
+    ).toEqual([]);
     expect(await code(alice.call('readVault', ['greeting'], { token }))).toBe(ErrorCode.NOT_FOUND);
     expect(h.app.core.listModules().find((m) => m.name === 'vault')?.loaded).toBe(false);
     await h.app.core.loadKnown('vault');
@@ -103,17 +120,23 @@ describe('app lifecycle and behaviour', () => {
   });
 
   it('a call through ctx.call honours its timeout', async () => {
-    const slow = { name: 'vault', create: () => ({ read: () => new Promise((r) => setTimeout(() => r('late'), 300)) }) };
+    const slow = {
+      name: 'vault',
+      create: () => ({ read: () => new Promise((r) => setTimeout(() => r('late'), 300)) }),
+    };
     const { defineModule } = await import('@tessera/sdk');
-    h = await startApp([
-      { caller: 'alice', target: 'vault', methods: ['read'] },
-      { caller: 'eve', target: 'alice', methods: ['callWithTimeout'] },
-    ], {
-      modules: [
-        { manifest: { name: 'vault' }, definition: defineModule(slow) },
-        { manifest: { name: 'alice' }, definition: (await import('./fixtures')).alice },
+    h = await startApp(
+      [
+        { caller: 'alice', target: 'vault', methods: ['read'] },
+        { caller: 'eve', target: 'alice', methods: ['callWithTimeout'] },
       ],
-    });
+      {
+        modules: [
+          { manifest: { name: 'vault' }, definition: defineModule(slow) },
+          { manifest: { name: 'alice' }, definition: (await import('./fixtures')).alice },
+        ],
+      },
+    );
     const { token } = await h.app.core.capability.requestModule('eve', 'alice', []);
     const alice = await h.dial('alice');
     expect(await code(alice.call('callWithTimeout', [20], { token }))).toBe(ErrorCode.TIMEOUT);
@@ -122,23 +145,37 @@ describe('app lifecycle and behaviour', () => {
 
   it('rejects reserved and mismatched module names', async () => {
     h = await startApp([]);
-    await expect(h.app.core.load([{ manifest: { name: 'core' }, definition: other }])).rejects.toThrow(/reserved/);
-    await expect(h.app.core.load([{ manifest: { name: 'thing' }, definition: other }])).rejects.toThrow(/named 'other'/);
+    await expect(
+      h.app.core.load([{ manifest: { name: 'core' }, definition: other }]),
+    ).rejects.toThrow(/reserved/);
+    await expect(
+      h.app.core.load([{ manifest: { name: 'thing' }, definition: other }]),
+    ).rejects.toThrow(/named 'other'/);
   });
 });
 
 describe('load order', () => {
   it('puts dependencies first', () => {
-    expect(loadOrder([{ name: 'notes', dependencies: ['storage'] }, { name: 'storage' }, { name: 'audit', dependencies: ['notes'] }])).toEqual([
-      'storage', 'notes', 'audit',
-    ]);
+    expect(
+      loadOrder([
+        { name: 'notes', dependencies: ['storage'] },
+        { name: 'storage' },
+        { name: 'audit', dependencies: ['notes'] },
+      ]),
+    ).toEqual(['storage', 'notes', 'audit']);
   });
   it('names the modules of a cycle', () => {
-    expect(() => loadOrder([{ name: 'a', dependencies: ['b'] }, { name: 'b', dependencies: ['c'] }, { name: 'c', dependencies: ['a'] }])).toThrow(
-      'dependency cycle: a -> b -> c -> a',
-    );
+    expect(() =>
+      loadOrder([
+        { name: 'a', dependencies: ['b'] },
+        { name: 'b', dependencies: ['c'] },
+        { name: 'c', dependencies: ['a'] },
+      ]),
+    ).toThrow('dependency cycle: a -> b -> c -> a');
   });
   it('names a missing dependency', () => {
-    expect(() => loadOrder([{ name: 'notes', dependencies: ['storage'] }])).toThrow('module notes depends on storage, which is not part of the app');
+    expect(() => loadOrder([{ name: 'notes', dependencies: ['storage'] }])).toThrow(
+      'module notes depends on storage, which is not part of the app',
+    );
   });
 });

@@ -40,16 +40,27 @@ describe('demo modules by package name, under the real policy', () => {
   const peers: RpcPeer[] = [];
 
   beforeAll(async () => {
-    const opened = await OpaPolicyEngine.open({ bundle: join(ROOT, 'policies/build'), logger: silentPolicyLogger });
+    const opened = await OpaPolicyEngine.open({
+      bundle: join(ROOT, 'policies/build'),
+      logger: silentPolicyLogger,
+    });
     engine = opened.engine;
     expect(opened.outcome.ok).toBe(true);
-    const found = await discoverModules({ modules: ['@tessera-demo/audit', '@tessera-demo/notes', '@tessera-demo/storage'] }, { cwd: ROOT });
+    const found = await discoverModules(
+      { modules: ['@tessera-demo/audit', '@tessera-demo/notes', '@tessera-demo/storage'] },
+      { cwd: ROOT },
+    );
     const modules: ModuleEntry[] = found.map((m) => ({
       manifest: m.manifest,
       packageName: m.packageName,
       definition: loadDefinition(m.entryPath, m.manifest.name),
     }));
-    app = await createTessera({ policy: engine, modules, identities: [OPERATOR], capability: { sweepIntervalMs: 0 } });
+    app = await createTessera({
+      policy: engine,
+      modules,
+      identities: [OPERATOR],
+      capability: { sweepIntervalMs: 0 },
+    });
     transport = resolveToken(app.container, TRANSPORT_REGISTRY).create({ kind: 'inproc' });
   });
 
@@ -61,8 +72,14 @@ describe('demo modules by package name, under the real policy', () => {
   });
 
   /** Call `module.method` as the operator, with a token the policy issued for it. */
-  async function asOperator(module: string, method: string, args: unknown[] = []): Promise<unknown> {
-    const { token } = await app.core.capability.requestModule('operator', module, [], { operator: true });
+  async function asOperator(
+    module: string,
+    method: string,
+    args: unknown[] = [],
+  ): Promise<unknown> {
+    const { token } = await app.core.capability.requestModule('operator', module, [], {
+      operator: true,
+    });
     const address = app.core.listModules().find((m) => m.name === module)?.address;
     if (!address) throw new Error(`${module} is not loaded`);
     const peer = new RpcPeer(await transport.connect(address));
@@ -71,34 +88,67 @@ describe('demo modules by package name, under the real policy', () => {
   }
 
   it('loads storage, notes and audit in dependency order, each with the scope the policy derives from the manifests', () => {
-    expect(app.core.listModules().map((m) => [m.name, m.state])).toEqual([['audit', 'ready'], ['notes', 'ready'], ['storage', 'ready']]);
+    expect(app.core.listModules().map((m) => [m.name, m.state])).toEqual([
+      ['audit', 'ready'],
+      ['notes', 'ready'],
+      ['storage', 'ready'],
+    ]);
     const grants = app.core.capability.grants().filter((g) => g.target !== 'core');
-    const scope = (caller: string, target: string) => grants.find((g) => g.caller === caller && g.target === target);
-    expect(scope('audit', 'notes')).toMatchObject({ methods: ['event:noteAdded'], reason: 'audit requires notes-watch provided by notes' });
-    expect(scope('audit', 'storage')).toMatchObject({ methods: ['event:changed'], reason: 'audit requires kv-watch provided by storage' });
+    const scope = (caller: string, target: string) =>
+      grants.find((g) => g.caller === caller && g.target === target);
+    expect(scope('audit', 'notes')).toMatchObject({
+      methods: ['event:noteAdded'],
+      reason: 'audit requires notes-watch provided by notes',
+    });
+    expect(scope('audit', 'storage')).toMatchObject({
+      methods: ['event:changed'],
+      reason: 'audit requires kv-watch provided by storage',
+    });
   });
 
   it('adds a note through notes, which stores it in storage; audit sees both events', async () => {
-    const note = (await asOperator('notes', 'add', ['Demo', 'hello from the operator'])) as { id: string; title: string };
+    const note = (await asOperator('notes', 'add', ['Demo', 'hello from the operator'])) as {
+      id: string;
+      title: string;
+    };
     expect(note).toMatchObject({ title: 'Demo', body: 'hello from the operator' });
     await expect(asOperator('storage', 'get', [`note:${note.id}`])).resolves.toEqual(note);
     await expect(asOperator('notes', 'list')).resolves.toEqual([note]);
-    const notesToStorage = app.core.capability.grants().find((g) => g.caller === 'notes' && g.target === 'storage');
-    expect(notesToStorage).toMatchObject({ methods: ['delete', 'get', 'list', 'set'], reason: 'notes requires kv-read, kv-write provided by storage' });
+    const notesToStorage = app.core.capability
+      .grants()
+      .find((g) => g.caller === 'notes' && g.target === 'storage');
+    expect(notesToStorage).toMatchObject({
+      methods: ['delete', 'get', 'list', 'set'],
+      reason: 'notes requires kv-read, kv-write provided by storage',
+    });
 
     const summary = await until(
-      () => asOperator('audit', 'summary') as Promise<{ total: number; bySource: Record<string, number> }>,
+      () =>
+        asOperator('audit', 'summary') as Promise<{
+          total: number;
+          bySource: Record<string, number>;
+        }>,
       (s) => s.total >= 2,
     );
     expect(summary.bySource).toEqual({ 'notes.noteAdded': 1, 'storage.changed': 1 });
-    const recent = (await asOperator('audit', 'recent', [10])) as { source: string; payload: unknown }[];
+    const recent = (await asOperator('audit', 'recent', [10])) as {
+      source: string;
+      payload: unknown;
+    }[];
     expect(recent.map((e) => e.source).sort()).toEqual(['notes.noteAdded', 'storage.changed']);
-    expect(recent.find((e) => e.source === 'notes.noteAdded')?.payload).toEqual({ id: note.id, title: 'Demo' });
+    expect(recent.find((e) => e.source === 'notes.noteAdded')?.payload).toEqual({
+      id: note.id,
+      title: 'Demo',
+    });
   });
 
   it("refuses audit's write to storage: its grant (kv-watch only) does not cover set, and storage's code never runs", async () => {
     const outcome = await asOperator('audit', 'tryTamper');
-    expect(outcome).toEqual({ denied: true, code: ErrorCode.PERMISSION_DENIED, reason: "'set' is not granted to audit on storage" });
+    expect(outcome).toEqual({
+      denied: true,
+      code: ErrorCode.PERMISSION_DENIED,
+      reason: "'set' is not granted to audit on storage",
+    });
     await expect(asOperator('storage', 'get', ['tampered'])).resolves.toBeUndefined();
     await expect(asOperator('storage', 'list')).resolves.not.toContain('tampered');
   });

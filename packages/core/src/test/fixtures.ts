@@ -51,7 +51,10 @@ export const vault = defineModule({
 export const alice = defineModule({
   name: 'alice',
   create(ctx) {
-    const v = ctx.client<{ read(key: string): unknown; write(key: string, value: unknown): boolean }>('vault');
+    const v = ctx.client<{
+      read(key: string): unknown;
+      write(key: string, value: unknown): boolean;
+    }>('vault');
     return {
       readVault: (key: string) => v.read(key),
       writeVault: (key: string, value: unknown) => v.write(key, value),
@@ -92,9 +95,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startApp(rules: StaticRule[], extra: Partial<TesseraOptions> = {}): Promise<Harness> {
+export async function startApp(
+  rules: StaticRule[],
+  extra: Partial<TesseraOptions> = {},
+): Promise<Harness> {
   const clock = { now: Date.now() };
-  const policy = new StaticPolicyEngine([...coreRules(['vault', 'alice', 'bob', 'other', 'eve']), ...rules]);
+  const policy = new StaticPolicyEngine([
+    ...coreRules(['vault', 'alice', 'bob', 'other', 'eve']),
+    ...rules,
+  ]);
   const app = await createTessera({
     policy,
     now: () => clock.now,
@@ -116,7 +125,10 @@ export async function startApp(rules: StaticRule[], extra: Partial<TesseraOption
     policy,
     clock,
     async dial(module) {
-      const address = module === 'core' ? app.core.address : app.core.listModules().find((m) => m.name === module)?.address;
+      const address =
+        module === 'core'
+          ? app.core.address
+          : app.core.listModules().find((m) => m.name === module)?.address;
       if (!address) throw new Error(`no address for ${module}`);
       const peer = new RpcPeer(await transport.connect(address));
       peers.push(peer);

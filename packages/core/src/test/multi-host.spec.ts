@@ -12,7 +12,11 @@ import type { CoreEvent } from '../lib/core/core';
 
 const ROOT = resolve(__dirname, '../../../..');
 const REMOTE_MAIN = join(ROOT, 'packages/core/dist/lib/remote/remote-main.js');
-const codeOf = (p: Promise<unknown>) => p.then(() => 'RESOLVED', (e: TesseraError) => e.code);
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'RESOLVED',
+    (e: TesseraError) => e.code,
+  );
 
 /**
  * Modules on other hosts: the core and a local module host on one side, a
@@ -37,8 +41,21 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
 
   /** Start `tessera host` for relay as its own process; the credential goes in on stdin. */
   const startRemote = (credential: string | undefined, identityFile: string) => {
-    const child = spawn(process.execPath, [REMOTE_MAIN, '--module', '@tessera-test/relay', '--listen', 'tcp://127.0.0.1:0',
-      '--identity-file', identityFile, '--heartbeat-ms', '200'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        REMOTE_MAIN,
+        '--module',
+        '@tessera-test/relay',
+        '--listen',
+        'tcp://127.0.0.1:0',
+        '--identity-file',
+        identityFile,
+        '--heartbeat-ms',
+        '200',
+      ],
+      { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     child.stdin?.end(credential ?? '');
     let out = '';
     child.stdout?.on('data', (d) => (out += d));
@@ -57,7 +74,11 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
       network: { listen: 'tcp://127.0.0.1:0', keys: coreKeys },
       heartbeatMs: 200,
       policy: new StaticPolicyEngine([
-        ...['echo', 'relay'].map((caller) => ({ caller, target: 'core', methods: [...CORE_MODULE_METHODS] })),
+        ...['echo', 'relay'].map((caller) => ({
+          caller,
+          target: 'core',
+          methods: [...CORE_MODULE_METHODS],
+        })),
         { caller: 'relay', target: 'echo', methods: ['echo', 'pid'] },
         { caller: 'operator', target: 'relay', methods: ['relay', 'whoAmI'] },
         { caller: 'operator', target: 'echo', methods: ['echo'] },
@@ -66,11 +87,18 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
       capability: { sweepIntervalMs: 0 },
     });
     app.core.onEvent((e) => events.push(e));
-    await app.core.load([{ manifest: { name: 'echo' }, packageName: '@tessera-test/echo', entryPath: require.resolve('@tessera-test/echo') }]);
+    await app.core.load([
+      {
+        manifest: { name: 'echo' },
+        packageName: '@tessera-test/echo',
+        entryPath: require.resolve('@tessera-test/echo'),
+      },
+    ]);
   });
 
   afterEach(async () => {
-    for (const c of remotes.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const c of remotes.splice(0))
+      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await Promise.all(transports.splice(0).map((t) => t.close()));
     await app.close();
     rmSync(dir, { recursive: true, force: true });
@@ -88,22 +116,37 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
     const { remote } = await joinRelay();
     expect(app.core.address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
     expect(app.core.module('relay')?.address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
-    const who = (await app.core.operatorCall('relay', 'whoAmI', [])) as { relay: number; echo: number };
+    const who = (await app.core.operatorCall('relay', 'whoAmI', [])) as {
+      relay: number;
+      echo: number;
+    };
     expect(who.relay).toBe(remote.child.pid);
     expect(who.echo).toBe(app.core.module('echo')?.host?.pid);
-    await expect(app.core.operatorCall('relay', 'relay', [{ over: 'tcp' }])).resolves.toEqual({ over: 'tcp' });
-    const grant = app.core.capability.grants().find((g) => g.caller === 'relay' && g.target === 'echo');
+    await expect(app.core.operatorCall('relay', 'relay', [{ over: 'tcp' }])).resolves.toEqual({
+      over: 'tcp',
+    });
+    const grant = app.core.capability
+      .grants()
+      .find((g) => g.caller === 'relay' && g.target === 'echo');
     expect(grant?.callerKey).toBe(app.core.keyOf('relay'));
     expect(grant?.callerKey).toHaveLength(40);
   });
 
   it('gives a client with an unknown key nothing, at the core or at a module', async () => {
     await joinRelay();
-    const stranger = new ZeroMqTransport({ curve: { ...generateKeyPair(), serverKey: coreKeys.publicKey } });
+    const stranger = new ZeroMqTransport({
+      curve: { ...generateKeyPair(), serverKey: coreKeys.publicKey },
+    });
     transports.push(stranger);
-    expect(await codeOf(stranger.connect(app.core.address, { timeoutMs: 1500 }))).toMatch(/UNAVAILABLE|TIMEOUT/);
+    expect(await codeOf(stranger.connect(app.core.address, { timeoutMs: 1500 }))).toMatch(
+      /UNAVAILABLE|TIMEOUT/,
+    );
     const echo = app.core.module('echo');
-    expect(await codeOf(stranger.connect(echo?.address as string, { serverKey: echo?.serverKey, timeoutMs: 1500 }))).toMatch(/UNAVAILABLE|TIMEOUT/);
+    expect(
+      await codeOf(
+        stranger.connect(echo?.address as string, { serverKey: echo?.serverKey, timeoutMs: 1500 }),
+      ),
+    ).toMatch(/UNAVAILABLE|TIMEOUT/);
   });
 
   it('rejects a token replayed from another connection', async () => {
@@ -114,21 +157,31 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
     const thief = new ZeroMqTransport({ curve: { ...coreKeys, serverKey: coreKeys.publicKey } });
     transports.push(thief);
     const echo = app.core.module('echo');
-    const peer = new RpcPeer(await thief.connect(echo?.address as string, { serverKey: echo?.serverKey }));
-    expect(await codeOf(peer.call('echo', ['x'], { token: stolen.token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    const peer = new RpcPeer(
+      await thief.connect(echo?.address as string, { serverKey: echo?.serverKey }),
+    );
+    expect(await codeOf(peer.call('echo', ['x'], { token: stolen.token }))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
     await expect(peer.call('echo', ['mine'], { token: own.token })).resolves.toBe('mine');
-    expect(await codeOf(peer.call('echo', ['x'], { token: stolen.token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(await codeOf(peer.call('echo', ['x'], { token: stolen.token }))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
     await peer.close();
   });
 
-  it('revokes a killed remote host\'s grants; it re-attaches by key, and a spent credential is refused', async () => {
+  it("revokes a killed remote host's grants; it re-attaches by key, and a spent credential is refused", async () => {
     const { credential, remote } = await joinRelay();
     await app.core.operatorCall('relay', 'relay', ['before']);
     expect(app.core.capability.grants().some((g) => g.caller === 'relay')).toBe(true);
     remote.child.kill('SIGKILL');
     await waitFor(() => events.some((e) => e.kind === 'crashed' && e.module === 'relay'));
-    expect(app.core.capability.grants().filter((g) => g.caller === 'relay' || g.target === 'relay')).toEqual([]);
-    expect(await codeOf(app.core.operatorCall('relay', 'relay', ['gone']))).toBe(ErrorCode.NOT_FOUND);
+    expect(
+      app.core.capability.grants().filter((g) => g.caller === 'relay' || g.target === 'relay'),
+    ).toEqual([]);
+    expect(await codeOf(app.core.operatorCall('relay', 'relay', ['gone']))).toBe(
+      ErrorCode.NOT_FOUND,
+    );
 
     const reused = startRemote(credential, join(dir, 'other.identity'));
     expect(await reused.exited).not.toBe(0);

@@ -13,7 +13,11 @@ const entry = (pkg: string, name: string, extra: Record<string, unknown> = {}) =
   manifest: { name, ...extra },
 });
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'RESOLVED', (e: TesseraError) => e.code);
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'RESOLVED',
+    (e: TesseraError) => e.code,
+  );
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -43,12 +47,17 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
     return p;
   };
   const addressOf = (m: string) => app.core.module(m)?.address as string;
-  const eveToken = async (target: string) => (await app.core.capability.requestModule('eve', target, [])).token;
+  const eveToken = async (target: string) =>
+    (await app.core.capability.requestModule('eve', target, [])).token;
 
   beforeEach(async () => {
     events = [];
     policy = new StaticPolicyEngine([
-      ...['echo', 'relay'].map((caller) => ({ caller, target: 'core', methods: [...CORE_MODULE_METHODS] })),
+      ...['echo', 'relay'].map((caller) => ({
+        caller,
+        target: 'core',
+        methods: [...CORE_MODULE_METHODS],
+      })),
       { caller: 'eve', target: 'core', methods: [...CORE_MANAGER_METHODS] },
       { caller: 'relay', target: 'echo', methods: ['echo', 'pid', 'dieMidCall'] },
       { caller: 'eve', target: 'relay', methods: ['relay', 'relayDie', 'whoAmI'] },
@@ -74,24 +83,37 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
   afterEach(async () => {
     await Promise.all(peers.splice(0).map((p) => p.close()));
     await transport.close();
-    const pids = app.core.stats().map((s) => s.pid).filter((p): p is number => typeof p === 'number');
-    const sockets = ['echo', 'relay'].map(addressOf).filter(Boolean).map((a) => a.replace('ipc://', ''));
+    const pids = app.core
+      .stats()
+      .map((s) => s.pid)
+      .filter((p): p is number => typeof p === 'number');
+    const sockets = ['echo', 'relay']
+      .map(addressOf)
+      .filter(Boolean)
+      .map((a) => a.replace('ipc://', ''));
     await app.close();
     for (const pid of pids) expect(alive(pid)).toBe(false);
     for (const s of sockets) expect(existsSync(s)).toBe(false);
   });
 
   it('runs each module in its own process, loads dependencies first, and allows a granted call', async () => {
-    expect(events.filter((e) => e.kind === 'ready').map((e) => e.module)).toEqual(['echo', 'relay']);
+    expect(events.filter((e) => e.kind === 'ready').map((e) => e.module)).toEqual([
+      'echo',
+      'relay',
+    ]);
     const relay = await dial(addressOf('relay'));
     const token = await eveToken('relay');
     const who = (await relay.call('whoAmI', [], { token })) as { relay: number; echo: number };
     expect(new Set([who.relay, who.echo, process.pid]).size).toBe(3);
-    await expect(relay.call('relay', [{ deep: [1, 'two', null] }], { token })).resolves.toEqual({ deep: [1, 'two', null] });
+    await expect(relay.call('relay', [{ deep: [1, 'two', null] }], { token })).resolves.toEqual({
+      deep: [1, 'two', null],
+    });
   });
 
   it('denies what the policy does not allow, with its reason', async () => {
-    const err = (await app.core.capability.requestModule('relay', 'relay', []).catch((e) => e)) as TesseraError;
+    const err = (await app.core.capability
+      .requestModule('relay', 'relay', [])
+      .catch((e) => e)) as TesseraError;
     expect(err.code).toBe(ErrorCode.PERMISSION_DENIED);
     expect(err.message).toBe('no rule lets relay call relay');
     const token = await eveToken('echo');
@@ -105,18 +127,24 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
     await relay.call('relay', ['warm'], { token });
     const echoPid = app.core.module('echo')?.host?.pid as number;
     const deadAddress = addressOf('echo');
-    expect(app.core.capability.grants().some((g) => g.target === 'echo' && g.caller === 'relay')).toBe(true);
+    expect(
+      app.core.capability.grants().some((g) => g.target === 'echo' && g.caller === 'relay'),
+    ).toBe(true);
 
     const started = Date.now();
     expect(await codeOf(relay.call('relayDie', [], { token }))).toBe(ErrorCode.UNAVAILABLE);
     expect(Date.now() - started).toBeLessThan(2000);
 
     await waitFor(() => events.some((e) => e.kind === 'crashed' && e.module === 'echo'));
-    expect(app.core.capability.grants().filter((g) => g.target === 'echo' || g.caller === 'echo')).toEqual([]);
+    expect(
+      app.core.capability.grants().filter((g) => g.target === 'echo' || g.caller === 'echo'),
+    ).toEqual([]);
     expect(alive(echoPid)).toBe(false);
 
     const deadSocket = deadAddress.replace('ipc://', '');
-    await waitFor(() => events.filter((e) => e.kind === 'ready' && e.module === 'echo').length === 2);
+    await waitFor(
+      () => events.filter((e) => e.kind === 'ready' && e.module === 'echo').length === 2,
+    );
     expect(app.core.module('echo')?.host?.pid).not.toBe(echoPid);
     expect(existsSync(deadSocket)).toBe(false); // the killed host's socket was reclaimed
     await expect(relay.call('relay', ['again'], { token })).resolves.toBe('again');
@@ -128,7 +156,10 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
     const echo = await dial(addressOf('echo'));
     const hung = codeOf(echo.call('hang', [5000], { token }));
     await waitFor(() => events.some((e) => e.kind === 'crashed' && e.module === 'echo'));
-    const crash = events.find((e) => e.kind === 'crashed') as Extract<CoreEvent, { kind: 'crashed' }>;
+    const crash = events.find((e) => e.kind === 'crashed') as Extract<
+      CoreEvent,
+      { kind: 'crashed' }
+    >;
     expect(crash.reason).toMatch(/missed heartbeats/);
     expect(await hung).toBe(ErrorCode.UNAVAILABLE);
     await waitFor(() => app.core.module('echo')?.state === 'ready');
@@ -137,7 +168,11 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
   it('survives garbage bytes on a host socket and keeps serving legitimate calls', async () => {
     const path = addressOf('echo').replace('ipc://', '');
     expect(addressOf('echo')).toMatch(/^ipc:\/\//); // both carriers listen on private Unix sockets by default
-    for (const junk of [Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]), Buffer.from('GET / HTTP/1.1\r\n\r\n'), Buffer.from([0, 0, 0, 3, 0xc1, 0xc1, 0xc1])]) {
+    for (const junk of [
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
+      Buffer.from('GET / HTTP/1.1\r\n\r\n'),
+      Buffer.from([0, 0, 0, 3, 0xc1, 0xc1, 0xc1]),
+    ]) {
       await new Promise<void>((resolve) => {
         // Write, give the host a moment to chew on it, then hang up ourselves:
         // some carriers (ZMTP) wait for more bytes rather than closing on garbage.
@@ -147,7 +182,9 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
       });
     }
     const relay = await dial(addressOf('relay'));
-    await expect(relay.call('relay', ['fine'], { token: await eveToken('relay') })).resolves.toBe('fine');
+    await expect(relay.call('relay', ['fine'], { token: await eveToken('relay') })).resolves.toBe(
+      'fine',
+    );
     expect(events.some((e) => e.kind === 'crashed')).toBe(false);
   });
 
@@ -156,10 +193,18 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
     const core = await dial(app.core.address);
     const loaded = (await core.call('listLoaded', [], { token })) as { name: string }[];
     expect(loaded.map((m) => m.name)).toEqual(['echo', 'relay']);
-    const methods = (await core.call('methods', ['echo'], { token })) as { methods: { name: string; params: string[] }[] };
+    const methods = (await core.call('methods', ['echo'], { token })) as {
+      methods: { name: string; params: string[] }[];
+    };
     expect(methods.methods).toContainEqual({ name: 'add', params: ['a', 'b'] });
     await waitFor(() => app.core.stats().every((s) => (s.rssBytes ?? 0) > 0));
-    const stats = (await core.call('stats', [], { token })) as { name: string; pid: number; rssBytes: number; cpuTimeMs: number; cpuPercent: number }[];
+    const stats = (await core.call('stats', [], { token })) as {
+      name: string;
+      pid: number;
+      rssBytes: number;
+      cpuTimeMs: number;
+      cpuPercent: number;
+    }[];
     for (const s of stats) {
       expect(s.pid).toBeGreaterThan(0);
       expect(s.rssBytes).toBeGreaterThan(1_000_000);
@@ -167,15 +212,21 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
       expect(typeof s.cpuPercent).toBe('number');
     }
     await expect(core.call('unload', ['relay'], { token })).resolves.toBe(true);
-    expect(((await core.call('listLoaded', [], { token })) as { name: string }[]).map((m) => m.name)).toEqual(['echo']);
+    expect(
+      ((await core.call('listLoaded', [], { token })) as { name: string }[]).map((m) => m.name),
+    ).toEqual(['echo']);
     await expect(core.call('load', ['relay'], { token })).resolves.toBe(true);
-    expect(await codeOf(core.call('requestModule', [{ to: 'echo' }], { token }))).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(await codeOf(core.call('requestModule', [{ to: 'echo' }], { token }))).toBe(
+      ErrorCode.PERMISSION_DENIED,
+    );
   });
 });
 
 describe('isolation config', () => {
   it('refuses process isolation over the in-process transport', async () => {
-    await expect(createTessera({ isolation: 'process', transport: { kind: 'inproc' } })).rejects.toThrow(
+    await expect(
+      createTessera({ isolation: 'process', transport: { kind: 'inproc' } }),
+    ).rejects.toThrow(
       'isolation "process" needs a transport that crosses processes (ipc or zeromq), not "inproc"',
     );
   });

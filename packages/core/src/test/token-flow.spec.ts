@@ -26,17 +26,23 @@ describe('the token flow, end to end in one process', () => {
 
   it('lets a module call another through its typed client: policy asked once, target informed, token cached', async () => {
     const events: string[] = [];
-    h.app.core.capability.onEvent((e) => events.push(`${e.kind}:${'grant' in e ? `${e.grant.caller}->${e.grant.target}` : ''}`));
+    h.app.core.capability.onEvent((e) =>
+      events.push(`${e.kind}:${'grant' in e ? `${e.grant.caller}->${e.grant.target}` : ''}`),
+    );
     const { token } = await h.app.core.capability.requestModule('eve', 'alice', []);
     expect(token).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
     const alice = await h.dial('alice');
     await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
     await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
     expect(executed['read']).toBe(2);
-    expect(h.policy.asked.filter((i) => i.subject.name === 'alice' && i.target.name === 'vault')).toHaveLength(1);
+    expect(
+      h.policy.asked.filter((i) => i.subject.name === 'alice' && i.target.name === 'vault'),
+    ).toHaveLength(1);
     expect(events).toEqual(['granted:eve->alice', 'granted:alice->vault']);
     // The error of a denied downstream call propagates with its code through alice.
-    expect(await codeOf(alice.call('writeVault', ['k', 1], { token }))).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(await codeOf(alice.call('writeVault', ['k', 1], { token }))).toBe(
+      ErrorCode.PERMISSION_DENIED,
+    );
     expect(executed['write']).toBeUndefined();
   });
 
@@ -46,23 +52,31 @@ describe('the token flow, end to end in one process', () => {
     await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
     await h.app.core.capability.release('alice', 'vault');
     await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
-    const grant = h.app.core.capability.grants().find((g) => g.caller === 'alice' && g.target === 'vault');
+    const grant = h.app.core.capability
+      .grants()
+      .find((g) => g.caller === 'alice' && g.target === 'vault');
     h.clock.now = (grant?.expiresAt ?? 0) + 1; // alice->vault expired (eve->alice has an hour)
     await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
-    expect(h.policy.asked.filter((i) => i.subject.name === 'alice' && i.target.name === 'vault')).toHaveLength(3);
+    expect(
+      h.policy.asked.filter((i) => i.subject.name === 'alice' && i.target.name === 'vault'),
+    ).toHaveLength(3);
     expect(executed['read']).toBe(3);
   });
 
   it('rejects an empty token before any module code runs', async () => {
     const peer = await h.dial('vault');
-    expect(await codeOf(peer.call('read', ['greeting'], { token: '' }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(await codeOf(peer.call('read', ['greeting'], { token: '' }))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
     expect(executed['read']).toBeUndefined();
   });
 
   it('rejects a random token before any module code runs', async () => {
     const peer = await h.dial('vault');
     for (const token of [mintToken(), 'x'.repeat(45), 'not a token', '\u0000']) {
-      expect(await codeOf(peer.call('read', ['greeting'], { token }))).toBe(ErrorCode.UNAUTHENTICATED);
+      expect(await codeOf(peer.call('read', ['greeting'], { token }))).toBe(
+        ErrorCode.UNAUTHENTICATED,
+      );
     }
     expect(executed['read']).toBeUndefined();
   });
@@ -72,11 +86,17 @@ describe('the token flow, end to end in one process', () => {
     const aliceTok = await h.app.core.capability.requestModule('alice', 'vault', []);
     const bobTok = await h.app.core.capability.requestModule('bob', 'vault', []);
     const peer = await h.dial('vault');
-    expect(await codeOf(peer.call('read', ['greeting'], { token: forOther.token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(await codeOf(peer.call('read', ['greeting'], { token: forOther.token }))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
     await expect(peer.call('read', ['greeting'], { token: aliceTok.token })).resolves.toBe('hello'); // binds to alice
     expect(executed['read']).toBe(1);
-    expect(await codeOf(peer.call('read', ['greeting'], { token: bobTok.token }))).toBe(ErrorCode.UNAUTHENTICATED);
-    expect(await codeOf(peer.call('write', ['k', 1], { token: bobTok.token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(await codeOf(peer.call('read', ['greeting'], { token: bobTok.token }))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
+    expect(await codeOf(peer.call('write', ['k', 1], { token: bobTok.token }))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
     expect(executed['read']).toBe(1);
     expect(executed['write']).toBeUndefined();
   });
@@ -95,7 +115,9 @@ describe('the token flow, end to end in one process', () => {
     const peer = await h.dial('vault');
     await expect(peer.call('read', ['greeting'], { token })).resolves.toBe('hello');
     h.clock.now = expiresAt;
-    expect(await codeOf(peer.call('read', ['greeting'], { token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(await codeOf(peer.call('read', ['greeting'], { token }))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
     expect(executed['read']).toBe(1);
   });
 
@@ -104,7 +126,9 @@ describe('the token flow, end to end in one process', () => {
     const peer = await h.dial('vault');
     await expect(peer.call('read', ['greeting'], { token })).resolves.toBe('hello');
     await h.app.core.capability.release('alice', 'vault', 'operator revoked');
-    expect(await codeOf(peer.call('read', ['greeting'], { token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(await codeOf(peer.call('read', ['greeting'], { token }))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
     expect(executed['read']).toBe(1);
   });
 
@@ -112,7 +136,11 @@ describe('the token flow, end to end in one process', () => {
     h.policy.setRules([
       ...coreRulesFor(),
       { caller: 'bob', target: 'vault', methods: ['read'] },
-      { caller: 'alice', target: 'vault', methods: ['read', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'] },
+      {
+        caller: 'alice',
+        target: 'vault',
+        methods: ['read', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'],
+      },
     ]);
     await h.app.core.capability.settled();
     const { token } = await h.app.core.capability.requestModule('alice', 'vault', []);
@@ -123,7 +151,9 @@ describe('the token flow, end to end in one process', () => {
     const plain = await h.app.core.capability.requestModule('bob', 'vault', []);
     const peer2 = await h.dial('vault');
     for (const m of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
-      expect(await codeOf(peer2.call(m, [], { token: plain.token }))).toBe(ErrorCode.PERMISSION_DENIED);
+      expect(await codeOf(peer2.call(m, [], { token: plain.token }))).toBe(
+        ErrorCode.PERMISSION_DENIED,
+      );
     }
     expect(Object.keys(executed)).toEqual([]);
   });
@@ -132,31 +162,43 @@ describe('the token flow, end to end in one process', () => {
     const eveCore = await h.app.core.capability.requestModule('eve', 'core', []);
     const core = await h.dial('core');
     const askedBefore = h.policy.asked.length;
-    expect(await codeOf(core.call('requestModule', [{ from: 'alice', to: 'vault' }], { token: eveCore.token }))).toBe(
-      ErrorCode.PERMISSION_DENIED,
-    );
+    expect(
+      await codeOf(
+        core.call('requestModule', [{ from: 'alice', to: 'vault' }], { token: eveCore.token }),
+      ),
+    ).toBe(ErrorCode.PERMISSION_DENIED);
     expect(h.policy.asked.length).toBe(askedBefore); // the policy was never even asked
     // Without the claim, the request is decided for eve, who has no rule for vault.
-    const err = await core.call('requestModule', [{ to: 'vault' }], { token: eveCore.token }).catch((e: TesseraError) => e);
+    const err = await core
+      .call('requestModule', [{ to: 'vault' }], { token: eveCore.token })
+      .catch((e: TesseraError) => e);
     expect((err as TesseraError).code).toBe(ErrorCode.PERMISSION_DENIED);
     expect(h.policy.asked.at(-1)?.subject.name).toBe('eve');
-    expect(h.app.core.capability.grants().some((g) => g.target === 'vault' && g.caller === 'eve')).toBe(false);
+    expect(
+      h.app.core.capability.grants().some((g) => g.target === 'vault' && g.caller === 'eve'),
+    ).toBe(false);
     expect(Object.keys(executed)).toEqual([]);
   });
 
   it('does not accept a module token as a core token, nor a core token at a module', async () => {
     const aliceTok = await h.app.core.capability.requestModule('alice', 'vault', []);
     const core = await h.dial('core');
-    expect(await codeOf(core.call('requestModule', [{ to: 'vault' }], { token: aliceTok.token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(
+      await codeOf(core.call('requestModule', [{ to: 'vault' }], { token: aliceTok.token })),
+    ).toBe(ErrorCode.UNAUTHENTICATED);
     const eveCore = await h.app.core.capability.requestModule('eve', 'core', []);
     const vault = await h.dial('vault');
-    expect(await codeOf(vault.call('read', ['greeting'], { token: eveCore.token }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(await codeOf(vault.call('read', ['greeting'], { token: eveCore.token }))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
     expect(Object.keys(executed)).toEqual([]);
   });
 });
 
 function coreRulesFor() {
   return ['vault', 'alice', 'bob', 'other', 'eve'].map((caller) => ({
-    caller, target: 'core', methods: ['register', 'requestModule', 'releaseModule'],
+    caller,
+    target: 'core',
+    methods: ['register', 'requestModule', 'releaseModule'],
   }));
 }

@@ -27,7 +27,11 @@ module.exports = defineModule({
           }
           const elapsedNs = Number(process.hrtime.bigint() - started);
           times.sort();
-          return { elapsedNs, p50Ns: times[Math.floor(count * 0.5)] ?? 0, p99Ns: times[Math.floor(count * 0.99)] ?? 0 };
+          return {
+            elapsedNs,
+            p50Ns: times[Math.floor(count * 0.5)] ?? 0,
+            p99Ns: times[Math.floor(count * 0.99)] ?? 0,
+          };
         }
         let issued = 0;
         const lane = async () => {

@@ -29,16 +29,26 @@ function isSink(audit: AuditSink | { path: string }): audit is AuditSink {
 }
 
 /** Register the app's policy engine under {@link POLICY_ENGINE}. Without one, every request is denied. */
-export function registerPolicy(container: DependencyContainer, options: PolicyRegistration = {}): PolicyEngine {
+export function registerPolicy(
+  container: DependencyContainer,
+  options: PolicyRegistration = {},
+): PolicyEngine {
   const logger = options.logger ?? stderrPolicyLogger;
   let engine: PolicyEngine =
     options.engine ??
     (options.bundle !== undefined
-      ? new OpaPolicyEngine({ ...options.opa, bundle: options.bundle, watch: options.watch ?? false, logger })
+      ? new OpaPolicyEngine({
+          ...options.opa,
+          bundle: options.bundle,
+          watch: options.watch ?? false,
+          logger,
+        })
       : new DenyAllPolicyEngine());
   if (options.audit) {
     const owned = !isSink(options.audit);
-    const sink = isSink(options.audit) ? options.audit : new JsonLinesAuditSink(options.audit.path, { logger });
+    const sink = isSink(options.audit)
+      ? options.audit
+      : new JsonLinesAuditSink(options.audit.path, { logger });
     engine = new AuditedPolicyEngine(engine, sink, { closeSink: owned });
   }
   container.register(POLICY_ENGINE, { useValue: engine });

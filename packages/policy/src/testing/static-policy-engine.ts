@@ -26,9 +26,16 @@ export class StaticPolicyEngine implements PolicyEngine {
 
   async decide(input: PolicyInput): Promise<PolicyDecision> {
     this.asked.push(input);
-    const rule = this.rules.find((r) => r.caller === input.subject.name && r.target === input.target.name);
+    const rule = this.rules.find(
+      (r) => r.caller === input.subject.name && r.target === input.target.name,
+    );
     if (!rule) return deny(`no rule lets ${input.subject.name} call ${input.target.name}`);
-    return { allow: true, methods: [...rule.methods], ttlSeconds: rule.ttlSeconds ?? 3600, reason: 'static rule' };
+    return {
+      allow: true,
+      methods: [...rule.methods],
+      ttlSeconds: rule.ttlSeconds ?? 3600,
+      reason: 'static rule',
+    };
   }
 
   setRules(rules: StaticRule[]): void {

@@ -8,6 +8,15 @@ export const storage: ModuleFacts = {
 };
 export const mail: ModuleFacts = { name: 'mail', provides: {}, requires: ['smtp'] };
 
-export function request(subject: ModuleFacts, target: ModuleFacts, methods: string[] = []): PolicyInput {
-  return { subject, target, methods, context: { time: new Date(0).toISOString(), purpose: 'request' } };
+export function request(
+  subject: ModuleFacts,
+  target: ModuleFacts,
+  methods: string[] = [],
+): PolicyInput {
+  return {
+    subject,
+    target,
+    methods,
+    context: { time: new Date(0).toISOString(), purpose: 'request' },
+  };
 }

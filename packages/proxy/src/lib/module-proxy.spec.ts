@@ -19,9 +19,20 @@ function setup(methods: string[], scope: string[], options = {}) {
   };
   const tokens = new TokenManager('calc');
   const token = mintToken();
-  tokens.addGrant(token, { caller: 'alice', methods: scope, expiresAt: Date.now() + 60_000, generation: 1 });
+  tokens.addGrant(token, {
+    caller: 'alice',
+    methods: scope,
+    expiresAt: Date.now() + 60_000,
+    generation: 1,
+  });
   const specs = methods.map((name) => ({ name, params: [], withContext: name === 'who' }));
-  const proxy = new ModuleProxy('calc', instance, { methods: specs, events: [{ name: 'tick', params: [] }] }, tokens, options);
+  const proxy = new ModuleProxy(
+    'calc',
+    instance,
+    { methods: specs, events: [{ name: 'tick', params: [] }] },
+    tokens,
+    options,
+  );
   return { proxy, token, ran, tokens };
 }
 
@@ -40,7 +51,9 @@ describe('ModuleProxy', () => {
     expect(proxy.invoke(token, 'alice', 'add', [2, 3])).toBe(5);
     expect(proxy.invoke(token, 'alice', 'echo', [])).toEqual([]);
     expect(proxy.invoke(token, 'alice', 'echo', [1, 2, 3, 4, 5, 6, 7, 8])).toHaveLength(8);
-    expect(() => proxy.invoke(token, 'alice', 'boom', [])).toThrow(expect.objectContaining({ code: ErrorCode.NOT_FOUND, data: { id: 1 } }));
+    expect(() => proxy.invoke(token, 'alice', 'boom', [])).toThrow(
+      expect.objectContaining({ code: ErrorCode.NOT_FOUND, data: { id: 1 } }),
+    );
   });
 
   it('never dispatches an undeclared method, even a real one, even when granted', () => {
@@ -51,10 +64,25 @@ describe('ModuleProxy', () => {
 
   it('refuses to declare prototype members or internal names', () => {
     const tokens = new TokenManager('x');
-    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'prototype', '$describe', 'then', 'a.b']) {
-      expect(() => new ModuleProxy('x', { [name]: () => 1 }, { methods: [{ name, params: [] }], events: [] }, tokens)).toThrow(
-        expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
-      );
+    for (const name of [
+      'constructor',
+      '__proto__',
+      'toString',
+      'hasOwnProperty',
+      'prototype',
+      '$describe',
+      'then',
+      'a.b',
+    ]) {
+      expect(
+        () =>
+          new ModuleProxy(
+            'x',
+            { [name]: () => 1 },
+            { methods: [{ name, params: [] }], events: [] },
+            tokens,
+          ),
+      ).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
     }
   });
 
@@ -73,7 +101,9 @@ describe('ModuleProxy', () => {
     const { proxy, token, tokens } = setup(['add'], ['add', 'event:tick']);
     const got: unknown[] = [];
     proxy.subscribe(token, 'alice', 'tick', (_e, p) => got.push(p));
-    expect(code(() => proxy.subscribe(token, 'alice', 'other', () => undefined))).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(code(() => proxy.subscribe(token, 'alice', 'other', () => undefined))).toBe(
+      ErrorCode.PERMISSION_DENIED,
+    );
     expect(proxy.emit('tick', 1)).toBe(1);
     tokens.revokeAll();
     expect(proxy.emit('tick', 2)).toBe(0);

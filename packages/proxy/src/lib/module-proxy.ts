@@ -36,7 +36,10 @@ interface Subscription {
   sink: EventSink;
 }
 
-const DENIALS: ReadonlySet<string> = new Set([ErrorCode.UNAUTHENTICATED, ErrorCode.PERMISSION_DENIED]);
+const DENIALS: ReadonlySet<string> = new Set([
+  ErrorCode.UNAUTHENTICATED,
+  ErrorCode.PERMISSION_DENIED,
+]);
 
 /**
  * Stands in front of a module. Only declared methods are in the dispatch
@@ -70,9 +73,14 @@ export class ModuleProxy {
       }
       const fn = (instance as Record<string, unknown>)[m.name];
       if (typeof fn !== 'function') {
-        throw TesseraError.invalidArgument(`${module}: declared method '${m.name}' is not a function`);
+        throw TesseraError.invalidArgument(
+          `${module}: declared method '${m.name}' is not a function`,
+        );
       }
-      this.table.set(m.name, { fn: (fn as Method).bind(instance), withContext: m.withContext === true });
+      this.table.set(m.name, {
+        fn: (fn as Method).bind(instance),
+        withContext: m.withContext === true,
+      });
     }
     this.methods = spec.methods.map((m) => ({ name: m.name, params: [...m.params] }));
     for (const e of spec.events) this.events.set(e.name, e);
@@ -109,7 +117,9 @@ export class ModuleProxy {
     const entry = this.table.get(method);
     if (!entry) throw TesseraError.methodNotFound(`${this.module} has no method '${method}'`);
     if (entry.withContext) {
-      const ctx: CallContext = call ? { caller: grant.caller, signal: call.signal } : { caller: grant.caller };
+      const ctx: CallContext = call
+        ? { caller: grant.caller, signal: call.signal }
+        : { caller: grant.caller };
       return entry.fn(ctx, ...args);
     }
     return entry.fn(...args);
@@ -135,9 +145,16 @@ export class ModuleProxy {
    * `event:<name>`. Each delivery re-checks that grant, so revocation and
    * expiry stop events on the very next emit. Returns an unsubscribe.
    */
-  subscribe(token: unknown, caller: string | undefined, event: string, sink: EventSink, key?: string): () => void {
+  subscribe(
+    token: unknown,
+    caller: string | undefined,
+    event: string,
+    sink: EventSink,
+    key?: string,
+  ): () => void {
     const grant = this.tokens.verify(token, caller, eventScope(event), key);
-    if (!this.events.has(event)) throw TesseraError.notFound(`${this.module} declares no event '${event}'`);
+    if (!this.events.has(event))
+      throw TesseraError.notFound(`${this.module} declares no event '${event}'`);
     const sub: Subscription = { grantId: grant.id, caller: grant.caller, sink };
     let set = this.subscriptions.get(event);
     if (!set) this.subscriptions.set(event, (set = new Set()));

@@ -6,6 +6,11 @@ import type { ModuleProxyOptions } from './module-proxy';
 export const MODULE_PROXY_OPTIONS = typedToken<ModuleProxyOptions>('ModuleProxyOptions');
 
 /** Register the proxy options (e.g. `deniedResult: 'empty'` for Logos compatibility). */
-export function registerProxy(container: DependencyContainer, options: ModuleProxyOptions = {}): void {
-  container.register(MODULE_PROXY_OPTIONS, { useValue: { deniedResult: options.deniedResult ?? 'error' } });
+export function registerProxy(
+  container: DependencyContainer,
+  options: ModuleProxyOptions = {},
+): void {
+  container.register(MODULE_PROXY_OPTIONS, {
+    useValue: { deniedResult: options.deniedResult ?? 'error' },
+  });
 }

@@ -29,33 +29,48 @@ export interface ModuleDefinition<T extends object = object> {
 export const MODULE_DEFINITION = Symbol.for('tessera.module-definition');
 
 /** Declare a module. The default export of a module package. */
-export function defineModule<T extends object>(definition: ModuleDefinition<T>): ModuleDefinition<T> {
+export function defineModule<T extends object>(
+  definition: ModuleDefinition<T>,
+): ModuleDefinition<T> {
   assertValidName(definition.name, 'module name');
   if (typeof definition.create !== 'function') {
     throw TesseraError.invalidArgument(`module ${definition.name}: create must be a function`);
   }
-  for (const e of definition.events ?? []) assertValidName(typeof e === 'string' ? e : e.name, `module ${definition.name}: event name`);
+  for (const e of definition.events ?? [])
+    assertValidName(typeof e === 'string' ? e : e.name, `module ${definition.name}: event name`);
   Object.defineProperty(definition, MODULE_DEFINITION, { value: true });
   return definition;
 }
 
 /** True for objects made by {@link defineModule}. */
 export function isModuleDefinition(value: unknown): value is ModuleDefinition {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MODULE_DEFINITION] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[MODULE_DEFINITION] === true
+  );
 }
 
 /** The methods and events an instance exposes under its definition. */
 export function specOf(definition: ModuleDefinition, instance: object): ModuleSpec {
-  const names = definition.methods ?? Object.keys(instance).filter((k) => typeof (instance as Record<string, unknown>)[k] === 'function');
+  const names =
+    definition.methods ??
+    Object.keys(instance).filter(
+      (k) => typeof (instance as Record<string, unknown>)[k] === 'function',
+    );
   const methods = names.map((name) => {
     const fn = (instance as Record<string, unknown>)[name];
     if (typeof fn !== 'function') {
-      throw TesseraError.invalidArgument(`module ${definition.name}: declared method '${name}' is not a function`);
+      throw TesseraError.invalidArgument(
+        `module ${definition.name}: declared method '${name}' is not a function`,
+      );
     }
     return { name, params: paramNames(fn as (...a: never[]) => unknown) };
   });
   const events = (definition.events ?? []).map((e) =>
-    typeof e === 'string' ? { name: e, params: [] } : { name: e.name, params: [...(e.params ?? [])] },
+    typeof e === 'string'
+      ? { name: e, params: [] }
+      : { name: e.name, params: [...(e.params ?? [])] },
   );
   return { methods, events };
 }

@@ -17,7 +17,8 @@ describe('ModuleCaller', () => {
     await transport.listen('inproc://target', (conn) => {
       new RpcPeer(conn, {
         handler: (call) => {
-          if (call.token !== validToken) throw TesseraError.unauthenticated('unknown or revoked token');
+          if (call.token !== validToken)
+            throw TesseraError.unauthenticated('unknown or revoked token');
           accepted.push(call.token);
           return call.args[0];
         },
@@ -30,7 +31,14 @@ describe('ModuleCaller', () => {
     const store = new Map<string, { token: string }>();
     return new ModuleCaller(
       'me',
-      { requestModule: async (): Promise<ModuleRoute> => ({ token: issue(), methods: ['m'], expiresAt: Date.now() + 60_000, address: 'inproc://target' }) },
+      {
+        requestModule: async (): Promise<ModuleRoute> => ({
+          token: issue(),
+          methods: ['m'],
+          expiresAt: Date.now() + 60_000,
+          address: 'inproc://target',
+        }),
+      },
       async (address, onEvent) => new RpcPeer(await transport.connect(address), { onEvent }),
       {
         outbound: (t) => store.get(t),
@@ -42,7 +50,9 @@ describe('ModuleCaller', () => {
 
   it('requests once for concurrent first calls, then reuses the cached token', async () => {
     const c = caller(() => (requests++, validToken));
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => c.call('target', 'm', [i])));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => c.call('target', 'm', [i])),
+    );
     expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i));
     await c.call('target', 'm', [99]);
     expect(requests).toBe(1);
@@ -57,7 +67,9 @@ describe('ModuleCaller', () => {
     await expect(c.call('target', 'm', [2])).resolves.toBe(2);
     expect(requests).toBe(2);
     validToken = 'never';
-    await expect(c.call('target', 'm', [3])).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+    await expect(c.call('target', 'm', [3])).rejects.toMatchObject({
+      code: ErrorCode.UNAUTHENTICATED,
+    });
     expect(requests).toBe(3); // one retry, not a loop
     await c.close();
   });
@@ -81,9 +93,20 @@ describe('ModuleCaller events', () => {
     const store = new Map<string, { token: string }>();
     const c = new ModuleCaller(
       'me',
-      { requestModule: async (target): Promise<ModuleRoute> => ({ token: `t-${target}`, methods: ['$subscribe'], expiresAt: Date.now() + 60_000, address: `inproc://${target}` }) },
+      {
+        requestModule: async (target): Promise<ModuleRoute> => ({
+          token: `t-${target}`,
+          methods: ['$subscribe'],
+          expiresAt: Date.now() + 60_000,
+          address: `inproc://${target}`,
+        }),
+      },
       async (address, onEvent) => new RpcPeer(await transport.connect(address), { onEvent }),
-      { outbound: (t) => store.get(t), setOutbound: (t, token) => void store.set(t, { token }), dropOutbound: (t) => store.delete(t) },
+      {
+        outbound: (t) => store.get(t),
+        setOutbound: (t, token) => void store.set(t, { token }),
+        dropOutbound: (t) => store.delete(t),
+      },
     );
     const bank: unknown[] = [];
     const liar: unknown[] = [];

@@ -19,7 +19,11 @@ export interface CoreLink {
 }
 
 /** Opens a connection to another module's endpoint. */
-export type Dialer = (address: string, onEvent: (event: EventFrame) => void, serverKey?: string) => Promise<RpcPeer>;
+export type Dialer = (
+  address: string,
+  onEvent: (event: EventFrame) => void,
+  serverKey?: string,
+) => Promise<RpcPeer>;
 
 /** The caller-side token store (the module's TokenManager fits). */
 export interface OutboundTokens {
@@ -53,19 +57,33 @@ export class ModuleCaller {
   ) {}
 
   /** Call `method` on `target`, handling tokens transparently. */
-  call(target: string, method: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+  call(
+    target: string,
+    method: string,
+    args: unknown[],
+    options: CallOptions = {},
+  ): Promise<unknown> {
     const token = this.tokens.outbound(target)?.token;
     const peer = this.routes.get(target)?.peer;
     if (token && peer && !peer.closed) {
       // Fast path: cached token and live connection, no extra awaits or promises.
       const recover = (err: TesseraError) => this.retry(err, target, method, args, options);
-      return peer.call(method, args, { timeoutMs: options.timeoutMs, signal: options.signal, recover }, token);
+      return peer.call(
+        method,
+        args,
+        { timeoutMs: options.timeoutMs, signal: options.signal, recover },
+        token,
+      );
     }
     return this.slowCall(target, method, args, options, true);
   }
 
   /** Subscribe to `event` of `target`. */
-  async on(target: string, event: string, listener: (payload: unknown) => void): Promise<() => Promise<void>> {
+  async on(
+    target: string,
+    event: string,
+    listener: (payload: unknown) => void,
+  ): Promise<() => Promise<void>> {
     await this.call(target, '$subscribe', [event]);
     const key = `${target}\u0000${event}`;
     let set = this.listeners.get(key);
@@ -89,19 +107,33 @@ export class ModuleCaller {
   }
 
   async close(): Promise<void> {
-    const peers = [...this.routes.values()].map((r) => r.peer).filter((p): p is RpcPeer => p !== undefined);
+    const peers = [...this.routes.values()]
+      .map((r) => r.peer)
+      .filter((p): p is RpcPeer => p !== undefined);
     this.routes.clear();
     this.listeners.clear();
     await Promise.all(peers.map((p) => p.close()));
   }
 
-  private async retry(err: TesseraError, target: string, method: string, args: unknown[], options: CallOptions): Promise<unknown> {
+  private async retry(
+    err: TesseraError,
+    target: string,
+    method: string,
+    args: unknown[],
+    options: CallOptions,
+  ): Promise<unknown> {
     if (err.code !== ErrorCode.UNAUTHENTICATED) throw err;
     this.tokens.dropOutbound(target);
     return this.slowCall(target, method, args, options, false);
   }
 
-  private async slowCall(target: string, method: string, args: unknown[], options: CallOptions, mayRetry: boolean): Promise<unknown> {
+  private async slowCall(
+    target: string,
+    method: string,
+    args: unknown[],
+    options: CallOptions,
+    mayRetry: boolean,
+  ): Promise<unknown> {
     let token = this.tokens.outbound(target)?.token;
     let route = this.routes.get(target);
     if (!token || !route) {
@@ -110,8 +142,15 @@ export class ModuleCaller {
       if (!token) throw TesseraError.unauthenticated(`no token for ${target}`);
     }
     const peer = await this.connect(target, route);
-    const recover = mayRetry ? (err: TesseraError) => this.retry(err, target, method, args, options) : undefined;
-    return peer.call(method, args, { timeoutMs: options.timeoutMs, signal: options.signal, recover }, token);
+    const recover = mayRetry
+      ? (err: TesseraError) => this.retry(err, target, method, args, options)
+      : undefined;
+    return peer.call(
+      method,
+      args,
+      { timeoutMs: options.timeoutMs, signal: options.signal, recover },
+      token,
+    );
   }
 
   /** One requestModule per target at a time, however many callers wait. */
@@ -125,7 +164,9 @@ export class ModuleCaller {
           const existing = this.routes.get(target);
           if (existing && existing.address === answer.address) return existing;
           if (existing) void existing.peer?.close();
-          const route: Route = answer.serverKey ? { address: answer.address, serverKey: answer.serverKey } : { address: answer.address };
+          const route: Route = answer.serverKey
+            ? { address: answer.address, serverKey: answer.serverKey }
+            : { address: answer.address };
           this.routes.set(target, route);
           return route;
         })
@@ -140,7 +181,11 @@ export class ModuleCaller {
     if (!route.dialing) {
       // Events are attributed to the module whose connection they arrived on,
       // never to the `source` a frame claims: a module cannot speak for another.
-      route.dialing = this.dial(route.address, (e) => this.deliver(target, e), route.serverKey).then(
+      route.dialing = this.dial(
+        route.address,
+        (e) => this.deliver(target, e),
+        route.serverKey,
+      ).then(
         (peer) => {
           route.peer = peer;
           route.dialing = undefined;

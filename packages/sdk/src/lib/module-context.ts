@@ -6,7 +6,9 @@ export interface CallOptions {
 
 /** A typed client: every method of `T` returns a promise of its result. */
 export type Client<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
 };
 
 /** Minimal logger a module gets. */
@@ -27,7 +29,11 @@ export interface ModuleContext {
   /** Call one method of another module. */
   call(target: string, method: string, args?: unknown[], options?: CallOptions): Promise<unknown>;
   /** Subscribe to an event of another module; resolves to an unsubscribe. */
-  on(target: string, event: string, listener: (payload: unknown) => void): Promise<() => Promise<void>>;
+  on(
+    target: string,
+    event: string,
+    listener: (payload: unknown) => void,
+  ): Promise<() => Promise<void>>;
   /** Emit one of this module's declared events. */
   emit(event: string, payload?: unknown): void;
   readonly log: ModuleLogger;

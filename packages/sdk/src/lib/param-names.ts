@@ -10,8 +10,12 @@ export function paramNames(fn: (...args: never[]) => unknown): string[] {
   const list = paramList(src);
   if (list.trim() === '') return [];
   return splitTopLevel(list).map((raw, i) => {
-    const p = raw.trim().replace(/\s*=[\s\S]*$/, '').replace(/:\s*[\s\S]*$/, '');
-    if (p.startsWith('...')) return '...' + (/^\.\.\.([A-Za-z_$][\w$]*)$/.exec(p)?.[1] ?? `arg${i}`);
+    const p = raw
+      .trim()
+      .replace(/\s*=[\s\S]*$/, '')
+      .replace(/:\s*[\s\S]*$/, '');
+    if (p.startsWith('...'))
+      return '...' + (/^\.\.\.([A-Za-z_$][\w$]*)$/.exec(p)?.[1] ?? `arg${i}`);
     return /^[A-Za-z_$][\w$]*$/.test(p) ? p : `arg${i}`;
   });
 }

@@ -9,9 +9,11 @@ export type TokenManagerFactory = (owner: string) => TokenManager;
 /** DI token for the {@link TokenManagerFactory}. */
 export const TOKEN_MANAGER_FACTORY = typedToken<TokenManagerFactory>('TokenManagerFactory');
 
-
 /** Register the token-manager factory. `options.now` overrides the clock. */
-export function registerTokenManager(container: DependencyContainer, options: TokenManagerOptions = {}): void {
+export function registerTokenManager(
+  container: DependencyContainer,
+  options: TokenManagerOptions = {},
+): void {
   const factory: TokenManagerFactory = (owner) => new TokenManager(owner, options);
   container.register(TOKEN_MANAGER_FACTORY, { useValue: factory });
 }

@@ -43,7 +43,11 @@ describe('TokenManager', () => {
   let now = 1_000_000;
   const tm = () => new TokenManager('vault', { now: () => now });
   const info = (over: Partial<{ caller: string; methods: string[]; expiresAt: number }> = {}) => ({
-    caller: 'alice', methods: ['read'], expiresAt: now + 60_000, generation: 1, ...over,
+    caller: 'alice',
+    methods: ['read'],
+    expiresAt: now + 60_000,
+    generation: 1,
+    ...over,
   });
 
   it('verifies caller, scope and expiry, with distinct codes', () => {
@@ -102,7 +106,8 @@ describe('TokenManager', () => {
     const callers = ['a', 'b', 'c', 'd'];
     const issued: { token: string; caller: string; revoked: boolean }[] = [];
     const violations: string[] = [];
-    const tick = () => new Promise<void>((r) => (Math.random() < 0.5 ? queueMicrotask(r) : setImmediate(r)));
+    const tick = () =>
+      new Promise<void>((r) => (Math.random() < 0.5 ? queueMicrotask(r) : setImmediate(r)));
     const worker = async (w: number) => {
       for (let i = 0; i < 250; i++) {
         await tick();
@@ -153,12 +158,22 @@ describe('key-bound grants', () => {
   it('accept a token only on a connection authenticated with the caller host key', () => {
     const tm = m();
     const t = mintToken();
-    tm.addGrant(t, { caller: 'alice', methods: ['read'], expiresAt: now + 1000, generation: 1, callerKey: 'K'.repeat(40) });
+    tm.addGrant(t, {
+      caller: 'alice',
+      methods: ['read'],
+      expiresAt: now + 1000,
+      generation: 1,
+      callerKey: 'K'.repeat(40),
+    });
     expect(tm.verify(t, 'alice', 'read', 'K'.repeat(40)).caller).toBe('alice');
-    expect(() => tm.verify(t, 'alice', 'read', 'X'.repeat(40))).toThrow('token is bound to another connection key');
+    expect(() => tm.verify(t, 'alice', 'read', 'X'.repeat(40))).toThrow(
+      'token is bound to another connection key',
+    );
     expect(() => tm.verify(t, 'alice', 'read')).toThrow('token is bound to another connection key');
     const g = tm.verify(t, 'alice', 'read', 'K'.repeat(40));
-    expect(() => tm.recheck(g, 'alice', 'read', 'X'.repeat(40))).toThrow('token is bound to another connection key');
+    expect(() => tm.recheck(g, 'alice', 'read', 'X'.repeat(40))).toThrow(
+      'token is bound to another connection key',
+    );
     expect(tm.callerForKey('K'.repeat(40))).toBe('alice');
     expect(tm.callerForKey('X'.repeat(40))).toBeUndefined();
   });

@@ -80,7 +80,8 @@ export class TokenManager {
   /** The caller a carrier key stands for, if some live grant is bound to it (ZAP authorization). */
   callerForKey(key: string): string | undefined {
     const now = this.now();
-    for (const g of this.inbound.values()) if (g.callerKey === key && now < g.expiresAt) return g.caller;
+    for (const g of this.inbound.values())
+      if (g.callerKey === key && now < g.expiresAt) return g.caller;
     return undefined;
   }
 
@@ -112,7 +113,9 @@ export class TokenManager {
 
   private inScope(grant: Grant, scope: string): Grant {
     if (!grant.methods.has(scope)) {
-      throw TesseraError.permissionDenied(`'${scope}' is not granted to ${grant.caller} on ${this.owner}`);
+      throw TesseraError.permissionDenied(
+        `'${scope}' is not granted to ${grant.caller} on ${this.owner}`,
+      );
     }
     return grant;
   }

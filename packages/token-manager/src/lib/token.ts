@@ -51,7 +51,8 @@ export function constantTimeEqual(a: string, b: string): boolean {
 export function secretMatches(token: string, secret: string): boolean {
   if (token.length !== ID_CHARS + 1 + secret.length) return false;
   let diff = 0;
-  for (let i = 0; i < secret.length; i++) diff |= token.charCodeAt(ID_CHARS + 1 + i) ^ secret.charCodeAt(i);
+  for (let i = 0; i < secret.length; i++)
+    diff |= token.charCodeAt(ID_CHARS + 1 + i) ^ secret.charCodeAt(i);
   return diff === 0;
 }
 

@@ -25,13 +25,17 @@ describeTransportContract('inproc', () => {
 describe('inproc transport', () => {
   it('refuses to connect to an address nobody listens on', async () => {
     const t = new InProcTransport({ hub: new InProcHub() });
-    await expect(t.connect('inproc://nobody')).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    await expect(t.connect('inproc://nobody')).rejects.toMatchObject({
+      code: ErrorCode.UNAVAILABLE,
+    });
   });
 
   it('refuses a second listener on the same address and a foreign scheme', async () => {
     const t = new InProcTransport({ hub: new InProcHub() });
     await t.listen('inproc://one', () => undefined);
-    await expect(t.listen('inproc://one', () => undefined)).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await expect(t.listen('inproc://one', () => undefined)).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+    });
     await expect(t.listen('tcp://x', () => undefined)).rejects.toBeInstanceOf(TesseraError);
     await t.close();
   });
@@ -41,7 +45,9 @@ describe('inproc transport', () => {
     registerInProcTransport(c);
     const registry = resolveToken(c, TRANSPORT_REGISTRY);
     expect(registry.create({ kind: 'inproc' }).kind).toBe('inproc');
-    expect(() => registry.create({ kind: 'carrier-pigeon' })).toThrow(/unknown; known kinds: inproc/);
+    expect(() => registry.create({ kind: 'carrier-pigeon' })).toThrow(
+      /unknown; known kinds: inproc/,
+    );
     void c.dispose();
   });
 });

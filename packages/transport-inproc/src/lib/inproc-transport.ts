@@ -20,10 +20,15 @@ export class InProcTransport implements Transport {
     this.hub = options.hub ?? defaultInProcHub;
   }
 
-  async listen(address: string | undefined, onConnection: (conn: Connection) => void): Promise<Listener> {
+  async listen(
+    address: string | undefined,
+    onConnection: (conn: Connection) => void,
+  ): Promise<Listener> {
     const addr = address ?? this.hub.freshAddress();
     if (!addr.startsWith('inproc://')) {
-      throw TesseraError.invalidArgument(`inproc address must start with inproc://, got ${JSON.stringify(addr)}`);
+      throw TesseraError.invalidArgument(
+        `inproc address must start with inproc://, got ${JSON.stringify(addr)}`,
+      );
     }
     const accepted = new Set<InProcConnection>();
     const accept = (conn: Connection): void => {

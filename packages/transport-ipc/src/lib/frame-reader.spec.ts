@@ -2,11 +2,13 @@ import { ErrorCode } from '@tessera/protocol';
 import { FrameReader } from './frame-reader';
 
 function framed(...payloads: Buffer[]): Buffer {
-  return Buffer.concat(payloads.flatMap((p) => {
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(p.length, 0);
-    return [head, p];
-  }));
+  return Buffer.concat(
+    payloads.flatMap((p) => {
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(p.length, 0);
+      return [head, p];
+    }),
+  );
 }
 
 function collect(reader: FrameReader, chunks: Buffer[]): string[] {
@@ -30,7 +32,12 @@ describe('FrameReader', () => {
   });
 
   it('handles frames straddling chunk borders at every offset', () => {
-    const bytes = framed(Buffer.from('a'), Buffer.from('bb'.repeat(50)), Buffer.alloc(0), Buffer.from('ccc'));
+    const bytes = framed(
+      Buffer.from('a'),
+      Buffer.from('bb'.repeat(50)),
+      Buffer.alloc(0),
+      Buffer.from('ccc'),
+    );
     for (let cut = 1; cut < bytes.length; cut++) {
       const got = collect(new FrameReader(1024), [bytes.subarray(0, cut), bytes.subarray(cut)]);
       expect(got).toEqual(['a', 'bb'.repeat(50), '', 'ccc']);
@@ -48,13 +55,19 @@ describe('FrameReader', () => {
     const head = Buffer.alloc(4);
     head.writeUInt32BE(1025, 0);
     expect(() => new FrameReader(1024).push(head, () => true)).toThrow(
-      expect.objectContaining({ code: ErrorCode.RESOURCE_EXHAUSTED, message: expect.stringContaining('1025 exceeds maxFrameBytes 1024') }),
+      expect.objectContaining({
+        code: ErrorCode.RESOURCE_EXHAUSTED,
+        message: expect.stringContaining('1025 exceeds maxFrameBytes 1024'),
+      }),
     );
   });
 
   it('stops handing out payloads when told to', () => {
     const got: string[] = [];
-    new FrameReader(64).push(framed(Buffer.from('1'), Buffer.from('2')), (p) => (got.push(String(p)), false));
+    new FrameReader(64).push(
+      framed(Buffer.from('1'), Buffer.from('2')),
+      (p) => (got.push(String(p)), false),
+    );
     expect(got).toEqual(['1']);
   });
 });

@@ -57,36 +57,56 @@ describe('ipc listener under garbage input', () => {
   });
 
   const cases: [string, () => Buffer, string, RegExp][] = [
-    ['an oversized length prefix', () => Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]), ErrorCode.RESOURCE_EXHAUSTED,
-      /length prefix 4294967295 exceeds maxFrameBytes 1048576/],
-    ['a valid length with a non-msgpack payload', () => prefixed(Buffer.from([0xc1, 0xc1, 0xc1])), ErrorCode.INVALID_ARGUMENT,
-      /malformed frame: not msgpack/],
-    ['msgpack that is not a frame', () => prefixed(new Packr().pack([0, -1, '', 'echo', []])), ErrorCode.INVALID_ARGUMENT,
-      /malformed frame: call frame needs a numeric id/],
-    ...[1, 2, 3].map((seed): [string, () => Buffer, string, RegExp] => [`random bytes (seed ${seed})`,
-      () => Buffer.concat([Buffer.from([0x00, 0x00, 0x02, 0x00]), noise(4096, seed)]), ErrorCode.INVALID_ARGUMENT, /malformed frame/]),
+    [
+      'an oversized length prefix',
+      () => Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
+      ErrorCode.RESOURCE_EXHAUSTED,
+      /length prefix 4294967295 exceeds maxFrameBytes 1048576/,
+    ],
+    [
+      'a valid length with a non-msgpack payload',
+      () => prefixed(Buffer.from([0xc1, 0xc1, 0xc1])),
+      ErrorCode.INVALID_ARGUMENT,
+      /malformed frame: not msgpack/,
+    ],
+    [
+      'msgpack that is not a frame',
+      () => prefixed(new Packr().pack([0, -1, '', 'echo', []])),
+      ErrorCode.INVALID_ARGUMENT,
+      /malformed frame: call frame needs a numeric id/,
+    ],
+    ...[1, 2, 3].map((seed): [string, () => Buffer, string, RegExp] => [
+      `random bytes (seed ${seed})`,
+      () => Buffer.concat([Buffer.from([0x00, 0x00, 0x02, 0x00]), noise(4096, seed)]),
+      ErrorCode.INVALID_ARGUMENT,
+      /malformed frame/,
+    ]),
   ];
 
-  it.each(cases)('drops the connection that sends %s, logs why, and keeps serving others', async (_, bytes, code, pattern) => {
-    const raw = await rawConnect(listener.address);
-    raw.on('error', () => undefined);
-    raw.write(bytes());
-    await closedOf(raw);
+  it.each(cases)(
+    'drops the connection that sends %s, logs why, and keeps serving others',
+    async (_, bytes, code, pattern) => {
+      const raw = await rawConnect(listener.address);
+      raw.on('error', () => undefined);
+      raw.write(bytes());
+      await closedOf(raw);
 
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.message).toMatch(pattern);
-    expect(warnings[0]?.message).toContain(listener.address);
-    expect(warnings[0]?.data).toMatchObject({ code });
-    expect(serverCloses).toEqual([expect.objectContaining({ code })]);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.message).toMatch(pattern);
+      expect(warnings[0]?.message).toContain(listener.address);
+      expect(warnings[0]?.data).toMatchObject({ code });
+      expect(serverCloses).toEqual([expect.objectContaining({ code })]);
 
-    await expect(good.call('echo', [{ still: 'served' }])).resolves.toEqual({ still: 'served' });
-    const again = new RpcPeer(await client.connect(listener.address));
-    await expect(again.call('echoArgs', [1, 2])).resolves.toEqual({ count: 2, args: [1, 2] });
-    await again.close();
-  });
+      await expect(good.call('echo', [{ still: 'served' }])).resolves.toEqual({ still: 'served' });
+      const again = new RpcPeer(await client.connect(listener.address));
+      await expect(again.call('echoArgs', [1, 2])).resolves.toEqual({ count: 2, args: [1, 2] });
+      await again.close();
+    },
+  );
 
   it('delivers the good frames that came before the bad one in the same chunk', async () => {
-    const call = (id: number) => prefixed(encodeFrame({ t: 'call', id, token: '', method: 'echo', args: [id] }));
+    const call = (id: number) =>
+      prefixed(encodeFrame({ t: 'call', id, token: '', method: 'echo', args: [id] }));
     const raw = await rawConnect(listener.address);
     raw.on('error', () => undefined);
     dispatched.length = 0;

@@ -9,7 +9,9 @@ describe('ipc addresses', () => {
 
   it('refuses other schemes, relative paths and paths longer than sun_path', () => {
     for (const bad of ['tcp://x', 'ipc://relative.sock', `ipc:///${'x'.repeat(200)}`]) {
-      expect(() => ipcPathOf(bad, 'linux')).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+      expect(() => ipcPathOf(bad, 'linux')).toThrow(
+        expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+      );
     }
   });
 

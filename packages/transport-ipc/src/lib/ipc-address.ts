@@ -15,17 +15,23 @@ const WINDOWS_PIPE = /^\\\\[.?]\\pipe\\[^\\]/i;
  */
 export function ipcPathOf(address: string, platform: NodeJS.Platform = process.platform): string {
   if (!address.startsWith(IPC_SCHEME)) {
-    throw TesseraError.invalidArgument(`ipc address must start with ${IPC_SCHEME}, got ${JSON.stringify(address)}`);
+    throw TesseraError.invalidArgument(
+      `ipc address must start with ${IPC_SCHEME}, got ${JSON.stringify(address)}`,
+    );
   }
   const path = address.slice(IPC_SCHEME.length);
   if (platform === 'win32') {
     if (!WINDOWS_PIPE.test(path)) {
-      throw TesseraError.invalidArgument(`ipc address on Windows must name a pipe (ipc://\\\\.\\pipe\\name), got ${JSON.stringify(address)}`);
+      throw TesseraError.invalidArgument(
+        `ipc address on Windows must name a pipe (ipc://\\\\.\\pipe\\name), got ${JSON.stringify(address)}`,
+      );
     }
     return path;
   }
   if (!path.startsWith('/')) {
-    throw TesseraError.invalidArgument(`ipc address must hold an absolute path (ipc:///dir/name.sock), got ${JSON.stringify(address)}`);
+    throw TesseraError.invalidArgument(
+      `ipc address must hold an absolute path (ipc:///dir/name.sock), got ${JSON.stringify(address)}`,
+    );
   }
   if (Buffer.byteLength(path) > MAX_UNIX_PATH_BYTES) {
     throw TesseraError.invalidArgument(

@@ -32,7 +32,11 @@ async function until(check: () => boolean): Promise<void> {
 describe('ipc connection semantics', () => {
   let t: IpcTransport;
   beforeEach(() => {
-    t = new IpcTransport({ runtimeDir: join(dir.root, 'run'), maxFrameBytes: 64 * 1024, connectTimeoutMs: 2_000 });
+    t = new IpcTransport({
+      runtimeDir: join(dir.root, 'run'),
+      maxFrameBytes: 64 * 1024,
+      connectTimeoutMs: 2_000,
+    });
   });
   afterEach(() => t.close());
 
@@ -56,9 +60,13 @@ describe('ipc connection semantics', () => {
     expect(s.frames).toEqual([{ t: 'cancel', id: 1 }]); // sent before close: not lost
     expect(s.closes).toEqual([undefined]);
     expect(c.closes).toEqual([undefined]);
-    expect(() => client.send({ t: 'cancel', id: 2 })).toThrow(expect.objectContaining({ code: ErrorCode.UNAVAILABLE }));
+    expect(() => client.send({ t: 'cancel', id: 2 })).toThrow(
+      expect.objectContaining({ code: ErrorCode.UNAVAILABLE }),
+    );
     await until(() => server.closed);
-    expect(() => server.send({ t: 'cancel', id: 2 })).toThrow(expect.objectContaining({ code: ErrorCode.UNAVAILABLE }));
+    expect(() => server.send({ t: 'cancel', id: 2 })).toThrow(
+      expect.objectContaining({ code: ErrorCode.UNAVAILABLE }),
+    );
     await tick(20);
     expect(s.closes).toHaveLength(1);
   });
@@ -78,8 +86,13 @@ describe('ipc connection semantics', () => {
   it('refuses to send a frame over maxFrameBytes, sends nothing, and stays usable', async () => {
     const [client, server] = await pair(t);
     const s = recorder(server);
-    expect(() => client.send({ t: 'event', source: 's', name: 'n', payload: 'x'.repeat(70 * 1024) })).toThrow(
-      expect.objectContaining({ code: ErrorCode.RESOURCE_EXHAUSTED, message: expect.stringContaining('exceeds maxFrameBytes 65536') }),
+    expect(() =>
+      client.send({ t: 'event', source: 's', name: 'n', payload: 'x'.repeat(70 * 1024) }),
+    ).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.RESOURCE_EXHAUSTED,
+        message: expect.stringContaining('exceeds maxFrameBytes 65536'),
+      }),
     );
     client.send({ t: 'cancel', id: 9 });
     await until(() => s.frames.length > 0);

@@ -69,7 +69,8 @@ export class IpcConnection implements Connection {
   }
 
   send(frame: Frame): void {
-    if (this.isClosed) throw TesseraError.unavailable(`ipc connection ${this.id} to ${this.address} is closed`);
+    if (this.isClosed)
+      throw TesseraError.unavailable(`ipc connection ${this.id} to ${this.address} is closed`);
     const payload = encodeFrame(frame);
     if (payload.length > this.settings.maxFrameBytes) {
       throw new TesseraError(
@@ -132,7 +133,9 @@ export class IpcConnection implements Connection {
     try {
       frame = decodeFrame(payload);
     } catch (err) {
-      this.reject(err instanceof TesseraError ? err : TesseraError.invalidArgument('malformed frame'));
+      this.reject(
+        err instanceof TesseraError ? err : TesseraError.invalidArgument('malformed frame'),
+      );
       return false;
     }
     if (this.handler && !this.drainScheduled) this.handler.onFrame(frame);
@@ -154,7 +157,9 @@ export class IpcConnection implements Connection {
 
   private onSocketError(err: Error): void {
     if (this.closeRequested) return;
-    this.closeError ??= TesseraError.unavailable(`ipc connection ${this.id} to ${this.address} failed: ${errorCode(err)}`);
+    this.closeError ??= TesseraError.unavailable(
+      `ipc connection ${this.id} to ${this.address} failed: ${errorCode(err)}`,
+    );
   }
 
   private onSocketClosed(): void {

@@ -63,7 +63,11 @@ export class IpcListener implements Listener {
     await this.removeSocketFile();
   }
 
-  private accept(socket: Socket, settings: IpcConnectionSettings, onConnection: (conn: Connection) => void): void {
+  private accept(
+    socket: Socket,
+    settings: IpcConnectionSettings,
+    onConnection: (conn: Connection) => void,
+  ): void {
     const conn = new IpcConnection(socket, this.address, settings);
     if (this.closing) {
       void conn.close();
@@ -102,10 +106,13 @@ function cannotListen(address: string, err: unknown): TesseraError {
 
 /** Remove `path` if it is a socket nobody answers on; refuse a live one or a non-socket. */
 export async function removeIfStale(address: string, path: string): Promise<void> {
-  if (process.platform === 'win32') throw TesseraError.invalidArgument(`address in use: ${address}`);
+  if (process.platform === 'win32')
+    throw TesseraError.invalidArgument(`address in use: ${address}`);
   const st = await lstat(path).catch(() => undefined);
   if (st && !st.isSocket()) {
-    throw TesseraError.invalidArgument(`cannot listen on ${address}: a file that is not a socket is in the way`);
+    throw TesseraError.invalidArgument(
+      `cannot listen on ${address}: a file that is not a socket is in the way`,
+    );
   }
   const answered = await new Promise<boolean>((resolve) => {
     const probe = createConnection(path);
@@ -115,6 +122,9 @@ export async function removeIfStale(address: string, path: string): Promise<void
     });
     probe.once('error', () => resolve(false));
   });
-  if (answered) throw TesseraError.invalidArgument(`address in use: ${address} (a live listener answers there)`);
+  if (answered)
+    throw TesseraError.invalidArgument(
+      `address in use: ${address} (a live listener answers there)`,
+    );
   await unlink(path).catch(() => undefined);
 }

@@ -50,7 +50,10 @@ export class IpcTransport implements Transport {
     };
   }
 
-  async listen(address: string | undefined, onConnection: (conn: Connection) => void): Promise<Listener> {
+  async listen(
+    address: string | undefined,
+    onConnection: (conn: Connection) => void,
+  ): Promise<Listener> {
     let path: string;
     if (address === undefined) {
       await ensurePrivateDir(this.runtimeDir);
@@ -96,6 +99,9 @@ export class IpcTransport implements Transport {
   async close(): Promise<void> {
     const listeners = [...this.listeners];
     this.listeners.clear();
-    await Promise.all([...listeners.map((l) => l.close()), ...[...this.connections].map((c) => c.close())]);
+    await Promise.all([
+      ...listeners.map((l) => l.close()),
+      ...[...this.connections].map((c) => c.close()),
+    ]);
   }
 }

@@ -7,8 +7,14 @@ const positiveInteger: Check = (v) => typeof v === 'number' && Number.isSafeInte
 
 /** The keys a config may set under `transport.options` for kind `ipc`, and what each must be. */
 const CONFIG_KEYS: Record<string, { check: Check; want: string }> = {
-  runtimeDir: { check: (v) => typeof v === 'string' && v.startsWith('/'), want: 'an absolute path' },
-  maxFrameBytes: { check: (v) => positiveInteger(v) && (v as number) <= 0xffffffff, want: 'an integer in 1..4294967295' },
+  runtimeDir: {
+    check: (v) => typeof v === 'string' && v.startsWith('/'),
+    want: 'an absolute path',
+  },
+  maxFrameBytes: {
+    check: (v) => positiveInteger(v) && (v as number) <= 0xffffffff,
+    want: 'an integer in 1..4294967295',
+  },
   connectTimeoutMs: { check: positiveInteger, want: 'a positive integer' },
 };
 
@@ -21,7 +27,9 @@ export function parseIpcConfig(cfg: Record<string, unknown>): IpcTransportOption
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(cfg)) {
     const field = `transport.options.${key}`;
-    const rule = Object.prototype.hasOwnProperty.call(CONFIG_KEYS, key) ? CONFIG_KEYS[key] : undefined;
+    const rule = Object.prototype.hasOwnProperty.call(CONFIG_KEYS, key)
+      ? CONFIG_KEYS[key]
+      : undefined;
     if (!rule) {
       throw TesseraError.invalidArgument(
         `${field} is not an ipc transport option; known: ${Object.keys(CONFIG_KEYS).join(', ')}`,
@@ -30,7 +38,10 @@ export function parseIpcConfig(cfg: Record<string, unknown>): IpcTransportOption
     }
     if (value === undefined) continue;
     if (!rule.check(value)) {
-      throw TesseraError.invalidArgument(`${field} must be ${rule.want}, got ${JSON.stringify(value)}`, { field });
+      throw TesseraError.invalidArgument(
+        `${field} must be ${rule.want}, got ${JSON.stringify(value)}`,
+        { field },
+      );
     }
     out[key] = value;
   }

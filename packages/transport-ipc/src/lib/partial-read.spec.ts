@@ -62,7 +62,9 @@ describe('ipc reassembly over a real socket', () => {
     for (const f of frames) conn.send(f);
     await until(frames.length);
     expect(received.map((f) => f.t)).toEqual(['cancel', 'event', 'cancel', 'event']);
-    expect(Buffer.from((received[3] as { payload: Uint8Array }).payload).equals(Buffer.from(big))).toBe(true);
+    expect(
+      Buffer.from((received[3] as { payload: Uint8Array }).payload).equals(Buffer.from(big)),
+    ).toBe(true);
     await client.close();
   });
 });

@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, renameSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+  readFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ErrorCode } from '@tessera/protocol';
@@ -40,7 +49,9 @@ describe('ipc socket permissions and files', () => {
     const loose = join(dir.root, 'loose');
     mkdirSync(loose);
     chmodSync(loose, 0o755);
-    await expect(new IpcTransport({ runtimeDir: loose }).listen(undefined, () => undefined)).rejects.toMatchObject({
+    await expect(
+      new IpcTransport({ runtimeDir: loose }).listen(undefined, () => undefined),
+    ).rejects.toMatchObject({
       code: ErrorCode.FAILED_PRECONDITION,
       message: expect.stringContaining('mode 0755'),
     });
@@ -50,7 +61,9 @@ describe('ipc socket permissions and files', () => {
     mkdirSync(real, { mode: 0o700 });
     const link = join(dir.root, 'link');
     symlinkSync(real, link);
-    await expect(new IpcTransport({ runtimeDir: link }).listen(undefined, () => undefined)).rejects.toMatchObject({
+    await expect(
+      new IpcTransport({ runtimeDir: link }).listen(undefined, () => undefined),
+    ).rejects.toMatchObject({
       code: ErrorCode.FAILED_PRECONDITION,
     });
   });
@@ -66,7 +79,10 @@ describe('ipc socket permissions and files', () => {
     expect(lstatSync(stale).isSocket()).toBe(true);
 
     const t = new IpcTransport();
-    const listener = await t.listen(`ipc://${stale}`, (conn) => new RpcPeer(conn, { handler: () => 'fresh' }));
+    const listener = await t.listen(
+      `ipc://${stale}`,
+      (conn) => new RpcPeer(conn, { handler: () => 'fresh' }),
+    );
     const peer = new RpcPeer(await t.connect(listener.address));
     await expect(peer.call('any', [])).resolves.toBe('fresh');
     await t.close();
@@ -74,7 +90,10 @@ describe('ipc socket permissions and files', () => {
 
   it('refuses an address a live listener holds, and a path that is not a socket', async () => {
     const t = new IpcTransport();
-    const live = await t.listen(`ipc://${join(dir.root, 'live.sock')}`, (conn) => new RpcPeer(conn, { handler: () => 'first' }));
+    const live = await t.listen(
+      `ipc://${join(dir.root, 'live.sock')}`,
+      (conn) => new RpcPeer(conn, { handler: () => 'first' }),
+    );
     await expect(t.listen(live.address, () => undefined)).rejects.toMatchObject({
       code: ErrorCode.INVALID_ARGUMENT,
       message: expect.stringContaining('address in use'),
@@ -84,7 +103,9 @@ describe('ipc socket permissions and files', () => {
 
     const file = join(dir.root, 'not-a-socket');
     writeFileSync(file, 'keep me');
-    await expect(t.listen(`ipc://${file}`, () => undefined)).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await expect(t.listen(`ipc://${file}`, () => undefined)).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+    });
     expect(readFileSync(file, 'utf8')).toBe('keep me');
     await t.close();
   });

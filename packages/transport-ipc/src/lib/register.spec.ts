@@ -30,7 +30,9 @@ describe('registerIpcTransport', () => {
         data: { field: 'transport.options.maxFrameSize' },
       }),
     );
-    expect(() => registry.create({ kind: 'ipc', options: { logger: {} } })).toThrow(/transport\.options\.logger/);
+    expect(() => registry.create({ kind: 'ipc', options: { logger: {} } })).toThrow(
+      /transport\.options\.logger/,
+    );
   });
 
   it('rejects wrongly typed values, naming the field', () => {
@@ -44,7 +46,9 @@ describe('registerIpcTransport', () => {
       ['connectTimeoutMs', 1.5],
     ];
     for (const [key, value] of bad) {
-      expect(() => registry.create({ kind: 'ipc', options: { [key]: value } })).toThrow(`transport.options.${key}`);
+      expect(() => registry.create({ kind: 'ipc', options: { [key]: value } })).toThrow(
+        `transport.options.${key}`,
+      );
     }
   });
 });

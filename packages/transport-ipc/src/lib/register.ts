@@ -8,6 +8,12 @@ import { parseIpcConfig } from './options';
  * transport the registry creates; the config's `options` override them and
  * are validated first.
  */
-export function registerIpcTransport(container: DependencyContainer, defaults: IpcTransportOptions = {}): void {
-  registerTransportRegistry(container).add('ipc', (cfg) => new IpcTransport({ ...defaults, ...parseIpcConfig(cfg) }));
+export function registerIpcTransport(
+  container: DependencyContainer,
+  defaults: IpcTransportOptions = {},
+): void {
+  registerTransportRegistry(container).add(
+    'ipc',
+    (cfg) => new IpcTransport({ ...defaults, ...parseIpcConfig(cfg) }),
+  );
 }

@@ -26,14 +26,22 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   try {
     created = await mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new TesseraError(ErrorCode.FAILED_PRECONDITION, `cannot create ipc runtime dir ${dir}: ${errorCode(err)}`);
+    throw new TesseraError(
+      ErrorCode.FAILED_PRECONDITION,
+      `cannot create ipc runtime dir ${dir}: ${errorCode(err)}`,
+    );
   }
   // mkdir honours the umask; a directory we just made is set to 0700 exactly.
   if (created !== undefined) await chmod(dir, 0o700);
   const st = await lstat(dir);
   const uid = process.getuid?.();
   const mode = st.mode & 0o777;
-  if (!st.isDirectory() || st.isSymbolicLink() || (uid !== undefined && st.uid !== uid) || mode !== 0o700) {
+  if (
+    !st.isDirectory() ||
+    st.isSymbolicLink() ||
+    (uid !== undefined && st.uid !== uid) ||
+    mode !== 0o700
+  ) {
     throw new TesseraError(
       ErrorCode.FAILED_PRECONDITION,
       `ipc runtime dir ${dir} is not private: need a directory owned by uid ${uid} with mode 0700, ` +

@@ -20,7 +20,9 @@ describe('zeromq batching and send limits', () => {
   beforeEach(async () => {
     received = [];
     server = new ZeroMqTransport();
-    const listener = await server.listen(undefined, (conn) => conn.attach({ onFrame: (f) => received.push(f), onClose: () => undefined }));
+    const listener = await server.listen(undefined, (conn) =>
+      conn.attach({ onFrame: (f) => received.push(f), onClose: () => undefined }),
+    );
     address = listener.address;
   });
 
@@ -34,8 +36,11 @@ describe('zeromq batching and send limits', () => {
     const conn = await client.connect(address);
     const before = client.stats();
     for (let i = 0; i < 500; i++) conn.send({ t: 'event', source: 's', name: 'n', payload: i });
-    for (let i = 0; i < 200 && received.length < 500; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(received.map((f) => (f.t === 'event' ? f.payload : undefined))).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    for (let i = 0; i < 200 && received.length < 500; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(received.map((f) => (f.t === 'event' ? f.payload : undefined))).toEqual(
+      Array.from({ length: 500 }, (_, i) => i),
+    );
     const after = client.stats();
     expect(after.framesSent - before.framesSent).toBe(500);
     expect(after.batchesSent - before.batchesSent).toBe(1);
@@ -48,8 +53,11 @@ describe('zeromq batching and send limits', () => {
     const conn = await client.connect(address);
     const payload = 'x'.repeat(10_000);
     for (let i = 0; i < 60; i++) conn.send({ t: 'event', source: 's', name: String(i), payload });
-    for (let i = 0; i < 200 && received.length < 60; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(received.map((f) => (f.t === 'event' ? f.name : ''))).toEqual(Array.from({ length: 60 }, (_, i) => String(i)));
+    for (let i = 0; i < 200 && received.length < 60; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(received.map((f) => (f.t === 'event' ? f.name : ''))).toEqual(
+      Array.from({ length: 60 }, (_, i) => String(i)),
+    );
     expect(client.stats().batchesSent).toBeGreaterThan(1);
     expect(client.stats().batchesSent).toBeLessThan(10);
   });
@@ -57,9 +65,15 @@ describe('zeromq batching and send limits', () => {
   it('throws RESOURCE_EXHAUSTED for an oversized frame or a full queue, and UNAVAILABLE once closed', async () => {
     client = new ZeroMqTransport({ maxFrameBytes: 1024, maxQueuedFrames: 10 });
     const conn: Connection = await client.connect(address);
-    expect(codeOfThrow(() => conn.send({ t: 'event', source: 's', name: 'n', payload: 'x'.repeat(2_000) }))).toBe(ErrorCode.RESOURCE_EXHAUSTED);
+    expect(
+      codeOfThrow(() =>
+        conn.send({ t: 'event', source: 's', name: 'n', payload: 'x'.repeat(2_000) }),
+      ),
+    ).toBe(ErrorCode.RESOURCE_EXHAUSTED);
     for (let i = 0; i < 10; i++) conn.send({ t: 'event', source: 's', name: 'n', payload: i });
-    expect(codeOfThrow(() => conn.send({ t: 'event', source: 's', name: 'n', payload: 10 }))).toBe(ErrorCode.RESOURCE_EXHAUSTED);
+    expect(codeOfThrow(() => conn.send({ t: 'event', source: 's', name: 'n', payload: 10 }))).toBe(
+      ErrorCode.RESOURCE_EXHAUSTED,
+    );
     await conn.close();
     expect(codeOfThrow(() => conn.send({ t: 'control', op: 'ping' }))).toBe(ErrorCode.UNAVAILABLE);
   });

@@ -33,7 +33,10 @@ describe('zeromq CURVE + ZAP', () => {
   const alice = generateKeyPair();
   const bob = generateKeyPair();
   const stranger = generateKeyPair();
-  const modules = new Map([[alice.publicKey, 'module-alice'], [bob.publicKey, 'module-bob']]);
+  const modules = new Map([
+    [alice.publicKey, 'module-alice'],
+    [bob.publicKey, 'module-bob'],
+  ]);
   let server: ZeroMqTransport;
   let address: string;
   let accepted: Connection[];
@@ -75,7 +78,9 @@ describe('zeromq CURVE + ZAP', () => {
   });
 
   it('binds an authorized client to {key, module} from ZAP on the server side', async () => {
-    const conn = await client({ curve: { ...alice, serverKey: serverKeys.publicKey } }).connect(address);
+    const conn = await client({ curve: { ...alice, serverKey: serverKeys.publicKey } }).connect(
+      address,
+    );
     expect(conn.peer).toEqual({ key: serverKeys.publicKey });
     expect(accepted).toHaveLength(1);
     expect(accepted[0]?.peer).toEqual({ key: alice.publicKey, module: 'module-alice' });
@@ -84,7 +89,9 @@ describe('zeromq CURVE + ZAP', () => {
 
   it('refuses a client key that authorize does not know, quickly, before any application data', async () => {
     const started = Date.now();
-    const code = await codeOf(client({ curve: { ...stranger, serverKey: serverKeys.publicKey } }).connect(address));
+    const code = await codeOf(
+      client({ curve: { ...stranger, serverKey: serverKeys.publicKey } }).connect(address),
+    );
     expect(code).toBe(ErrorCode.UNAVAILABLE);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(asked).toContain(stranger.publicKey);
@@ -112,13 +119,21 @@ describe('zeromq CURVE + ZAP', () => {
 
   it('does not let an authorized client claim another authorized key', async () => {
     await client({ curve: { ...bob, serverKey: serverKeys.publicKey } }).connect(address); // ZAP has seen bob
-    const d = rawDealer({ curveServerKey: serverKeys.publicKey, curvePublicKey: alice.publicKey, curveSecretKey: alice.secretKey });
+    const d = rawDealer({
+      curveServerKey: serverKeys.publicKey,
+      curvePublicKey: alice.publicKey,
+      curveSecretKey: alice.secretKey,
+    });
     await d.send(controlMessage(Tag.HELLO, { v: 1, key: bob.publicKey }));
     const challenge = await receiveWithin(d, 2_000);
     expect(challenge?.[0]).toBe(Tag.CHALLENGE);
     const nonce = Buffer.from(String(controlBody(challenge as Buffer, 1)?.['nonce']), 'base64');
     // Alice can only compute a proof with her own secret; it does not prove bob's key.
-    const mac = curveProof(alice.secretKey, alice.publicKey, serverKeys.publicKey, [nonce, Buffer.from(serverKeys.publicKey), Buffer.from(bob.publicKey)]);
+    const mac = curveProof(alice.secretKey, alice.publicKey, serverKeys.publicKey, [
+      nonce,
+      Buffer.from(serverKeys.publicKey),
+      Buffer.from(bob.publicKey),
+    ]);
     await d.send(controlMessage(Tag.PROOF, { mac: mac.toString('base64') }));
     const answer = await receiveWithin(d, 2_000);
     expect(answer?.[0]).toBe(Tag.REJECT);
@@ -127,9 +142,13 @@ describe('zeromq CURVE + ZAP', () => {
 
   it('refuses to listen without authorize, and on tcp:// without keys unless curve is false', async () => {
     const noAuth = client({ curve: { ...serverKeys } });
-    expect(await codeOf(noAuth.listen('tcp://127.0.0.1:0', () => undefined))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(await codeOf(noAuth.listen('tcp://127.0.0.1:0', () => undefined))).toBe(
+      ErrorCode.INVALID_ARGUMENT,
+    );
     const none = client({});
-    expect(await codeOf(none.listen('tcp://127.0.0.1:0', () => undefined))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(await codeOf(none.listen('tcp://127.0.0.1:0', () => undefined))).toBe(
+      ErrorCode.INVALID_ARGUMENT,
+    );
     expect(await codeOf(none.connect(address))).toBe(ErrorCode.INVALID_ARGUMENT);
     expect(await codeOf(none.listen('udp://x', () => undefined))).toBe(ErrorCode.INVALID_ARGUMENT);
     const warnings: string[] = [];

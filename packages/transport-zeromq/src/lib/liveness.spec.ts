@@ -56,7 +56,9 @@ describe('zeromq peer liveness', () => {
     const closed = closeOf(conn, 3_000);
     await server.close();
     const reason = await closed;
-    expect(reason === null || (reason !== 'open' && reason.code === ErrorCode.UNAVAILABLE)).toBe(true);
+    expect(reason === null || (reason !== 'open' && reason.code === ErrorCode.UNAVAILABLE)).toBe(
+      true,
+    );
     expect(conn.closed).toBe(true);
     await client.close();
   });
@@ -64,7 +66,9 @@ describe('zeromq peer liveness', () => {
   it('fails connect with UNAVAILABLE when nobody listens, within the timeout', async () => {
     const client = new ZeroMqTransport();
     const started = Date.now();
-    await expect(client.connect('ipc:///tmp/tessera-nobody-listens.sock', { timeoutMs: 300 })).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    await expect(
+      client.connect('ipc:///tmp/tessera-nobody-listens.sock', { timeoutMs: 300 }),
+    ).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
     expect(Date.now() - started).toBeLessThan(1_500);
     await client.close();
   });

@@ -14,7 +14,10 @@ async function receiveWithin(socket: Dealer, ms: number): Promise<Buffer | undef
 }
 
 /** A hand-made client: does the (non-CURVE) handshake and returns its session. */
-async function rawSession(address: string, raw: Dealer[]): Promise<{ dealer: Dealer; session: Buffer }> {
+async function rawSession(
+  address: string,
+  raw: Dealer[],
+): Promise<{ dealer: Dealer; session: Buffer }> {
   const dealer = new Dealer({ linger: 0 });
   raw.push(dealer);
   dealer.connect(address);
@@ -44,7 +47,10 @@ describe('zeromq: malformed input from one peer', () => {
   beforeEach(async () => {
     warnings.length = 0;
     accepted.length = 0;
-    server = new ZeroMqTransport({ maxFrameBytes: 1024, logger: { warn: (m) => warnings.push(m) } });
+    server = new ZeroMqTransport({
+      maxFrameBytes: 1024,
+      logger: { warn: (m) => warnings.push(m) },
+    });
     const watched = await server.listen(undefined, (conn) => {
       accepted.push(conn);
       new RpcPeer(conn, { handler: (c) => c.args[0] });
@@ -73,7 +79,9 @@ describe('zeromq: malformed input from one peer', () => {
     expect(warnings.join('\n')).toMatch(/dropping peer: malformed frame/);
     await expect(good.call('echo', ['still served'])).resolves.toBe('still served');
     // The dropped session is gone: a well-formed frame on it is refused too.
-    await dealer.send(dataMessage(session, encodeFrame({ t: 'call', id: 1, token: '', method: 'x', args: [] })));
+    await dealer.send(
+      dataMessage(session, encodeFrame({ t: 'call', id: 1, token: '', method: 'x', args: [] })),
+    );
     expect(await receiveWithin(dealer, 300)).toBeUndefined();
   });
 
@@ -83,16 +91,22 @@ describe('zeromq: malformed input from one peer', () => {
     await big.dealer.send(dataMessage(big.session, Buffer.alloc(1_050)));
     const reject = await receiveWithin(big.dealer, 2_000);
     expect(reject?.[0]).toBe(Tag.REJECT);
-    expect(String(controlBody(reject as Buffer, 1)?.['reason'])).toMatch(/exceeds the 1024 byte limit/);
+    expect(String(controlBody(reject as Buffer, 1)?.['reason'])).toMatch(
+      /exceeds the 1024 byte limit/,
+    );
 
     const cut = await rawSession(address, raw);
-    await cut.dealer.send(Buffer.concat([Buffer.from([Tag.DATA]), cut.session, Buffer.from([0, 0, 0, 9, 1])]));
+    await cut.dealer.send(
+      Buffer.concat([Buffer.from([Tag.DATA]), cut.session, Buffer.from([0, 0, 0, 9, 1])]),
+    );
     expect((await receiveWithin(cut.dealer, 2_000))?.[0]).toBe(Tag.REJECT);
 
     const stranger = new Dealer({ linger: 0 });
     raw.push(stranger);
     stranger.connect(address);
-    await stranger.send(dataMessage(Buffer.alloc(SESSION_BYTES), encodeFrame({ t: 'control', op: 'ping' })));
+    await stranger.send(
+      dataMessage(Buffer.alloc(SESSION_BYTES), encodeFrame({ t: 'control', op: 'ping' })),
+    );
     expect((await receiveWithin(stranger, 2_000))?.[0]).toBe(Tag.REJECT);
 
     expect(warnings.filter((w) => w.includes('dropping peer'))).toHaveLength(3);

@@ -12,9 +12,15 @@ describe('registerZeroMqTransport', () => {
     const t = registry.create({ kind: 'zeromq', options: { maxFrameBytes: 4096 } });
     expect(t).toBeInstanceOf(ZeroMqTransport);
     expect(t.kind).toBe('zeromq');
-    expect(() => registry.create({ kind: 'zeromq', options: { maxFrameSize: 1 } })).toThrow(/transport\.options\.maxFrameSize/);
-    expect(() => registry.create({ kind: 'zeromq', options: { curve: { secretKey: 'x', serverkey: 'y' } } })).toThrow(/transport\.options\.curve\.serverkey/);
-    expect(() => registry.create({ kind: 'zeromq', options: { curve: true } })).toThrow(/transport\.options\.curve/);
+    expect(() => registry.create({ kind: 'zeromq', options: { maxFrameSize: 1 } })).toThrow(
+      /transport\.options\.maxFrameSize/,
+    );
+    expect(() =>
+      registry.create({ kind: 'zeromq', options: { curve: { secretKey: 'x', serverkey: 'y' } } }),
+    ).toThrow(/transport\.options\.curve\.serverkey/);
+    expect(() => registry.create({ kind: 'zeromq', options: { curve: true } })).toThrow(
+      /transport\.options\.curve/,
+    );
     expect(registry.kinds()).toContain('zeromq');
     await t.close();
     await c.dispose();

@@ -15,6 +15,10 @@ describeTransportContract('zeromq tcp:// + CURVE', () => {
   return {
     client: () => new ZeroMqTransport({ curve: { ...client, serverKey: server.publicKey } }),
     startServer: () =>
-      startChildServer({ address: 'tcp://127.0.0.1:0', curve: server, clients: { [client.publicKey]: 'contract-client' } }),
+      startChildServer({
+        address: 'tcp://127.0.0.1:0',
+        curve: server,
+        clients: { [client.publicKey]: 'contract-client' },
+      }),
   };
 });

@@ -40,11 +40,17 @@ export class ZeroMqTransport implements Transport {
     return { ...this.counters, messagesSent };
   }
 
-  async listen(address: string | undefined, onConnection: (conn: Connection) => void): Promise<Listener> {
+  async listen(
+    address: string | undefined,
+    onConnection: (conn: Connection) => void,
+  ): Promise<Listener> {
     this.assertOpen();
     const curve = serverCurveFor(address ?? 'ipc://', this.options.curve);
     if (address?.startsWith('tcp://') && this.options.curve === false) {
-      this.options.logger.warn('zeromq: listening on tcp:// WITHOUT CURVE: anyone who reaches the port can call in', { address });
+      this.options.logger.warn(
+        'zeromq: listening on tcp:// WITHOUT CURVE: anyone who reaches the port can call in',
+        { address },
+      );
     }
     let zap: ZapHandler | undefined;
     let domain: ReturnType<ZapHandler['addDomain']> | undefined;
@@ -60,10 +66,17 @@ export class ZeroMqTransport implements Transport {
       throw err;
     }
     const handshake = new ServerHandshake(curve, domain?.domain);
-    const listener: ZeroMqListener = new ZeroMqListener(bound, handshake, onConnection, this.options, this.counters, () => {
-      if (domain) zap?.removeDomain(domain.name);
-      this.listeners.delete(listener);
-    });
+    const listener: ZeroMqListener = new ZeroMqListener(
+      bound,
+      handshake,
+      onConnection,
+      this.options,
+      this.counters,
+      () => {
+        if (domain) zap?.removeDomain(domain.name);
+        this.listeners.delete(listener);
+      },
+    );
     this.listeners.add(listener);
     return listener;
   }
@@ -80,11 +93,13 @@ export class ZeroMqTransport implements Transport {
     if (!basename(dir).startsWith('tessera-zmq-') || basename(path) !== 'listener.sock') return;
     const st = await lstat(path).catch(() => undefined);
     if (st && !st.isSocket()) return;
-    const answered = st !== undefined && (await new Promise<boolean>((resolve) => {
-      const probe = createConnection(path);
-      probe.once('connect', () => (probe.destroy(), resolve(true)));
-      probe.once('error', () => resolve(false));
-    }));
+    const answered =
+      st !== undefined &&
+      (await new Promise<boolean>((resolve) => {
+        const probe = createConnection(path);
+        probe.once('connect', () => (probe.destroy(), resolve(true)));
+        probe.once('error', () => resolve(false));
+      }));
     if (!answered) await rm(dir, { recursive: true, force: true });
   }
 
@@ -92,8 +107,18 @@ export class ZeroMqTransport implements Transport {
     this.assertOpen();
     // A per-connection server key (the target's, from its route) overrides the transport's default.
     const own = this.options.curve;
-    const curve = clientCurveFor(address, own && options.serverKey ? { ...own, serverKey: options.serverKey } : own);
-    const session = new ClientSession(this.context, address, this.options, curve, this.counters, (s) => this.sessions.delete(s));
+    const curve = clientCurveFor(
+      address,
+      own && options.serverKey ? { ...own, serverKey: options.serverKey } : own,
+    );
+    const session = new ClientSession(
+      this.context,
+      address,
+      this.options,
+      curve,
+      this.counters,
+      (s) => this.sessions.delete(s),
+    );
     this.sessions.add(session);
     return session.open(options.timeoutMs ?? this.options.connectTimeoutMs);
   }

@@ -14,7 +14,14 @@ export interface ChildServerConfig {
 }
 
 /** The built child entry; tests and benches run the dist, as production would. */
-export const CONTRACT_SERVER_SCRIPT = join(__dirname, '..', '..', 'dist', 'testing', 'contract-server.js');
+export const CONTRACT_SERVER_SCRIPT = join(
+  __dirname,
+  '..',
+  '..',
+  'dist',
+  'testing',
+  'contract-server.js',
+);
 
 /** A server in a child process (structurally a transport-contract `ContractServer`). */
 export interface ChildServer {
@@ -29,14 +36,21 @@ export interface ChildServer {
  * wait for the address it reports. `kill()` SIGKILLs it; `stop()` closes
  * stdin so it shuts down gracefully, and waits for it to exit.
  */
-export async function startChildServer(config: ChildServerConfig, script = CONTRACT_SERVER_SCRIPT): Promise<ChildServer> {
-  if (!existsSync(script)) throw new Error(`${script} is missing: run \`npx nx run transport-zeromq:build\` first`);
+export async function startChildServer(
+  config: ChildServerConfig,
+  script = CONTRACT_SERVER_SCRIPT,
+): Promise<ChildServer> {
+  if (!existsSync(script))
+    throw new Error(`${script} is missing: run \`npx nx run transport-zeromq:build\` first`);
   const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.stdin?.write(`${JSON.stringify(config)}\n`);
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('child server did not report an address within 10 s')), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error('child server did not report an address within 10 s')),
+      10_000,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split('\n')[0];

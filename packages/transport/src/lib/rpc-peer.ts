@@ -100,10 +100,16 @@ export class RpcPeer {
   }
 
   /** Call `method` on the peer. Rejects with a {@link TesseraError}. */
-  call(method: string, args: unknown[], options: CallOptions = NO_OPTIONS, token = options.token ?? ''): Promise<unknown> {
+  call(
+    method: string,
+    args: unknown[],
+    options: CallOptions = NO_OPTIONS,
+    token = options.token ?? '',
+  ): Promise<unknown> {
     if (this.isClosed) return Promise.reject(this.unavailable());
     const { signal } = options;
-    if (signal?.aborted) return Promise.reject(new TesseraError(ErrorCode.CANCELLED, 'call cancelled'));
+    if (signal?.aborted)
+      return Promise.reject(new TesseraError(ErrorCode.CANCELLED, 'call cancelled'));
     const id = this.nextId++;
     const frame: CallFrame = { t: 'call', id, token, method, args };
     return new Promise((resolve, reject) => {
@@ -141,7 +147,8 @@ export class RpcPeer {
 
   /** Send a control frame. */
   control(op: ControlFrame['op'], data?: Record<string, unknown>): void {
-    const frame: ControlFrame = data === undefined ? { t: 'control', op } : { t: 'control', op, data };
+    const frame: ControlFrame =
+      data === undefined ? { t: 'control', op } : { t: 'control', op, data };
     this.connection.send(frame);
   }
 
@@ -193,7 +200,11 @@ export class RpcPeer {
   private onCall(frame: CallFrame): void {
     const handler = this.options.handler;
     if (!handler) {
-      this.safeSend({ t: 'error', id: frame.id, error: toWireError(TesseraError.unavailable('peer serves no calls')) });
+      this.safeSend({
+        t: 'error',
+        id: frame.id,
+        error: toWireError(TesseraError.unavailable('peer serves no calls')),
+      });
       return;
     }
     const { id } = frame;

@@ -61,8 +61,21 @@ export function describeTransportContract(name: string, harness: () => ContractH
 
     it('round-trips plain values of every msgpack type', async () => {
       const peer = await connect();
-      const values = [0, -1, 1.5, 2 ** 53 - 1, 'text', 'ünïcødé ✓', true, false, null, [], [1, [2, [3]]],
-        { a: 1, nested: { b: [true, null] } }, 'x'.repeat(100_000)];
+      const values = [
+        0,
+        -1,
+        1.5,
+        2 ** 53 - 1,
+        'text',
+        'ünïcødé ✓',
+        true,
+        false,
+        null,
+        [],
+        [1, [2, [3]]],
+        { a: 1, nested: { b: [true, null] } },
+        'x'.repeat(100_000),
+      ];
       for (const v of values) {
         await expect(peer.call('echo', [v])).resolves.toEqual(v);
       }
@@ -72,7 +85,10 @@ export function describeTransportContract(name: string, harness: () => ContractH
       const peer = await connect();
       await expect(peer.call('echo', [undefined])).resolves.toBeUndefined();
       await expect(peer.call('echo', [])).resolves.toBeUndefined();
-      const r = (await peer.call('echoArgs', [undefined, 1, undefined])) as { count: number; args: unknown[] };
+      const r = (await peer.call('echoArgs', [undefined, 1, undefined])) as {
+        count: number;
+        args: unknown[];
+      };
       expect(r.count).toBe(3);
       expect(r.args[0]).toBeUndefined();
       expect(r.args[1]).toBe(1);
@@ -90,13 +106,17 @@ export function describeTransportContract(name: string, harness: () => ContractH
 
     it('keeps 1000 concurrent calls correlated', async () => {
       const peer = await connect();
-      const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => peer.call('echo', [i])));
+      const results = await Promise.all(
+        Array.from({ length: 1000 }, (_, i) => peer.call('echo', [i])),
+      );
       expect(results).toEqual(Array.from({ length: 1000 }, (_, i) => i));
     });
 
     it('carries a thrown TesseraError as {code, message, data}', async () => {
       const peer = await connect();
-      const err = await rejection(peer.call('throwTessera', [ErrorCode.NOT_FOUND, 'no such note', { id: 7 }]));
+      const err = await rejection(
+        peer.call('throwTessera', [ErrorCode.NOT_FOUND, 'no such note', { id: 7 }]),
+      );
       expect(err.code).toBe(ErrorCode.NOT_FOUND);
       expect(err.message).toBe('no such note');
       expect(err.data).toEqual({ id: 7 });
@@ -112,7 +132,13 @@ export function describeTransportContract(name: string, harness: () => ContractH
 
     it('turns non-Error throws and rejections into INTERNAL', async () => {
       const peer = await connect();
-      for (const v of ['a string', 42, { code: 'PERMISSION_DENIED', message: 'forged' }, null, undefined]) {
+      for (const v of [
+        'a string',
+        42,
+        { code: 'PERMISSION_DENIED', message: 'forged' },
+        null,
+        undefined,
+      ]) {
         expect((await rejection(peer.call('throwValue', [v]))).code).toBe(ErrorCode.INTERNAL);
         expect((await rejection(peer.call('rejectValue', [v]))).code).toBe(ErrorCode.INTERNAL);
       }
@@ -152,7 +178,9 @@ export function describeTransportContract(name: string, harness: () => ContractH
       const peer = await connect();
       const ctl = new AbortController();
       ctl.abort();
-      expect((await rejection(peer.call('echo', [1], { signal: ctl.signal }))).code).toBe(ErrorCode.CANCELLED);
+      expect((await rejection(peer.call('echo', [1], { signal: ctl.signal }))).code).toBe(
+        ErrorCode.CANCELLED,
+      );
     });
 
     it('delivers events in order', async () => {

@@ -2,7 +2,12 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type AppConfig, ErrorCode, TesseraError, validateConfig } from '@tessera/protocol';
 import {
-  AuditedPolicyEngine, JsonLinesAuditSink, OpaPolicyEngine, type PolicyEngine, type PolicyLogger, stderrPolicyLogger,
+  AuditedPolicyEngine,
+  JsonLinesAuditSink,
+  OpaPolicyEngine,
+  type PolicyEngine,
+  type PolicyLogger,
+  stderrPolicyLogger,
 } from '@tessera/policy';
 import { IpcTransport } from '@tessera/transport-ipc';
 import type { CoreEvent, ModuleEntry } from '../core/core';
@@ -49,14 +54,24 @@ export async function loadConfig(configFile: string): Promise<AppConfig> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw TesseraError.invalidArgument(`${basename(file)}: not valid JSON: ${(err as Error).message}`);
+    throw TesseraError.invalidArgument(
+      `${basename(file)}: not valid JSON: ${(err as Error).message}`,
+    );
   }
   return validateConfig(json, { file: basename(file) });
 }
 
-async function openPolicy(config: AppConfig, dir: string, logger: PolicyLogger): Promise<PolicyEngine> {
+async function openPolicy(
+  config: AppConfig,
+  dir: string,
+  logger: PolicyLogger,
+): Promise<PolicyEngine> {
   const bundle = resolve(dir, config.policy.bundle);
-  const { engine, outcome } = await OpaPolicyEngine.open({ bundle, watch: config.policy.watch, logger });
+  const { engine, outcome } = await OpaPolicyEngine.open({
+    bundle,
+    watch: config.policy.watch,
+    logger,
+  });
   if (!outcome.ok) {
     await engine.close();
     throw new TesseraError(
@@ -68,10 +83,14 @@ async function openPolicy(config: AppConfig, dir: string, logger: PolicyLogger):
     case 'jsonl': {
       const path = resolve(dir, config.audit.path);
       await mkdir(dirname(path), { recursive: true, mode: 0o700 }); // a fresh clone has no .tessera/ yet
-      return new AuditedPolicyEngine(engine, new JsonLinesAuditSink(path, { logger }), { closeSink: true });
+      return new AuditedPolicyEngine(engine, new JsonLinesAuditSink(path, { logger }), {
+        closeSink: true,
+      });
     }
     case 'stderr':
-      return new AuditedPolicyEngine(engine, new JsonLinesAuditSink(process.stderr, { logger }), { closeSink: false });
+      return new AuditedPolicyEngine(engine, new JsonLinesAuditSink(process.stderr, { logger }), {
+        closeSink: false,
+      });
     case 'none':
       return engine;
   }
@@ -82,7 +101,10 @@ async function openPolicy(config: AppConfig, dir: string, logger: PolicyLogger):
  * npm name, open the policy bundle, start the core and load every module in
  * dependency order, then open the operator socket.
  */
-export async function startApp(configFile: string, options: StartAppOptions = {}): Promise<RunningApp> {
+export async function startApp(
+  configFile: string,
+  options: StartAppOptions = {},
+): Promise<RunningApp> {
   const file = resolve(configFile);
   const dir = dirname(file);
   const config = await loadConfig(file);
@@ -91,7 +113,8 @@ export async function startApp(configFile: string, options: StartAppOptions = {}
     manifest: m.manifest,
     packageName: m.packageName,
     entryPath: m.entryPath,
-    definition: config.isolation === 'in-process' ? loadDefinition(m.entryPath, m.manifest.name) : undefined,
+    definition:
+      config.isolation === 'in-process' ? loadDefinition(m.entryPath, m.manifest.name) : undefined,
   }));
   const policy = await openPolicy(config, dir, options.policyLogger ?? stderrPolicyLogger);
   let app: Tessera;
@@ -127,7 +150,20 @@ export async function startApp(configFile: string, options: StartAppOptions = {}
       operator = new OperatorEndpoint(app.core, new IpcTransport());
       operatorAddress = await operator.start();
       await mkdir(dirname(stateFile), { recursive: true, mode: 0o700 });
-      await writeFile(stateFile, JSON.stringify({ pid: process.pid, operator: operatorAddress, config: file, startedAt: new Date().toISOString() }, null, 2) + '\n', { mode: 0o600 });
+      await writeFile(
+        stateFile,
+        JSON.stringify(
+          {
+            pid: process.pid,
+            operator: operatorAddress,
+            config: file,
+            startedAt: new Date().toISOString(),
+          },
+          null,
+          2,
+        ) + '\n',
+        { mode: 0o600 },
+      );
     }
     return { app, config, configFile: file, operatorAddress, stateFile, close };
   } catch (err) {

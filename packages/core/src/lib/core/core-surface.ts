@@ -60,12 +60,17 @@ export function coreSurface(core: Core) {
     },
     /** A one-time credential for a host on another machine to join as `module`. */
     createJoinCredential(ctx: CallContext, module: string, ttlSeconds?: number) {
-      if (ctx.caller !== OPERATOR) throw TesseraError.permissionDenied('only the operator admits remote hosts');
-      return core.createJoinCredential(module, typeof ttlSeconds === 'number' ? ttlSeconds * 1000 : undefined);
+      if (ctx.caller !== OPERATOR)
+        throw TesseraError.permissionDenied('only the operator admits remote hosts');
+      return core.createJoinCredential(
+        module,
+        typeof ttlSeconds === 'number' ? ttlSeconds * 1000 : undefined,
+      );
     },
     /** The operator's call into a module, relayed under the operator's own policy-issued grant. */
     async callModule(ctx: CallContext, module: string, method: string, args: unknown[] = []) {
-      if (ctx.caller !== OPERATOR) throw TesseraError.permissionDenied('only the operator relays calls through the core');
+      if (ctx.caller !== OPERATOR)
+        throw TesseraError.permissionDenied('only the operator relays calls through the core');
       if (typeof module !== 'string' || typeof method !== 'string' || !Array.isArray(args)) {
         throw TesseraError.invalidArgument('callModule takes (module, method, args[])');
       }

@@ -8,7 +8,13 @@ import type { Listener, RpcPeer, Transport } from '@tessera/transport';
 import { serveConnection } from '../host/serve-connection';
 import { loadOrder } from '../manifest/load-order';
 import { type ModuleManifest, factsOf } from '../manifest/module-manifest';
-import { CORE_FACTS, CORE_MANAGER_METHODS, CORE_MODULE_METHODS, OPERATOR, RESERVED_MODULE_NAMES } from './core-facts';
+import {
+  CORE_FACTS,
+  CORE_MANAGER_METHODS,
+  CORE_MODULE_METHODS,
+  OPERATOR,
+  RESERVED_MODULE_NAMES,
+} from './core-facts';
 import { ModuleCaller, type ModuleRoute } from '@tessera/sdk';
 import { RpcPeer as Peer } from '@tessera/transport';
 import { TokenManager as OperatorTokens } from '@tessera/token-manager';
@@ -87,7 +93,13 @@ export class Core implements ModuleDirectory {
 
   constructor(private readonly options: CoreOptions) {
     this.identities = new Map((options.identities ?? []).map((f) => [f.name, f]));
-    if (options.keyRing) this.remote = new RemoteAdmission(this, options.keyRing, options.publicKey ?? '', options.advertise);
+    if (options.keyRing)
+      this.remote = new RemoteAdmission(
+        this,
+        options.keyRing,
+        options.publicKey ?? '',
+        options.advertise,
+      );
   }
 
   get capability(): CapabilityModule {
@@ -110,7 +122,11 @@ export class Core implements ModuleDirectory {
       'core',
       surface,
       {
-        methods: [...CORE_MODULE_METHODS, ...CORE_MANAGER_METHODS].map((name) => ({ name, params: [], withContext: true })),
+        methods: [...CORE_MODULE_METHODS, ...CORE_MANAGER_METHODS].map((name) => ({
+          name,
+          params: [],
+          withContext: true,
+        })),
         events: [],
       },
       this.options.tokens,
@@ -157,7 +173,9 @@ export class Core implements ModuleDirectory {
         throw TesseraError.invalidArgument(`module name '${e.manifest.name}' is reserved`);
       }
       if (e.definition && e.definition.name !== e.manifest.name) {
-        throw TesseraError.invalidArgument(`module ${e.manifest.name}: definition is named '${e.definition.name}'`);
+        throw TesseraError.invalidArgument(
+          `module ${e.manifest.name}: definition is named '${e.definition.name}'`,
+        );
       }
       this.known.set(e.manifest.name, e);
     }
@@ -167,7 +185,10 @@ export class Core implements ModuleDirectory {
   async load(entries: ModuleEntry[]): Promise<void> {
     this.addKnown(entries);
     const loaded = new Set([...this.records.keys()]);
-    const order = loadOrder(entries.map((e) => e.manifest), loaded);
+    const order = loadOrder(
+      entries.map((e) => e.manifest),
+      loaded,
+    );
     for (const name of order) await this.startModule(name);
   }
 
@@ -175,9 +196,13 @@ export class Core implements ModuleDirectory {
   async loadKnown(name: string): Promise<void> {
     const entry = this.known.get(name);
     if (!entry) throw TesseraError.notFound(`module '${name}' is not known`);
-    if (this.records.has(name)) throw TesseraError.invalidArgument(`module '${name}' is already loaded`);
+    if (this.records.has(name))
+      throw TesseraError.invalidArgument(`module '${name}' is already loaded`);
     const loaded = new Set([...this.records.keys()]);
-    const order = loadOrder([...this.known.values()].map((e) => e.manifest).filter((m) => !loaded.has(m.name)), loaded);
+    const order = loadOrder(
+      [...this.known.values()].map((e) => e.manifest).filter((m) => !loaded.has(m.name)),
+      loaded,
+    );
     const needed = new Set<string>();
     const visit = (n: string): void => {
       if (needed.has(n) || loaded.has(n)) return;
@@ -191,7 +216,14 @@ export class Core implements ModuleDirectory {
   private async startModule(name: string): Promise<void> {
     if (this.closed) throw TesseraError.unavailable('core is closing');
     const entry = this.known.get(name) as ModuleEntry;
-    const record: ModuleRecord = { name, manifest: entry.manifest, facts: factsOf(entry.manifest), definition: entry.definition, state: 'starting', startedAt: Date.now() };
+    const record: ModuleRecord = {
+      name,
+      manifest: entry.manifest,
+      facts: factsOf(entry.manifest),
+      definition: entry.definition,
+      state: 'starting',
+      startedAt: Date.now(),
+    };
     this.records.set(name, record);
     this.emit({ kind: 'loading', module: name });
     try {
@@ -204,8 +236,12 @@ export class Core implements ModuleDirectory {
       }
       const ready = this.waitReady(name);
       const launched = this.options.launcher.launch({
-        name, definition: entry.definition, packageName: entry.packageName, entryPath: entry.entryPath,
-        coreAddress: this.address, coreToken,
+        name,
+        definition: entry.definition,
+        packageName: entry.packageName,
+        entryPath: entry.entryPath,
+        coreAddress: this.address,
+        coreToken,
       });
       // A host that fails before registering must not leave `ready` pending (or unobserved).
       const host = await Promise.race([launched, ready.then(() => launched)]);
@@ -214,29 +250,49 @@ export class Core implements ModuleDirectory {
       await ready;
       record.state = 'ready';
       record.readyAt = Date.now();
-      this.emit({ kind: 'ready', module: name, ms: record.readyAt - record.startedAt, pid: host.pid });
+      this.emit({
+        kind: 'ready',
+        module: name,
+        ms: record.readyAt - record.startedAt,
+        pid: host.pid,
+      });
     } catch (err) {
       record.state = 'failed';
       this.waiting.get(name)?.(false);
       await this.teardown(record, 'failed to start');
-      this.emit({ kind: 'failed', module: name, reason: err instanceof Error ? err.message : String(err) });
+      this.emit({
+        kind: 'failed',
+        module: name,
+        reason: err instanceof Error ? err.message : String(err),
+      });
       throw err;
     }
   }
 
   /** A host ended without being asked: revoke its grants everywhere, then maybe restart it. */
   private async onHostExit(record: ModuleRecord, expected: boolean, reason: string): Promise<void> {
-    if (expected || this.closed || this.records.get(record.name) !== record || record.state === 'stopping') return;
+    if (
+      expected ||
+      this.closed ||
+      this.records.get(record.name) !== record ||
+      record.state === 'stopping'
+    )
+      return;
     record.state = 'crashed';
     const revoked = await this.capability.revokeModule(record.name, `crashed: ${reason}`);
     this.emit({ kind: 'crashed', module: record.name, reason, revoked });
     await this.teardown(record, `crashed: ${reason}`);
-    if (record.address && !record.remote) await this.options.transport.reclaim?.(record.address).catch(() => undefined);
+    if (record.address && !record.remote)
+      await this.options.transport.reclaim?.(record.address).catch(() => undefined);
     // A remote host is restarted by whoever runs it: it re-attaches by key on its own.
     const policy = record.remote ? undefined : this.options.restart;
     const attempt = (this.restarts.get(record.name) ?? 0) + 1;
     if (!policy || attempt > policy.maxRestarts) {
-      this.emit({ kind: 'failed', module: record.name, reason: `crashed (${reason}); no restarts left` });
+      this.emit({
+        kind: 'failed',
+        module: record.name,
+        reason: `crashed (${reason}); no restarts left`,
+      });
       return;
     }
     this.restarts.set(record.name, attempt);
@@ -267,10 +323,15 @@ export class Core implements ModuleDirectory {
   }
 
   /** Called by a host's `register` on its authenticated core channel. */
-  registerHost(caller: string, info: { address: string; spec: ModuleSpec; serverKey?: string }): boolean {
+  registerHost(
+    caller: string,
+    info: { address: string; spec: ModuleSpec; serverKey?: string },
+  ): boolean {
     const r = this.records.get(caller);
-    if (!r || r.state !== 'starting') throw TesseraError.invalidArgument(`module ${caller} is not starting`);
-    if (typeof info?.address !== 'string') throw TesseraError.invalidArgument('register needs an address');
+    if (!r || r.state !== 'starting')
+      throw TesseraError.invalidArgument(`module ${caller} is not starting`);
+    if (typeof info?.address !== 'string')
+      throw TesseraError.invalidArgument('register needs an address');
     r.address = info.address;
     r.spec = info.spec;
     if (typeof info.serverKey === 'string') r.serverKey = info.serverKey;
@@ -280,21 +341,33 @@ export class Core implements ModuleDirectory {
 
   /** Issue a token for `caller` to call `target`; `caller` comes from the channel. */
   async requestModule(caller: string, target: string, methods: string[]) {
-    if (target === 'core') throw TesseraError.invalidArgument('the core is reached through the core channel, not requested');
+    if (target === 'core')
+      throw TesseraError.invalidArgument(
+        'the core is reached through the core channel, not requested',
+      );
     const record = this.records.get(target);
     if (!record || record.state !== 'ready' || !record.address) {
       throw TesseraError.notFound(`module '${target}' is not loaded`);
     }
-    const issued = await this.capability.requestModule(caller, target, methods, { operator: caller === OPERATOR });
-    return { ...issued, address: record.address, ...(record.serverKey ? { serverKey: record.serverKey } : {}) };
+    const issued = await this.capability.requestModule(caller, target, methods, {
+      operator: caller === OPERATOR,
+    });
+    return {
+      ...issued,
+      address: record.address,
+      ...(record.serverKey ? { serverKey: record.serverKey } : {}),
+    };
   }
 
   /** Call a module as the operator: the policy decides, as for any caller. */
   operatorCall(module: string, method: string, args: unknown[]): Promise<unknown> {
     this.operatorCaller ??= new ModuleCaller(
       OPERATOR,
-      { requestModule: (target) => this.requestModule(OPERATOR, target, []) as Promise<ModuleRoute> },
-      async (address, _onEvent, serverKey) => new Peer(await this.options.transport.connect(address, serverKey ? { serverKey } : {})),
+      {
+        requestModule: (target) => this.requestModule(OPERATOR, target, []) as Promise<ModuleRoute>,
+      },
+      async (address, _onEvent, serverKey) =>
+        new Peer(await this.options.transport.connect(address, serverKey ? { serverKey } : {})),
       this.operatorTokens,
     );
     return this.operatorCaller.call(module, method, args);
@@ -323,7 +396,9 @@ export class Core implements ModuleDirectory {
   listModules(): { name: string; state: string; address?: string; loaded: boolean }[] {
     const out = [...this.known.keys()].map((name) => {
       const r = this.records.get(name);
-      return r ? { name, state: r.state, address: r.address, loaded: true } : { name, state: 'known', loaded: false };
+      return r
+        ? { name, state: r.state, address: r.address, loaded: true }
+        : { name, state: 'known', loaded: false };
     });
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -335,7 +410,13 @@ export class Core implements ModuleDirectory {
   }
 
   /** Per-module state, restarts and resource use (process hosts report CPU and memory). */
-  stats(): ({ name: string; state: string; uptimeMs: number; restarts: number; isolation: 'process' | 'in-process' | 'remote' } & Partial<HostStats>)[] {
+  stats(): ({
+    name: string;
+    state: string;
+    uptimeMs: number;
+    restarts: number;
+    isolation: 'process' | 'in-process' | 'remote';
+  } & Partial<HostStats>)[] {
     const now = Date.now();
     return [...this.records.values()].map((r) => ({
       name: r.name,
@@ -358,7 +439,8 @@ export class Core implements ModuleDirectory {
     this.closed = true;
     for (const t of this.restartTimers) clearTimeout(t);
     this.restartTimers.clear();
-    for (const r of [...this.records.values()].reverse()) await this.teardown(r, 'core shutting down');
+    for (const r of [...this.records.values()].reverse())
+      await this.teardown(r, 'core shutting down');
     await this.operatorCaller?.close();
     await this.capability.close();
     await this.options.launcher.close();
@@ -373,14 +455,26 @@ export class Core implements ModuleDirectory {
    */
   async attachRemote(manifest: Manifest, host: RunningHost): Promise<string> {
     const name = manifest.name;
-    if (this.records.has(name)) throw TesseraError.invalidArgument(`module '${name}' is already attached or loaded`);
+    if (this.records.has(name))
+      throw TesseraError.invalidArgument(`module '${name}' is already attached or loaded`);
     for (const dep of manifest.dependencies ?? []) {
       if (this.records.get(dep)?.state !== 'ready') {
-        throw new TesseraError('FAILED_PRECONDITION', `module ${name} depends on ${dep}, which is not loaded`);
+        throw new TesseraError(
+          'FAILED_PRECONDITION',
+          `module ${name} depends on ${dep}, which is not loaded`,
+        );
       }
     }
     this.addKnown([{ manifest }]);
-    const record: ModuleRecord = { name, manifest, facts: factsOf(manifest), state: 'starting', startedAt: Date.now(), remote: true, host };
+    const record: ModuleRecord = {
+      name,
+      manifest,
+      facts: factsOf(manifest),
+      state: 'starting',
+      startedAt: Date.now(),
+      remote: true,
+      host,
+    };
     this.records.set(name, record);
     this.emit({ kind: 'loading', module: name });
     let coreToken: string;
@@ -388,7 +482,9 @@ export class Core implements ModuleDirectory {
       coreToken = (await this.capability.requestModule(name, 'core', [])).token;
     } catch (err) {
       this.records.delete(name);
-      throw TesseraError.permissionDenied(`module ${name} may not reach the core: ${err instanceof Error ? err.message : String(err)}`);
+      throw TesseraError.permissionDenied(
+        `module ${name} may not reach the core: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     this.waitReady(name).then(
       () => {
@@ -408,7 +504,10 @@ export class Core implements ModuleDirectory {
   /** Mint a one-time credential for a remote host to join as `module` (operator only). */
   createJoinCredential(module: string, ttlMs?: number): string {
     if (!this.remote) {
-      throw new TesseraError('FAILED_PRECONDITION', 'remote hosts need the zeromq transport with network.listen (CURVE over tcp)');
+      throw new TesseraError(
+        'FAILED_PRECONDITION',
+        'remote hosts need the zeromq transport with network.listen (CURVE over tcp)',
+      );
     }
     return this.remote.createCredential(module, ttlMs);
   }
@@ -437,9 +536,18 @@ export class Core implements ModuleDirectory {
     await this.channel(target).call('$inform', [token, info], { timeoutMs: 5000 });
   }
 
-  async informCaller(caller: string, target: string, token: string, methods: string[], expiresAt: number): Promise<void> {
-    if (caller === OPERATOR) return this.operatorTokens.setOutbound(target, token, methods, expiresAt);
-    await this.records.get(caller)?.channel?.call('$informCaller', [target, token, methods, expiresAt], { timeoutMs: 5000 });
+  async informCaller(
+    caller: string,
+    target: string,
+    token: string,
+    methods: string[],
+    expiresAt: number,
+  ): Promise<void> {
+    if (caller === OPERATOR)
+      return this.operatorTokens.setOutbound(target, token, methods, expiresAt);
+    await this.records
+      .get(caller)
+      ?.channel?.call('$informCaller', [target, token, methods, expiresAt], { timeoutMs: 5000 });
   }
 
   async revokeAtTarget(target: string, grantIds: string[]): Promise<void> {
@@ -455,7 +563,9 @@ export class Core implements ModuleDirectory {
       this.options.tokens.narrow(grantId, methods);
       return;
     }
-    await this.records.get(target)?.channel?.call('$narrow', [grantId, methods], { timeoutMs: 5000 });
+    await this.records
+      .get(target)
+      ?.channel?.call('$narrow', [grantId, methods], { timeoutMs: 5000 });
   }
 
   async narrowAtCaller(caller: string, target: string, methods: string[]): Promise<void> {
@@ -464,7 +574,9 @@ export class Core implements ModuleDirectory {
       if (t) this.operatorTokens.setOutbound(target, t.token, methods, t.expiresAt);
       return;
     }
-    await this.records.get(caller)?.channel?.call('$narrowCaller', [target, methods], { timeoutMs: 5000 });
+    await this.records
+      .get(caller)
+      ?.channel?.call('$narrowCaller', [target, methods], { timeoutMs: 5000 });
   }
 
   async dropAtCaller(caller: string, target: string): Promise<void> {

@@ -18,7 +18,8 @@ export class InProcessLauncher implements HostLauncher {
   ) {}
 
   async launch(request: LaunchRequest): Promise<RunningHost> {
-    if (!request.definition) throw TesseraError.invalidArgument(`module ${request.name}: no definition to run in-process`);
+    if (!request.definition)
+      throw TesseraError.invalidArgument(`module ${request.name}: no definition to run in-process`);
     const host = new ModuleHost({
       definition: request.definition,
       transport: this.transport,

@@ -13,7 +13,10 @@ export function checkModuleSet(modules: readonly DiscoveredModule[], file: strin
   for (const m of modules) {
     const name = m.manifest.name;
     if (RESERVED_MODULE_NAMES.has(name)) {
-      throw TesseraError.invalidArgument(`package ${m.packageName}: module name '${name}' is reserved`, { module: name });
+      throw TesseraError.invalidArgument(
+        `package ${m.packageName}: module name '${name}' is reserved`,
+        { module: name },
+      );
     }
     const other = byName.get(name);
     if (other) {
@@ -27,17 +30,21 @@ export function checkModuleSet(modules: readonly DiscoveredModule[], file: strin
   for (const m of modules) {
     for (const dep of m.manifest.dependencies) {
       if (!byName.has(dep)) {
-        throw TesseraError.invalidArgument(`module ${m.manifest.name} depends on ${dep}, which is not in ${file} modules`, {
-          module: m.manifest.name,
-          dependency: dep,
-        });
+        throw TesseraError.invalidArgument(
+          `module ${m.manifest.name} depends on ${dep}, which is not in ${file} modules`,
+          {
+            module: m.manifest.name,
+            dependency: dep,
+          },
+        );
       }
     }
   }
   try {
     return loadOrder(modules.map((m) => m.manifest));
   } catch (err) {
-    if (err instanceof TesseraError) throw TesseraError.invalidArgument(`${file}: ${err.message}`, err.data);
+    if (err instanceof TesseraError)
+      throw TesseraError.invalidArgument(`${file}: ${err.message}`, err.data);
     throw err;
   }
 }

@@ -1,22 +1,48 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AUDIT_FIELDS, AUDIT_KINDS, CONFIG_FIELDS, DEFAULT_RESTART, DENIED_RESULTS, ISOLATION_MODES, POLICY_FIELDS, RESTART_FIELDS,
-  TRANSPORT_FIELDS, TRANSPORT_KINDS, validateConfig,
+  AUDIT_FIELDS,
+  AUDIT_KINDS,
+  CONFIG_FIELDS,
+  DEFAULT_RESTART,
+  DENIED_RESULTS,
+  ISOLATION_MODES,
+  POLICY_FIELDS,
+  RESTART_FIELDS,
+  TRANSPORT_FIELDS,
+  TRANSPORT_KINDS,
+  validateConfig,
 } from '@tessera/protocol';
 import { type Schema, schemaProblem } from '../../test/fixtures/json-schema-check';
 
-const schema = JSON.parse(readFileSync(join(__dirname, '../../../tessera.config.schema.json'), 'utf8')) as Schema;
+const schema = JSON.parse(
+  readFileSync(join(__dirname, '../../../tessera.config.schema.json'), 'utf8'),
+) as Schema;
 const props = schema['properties'] as Record<string, Schema>;
-const sub = (name: string): Record<string, Schema> => props[name]?.['properties'] as Record<string, Schema>;
+const sub = (name: string): Record<string, Schema> =>
+  props[name]?.['properties'] as Record<string, Schema>;
 
 const base = { modules: ['@tessera-demo/notes'], policy: { bundle: 'policies/build' } };
 const valid: unknown[] = [
   base,
-  { ...base, modules: [], isolation: 'in-process', transport: { kind: 'inproc' }, deniedResult: 'empty' },
+  {
+    ...base,
+    modules: [],
+    isolation: 'in-process',
+    transport: { kind: 'inproc' },
+    deniedResult: 'empty',
+  },
   { ...base, modules: ['./local', '../up/mod', 'plain', '@s/p.x_y~z'], $schema: 'x.json' },
-  { ...base, transport: { kind: 'zeromq', options: { curve: true } }, policy: { bundle: 'b', watch: true } },
-  { ...base, audit: { kind: 'jsonl', path: 'a.jsonl' }, restart: { maxRestarts: 0, backoffMs: 0, maxBackoffMs: 0 } },
+  {
+    ...base,
+    transport: { kind: 'zeromq', options: { curve: true } },
+    policy: { bundle: 'b', watch: true },
+  },
+  {
+    ...base,
+    audit: { kind: 'jsonl', path: 'a.jsonl' },
+    restart: { maxRestarts: 0, backoffMs: 0, maxBackoffMs: 0 },
+  },
   { ...base, audit: { kind: 'stderr' }, restart: {}, heartbeatMs: 1, callTimeoutMs: 30000 },
   { ...base, audit: { kind: 'none' } },
 ];
@@ -74,9 +100,13 @@ describe('tessera.config.schema.json agrees with validateConfig', () => {
     expect(Object.keys(sub('restart'))).toEqual([...RESTART_FIELDS]);
     for (const k of RESTART_FIELDS) expect(sub('restart')[k]?.['default']).toBe(DEFAULT_RESTART[k]);
     const branches = props['audit']?.['oneOf'] as Schema[];
-    expect(branches.map((b) => (b['properties'] as Record<string, Schema>)['kind']?.['const'])).toEqual([...AUDIT_KINDS]);
+    expect(
+      branches.map((b) => (b['properties'] as Record<string, Schema>)['kind']?.['const']),
+    ).toEqual([...AUDIT_KINDS]);
     for (const b of branches) {
-      const kind = (b['properties'] as Record<string, Schema>)['kind']?.['const'] as (typeof AUDIT_KINDS)[number];
+      const kind = (b['properties'] as Record<string, Schema>)['kind']?.[
+        'const'
+      ] as (typeof AUDIT_KINDS)[number];
       expect(Object.keys(b['properties'] as object)).toEqual([...AUDIT_FIELDS[kind]]);
     }
   });

@@ -1,6 +1,11 @@
 import { access } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { type AppConfig, CONFIG_FILE_NAME, TesseraError, validateManifest } from '@tessera/protocol';
+import {
+  type AppConfig,
+  CONFIG_FILE_NAME,
+  TesseraError,
+  validateManifest,
+} from '@tessera/protocol';
 import { checkModuleSet } from './check-module-set';
 import type { DiscoverOptions, DiscoveredModule } from './discovered-module';
 import { readPackageJson } from './read-package-json';
@@ -12,7 +17,10 @@ import { resolvePackageDir } from './resolve-package-dir';
  * manifest, check the entry file exists, then check the set (names,
  * dependencies, cycles). Returned in load order, dependencies first.
  */
-export async function discoverModules(config: Pick<AppConfig, 'modules'>, options: DiscoverOptions): Promise<DiscoveredModule[]> {
+export async function discoverModules(
+  config: Pick<AppConfig, 'modules'>,
+  options: DiscoverOptions,
+): Promise<DiscoveredModule[]> {
   const file = options.file ? basename(options.file) : CONFIG_FILE_NAME;
   const found: DiscoveredModule[] = [];
   for (const spec of config.modules) found.push(await discoverOne(spec, options.cwd));

@@ -6,8 +6,17 @@ import { loadDefinition } from './load-definition';
 describe('loadDefinition', () => {
   const app = tempApp([
     modulePackage('plain', {}),
-    { json: { name: 'esm-style' }, files: { 'index.js': "const { defineModule } = require('@tessera/sdk'); exports.default = defineModule({ name: 'esm-style', create: () => ({}) });" } },
-    { json: { name: 'not-a-module' }, files: { 'index.js': 'module.exports = { create() { return {}; } };' } },
+    {
+      json: { name: 'esm-style' },
+      files: {
+        'index.js':
+          "const { defineModule } = require('@tessera/sdk'); exports.default = defineModule({ name: 'esm-style', create: () => ({}) });",
+      },
+    },
+    {
+      json: { name: 'not-a-module' },
+      files: { 'index.js': 'module.exports = { create() { return {}; } };' },
+    },
     { json: { name: 'broken' }, files: { 'index.js': 'this is not javascript' } },
   ]);
   const entry = (pkg: string): string => join(app.dir, 'node_modules', pkg, 'index.js');
@@ -34,7 +43,11 @@ describe('loadDefinition', () => {
     ]);
     const [code, message] = codeAndMessage(() => loadDefinition(entry('broken')));
     expect(code).toBe(ErrorCode.INVALID_ARGUMENT);
-    expect(message).toMatch(new RegExp(`^cannot load module entry ${entry('broken').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
+    expect(message).toMatch(
+      new RegExp(
+        `^cannot load module entry ${entry('broken').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `,
+      ),
+    );
     expect(codeAndMessage(() => loadDefinition(entry('plain'), 'other'))).toEqual([
       ErrorCode.INVALID_ARGUMENT,
       `${entry('plain')} defines module 'plain', but its manifest names it 'other'`,

@@ -13,7 +13,9 @@ export function loadDefinition(entryPath: string, expectedName?: string): Module
     exported = createRequire(entryPath)(entryPath);
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw TesseraError.invalidArgument(`cannot load module entry ${entryPath}: ${why}`, { entryPath });
+    throw TesseraError.invalidArgument(`cannot load module entry ${entryPath}: ${why}`, {
+      entryPath,
+    });
   }
   const candidate = isModuleDefinition(exported) ? exported : defaultOf(exported);
   if (!isModuleDefinition(candidate)) {
@@ -32,5 +34,7 @@ export function loadDefinition(entryPath: string, expectedName?: string): Module
 }
 
 function defaultOf(exported: unknown): unknown {
-  return typeof exported === 'object' && exported !== null ? (exported as { default?: unknown }).default : undefined;
+  return typeof exported === 'object' && exported !== null
+    ? (exported as { default?: unknown }).default
+    : undefined;
 }

@@ -9,11 +9,15 @@ export async function readPackageJson(dir: string, spec: string): Promise<unknow
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw TesseraError.notFound(`cannot read ${file} (module package '${spec}')`, { package: spec });
+    throw TesseraError.notFound(`cannot read ${file} (module package '${spec}')`, {
+      package: spec,
+    });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw TesseraError.invalidArgument(`${file} is not valid JSON: ${(err as Error).message}`, { package: spec });
+    throw TesseraError.invalidArgument(`${file} is not valid JSON: ${(err as Error).message}`, {
+      package: spec,
+    });
   }
 }

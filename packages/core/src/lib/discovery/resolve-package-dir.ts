@@ -11,7 +11,10 @@ export function resolvePackageDir(spec: string, cwd: string): string {
   if (isRelativeModuleSpec(spec)) {
     const dir = resolve(cwd, spec);
     if (!existsSync(join(dir, 'package.json'))) {
-      throw TesseraError.notFound(`cannot find module package '${spec}' from ${cwd}: ${join(dir, 'package.json')} does not exist`, { package: spec });
+      throw TesseraError.notFound(
+        `cannot find module package '${spec}' from ${cwd}: ${join(dir, 'package.json')} does not exist`,
+        { package: spec },
+      );
     }
     return dir;
   }
@@ -47,5 +50,8 @@ function nameIn(file: string): unknown {
 }
 
 function notInstalled(spec: string, cwd: string): TesseraError {
-  return TesseraError.notFound(`cannot find module package '${spec}' from ${cwd}: is it installed? (npm install ${spec})`, { package: spec });
+  return TesseraError.notFound(
+    `cannot find module package '${spec}' from ${cwd}: is it installed? (npm install ${spec})`,
+    { package: spec },
+  );
 }

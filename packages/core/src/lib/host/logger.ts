@@ -3,7 +3,9 @@ import type { ModuleLogger } from '@tessera/sdk';
 /** A module logger writing one line per message to stderr, tagged with the module. */
 export function consoleLogger(module: string): ModuleLogger {
   const line = (level: string, message: string, data?: Record<string, unknown>): void => {
-    process.stderr.write(`[${module}] ${level} ${message}${data ? ' ' + JSON.stringify(data) : ''}\n`);
+    process.stderr.write(
+      `[${module}] ${level} ${message}${data ? ' ' + JSON.stringify(data) : ''}\n`,
+    );
   };
   return {
     info: (m, d) => line('info', m, d),

@@ -1,8 +1,13 @@
 import { TesseraError } from '@tessera/protocol';
 import { ModuleProxy, type ModuleProxyOptions } from '@tessera/proxy';
 import {
-  type ModuleContext, type ModuleDefinition, type ModuleRoute, type ModuleSpec,
-  ModuleCaller, createClient, specOf,
+  type ModuleContext,
+  type ModuleDefinition,
+  type ModuleRoute,
+  type ModuleSpec,
+  ModuleCaller,
+  createClient,
+  specOf,
 } from '@tessera/sdk';
 import type { TokenManager } from '@tessera/token-manager';
 import { type Listener, RpcPeer, type Transport } from '@tessera/transport';
@@ -74,19 +79,35 @@ export class ModuleHost {
     this.corePeer = corePeer;
     const caller = new ModuleCaller(
       definition.name,
-      { requestModule: (target) => corePeer.call('requestModule', [{ to: target }], { token: coreToken }) as Promise<ModuleRoute> },
+      {
+        requestModule: (target) =>
+          corePeer.call('requestModule', [{ to: target }], {
+            token: coreToken,
+          }) as Promise<ModuleRoute>,
+      },
       async (address, onEvent, serverKey) =>
-        new RpcPeer(await transport.connect(address, serverKey ? { serverKey } : {}), { onEvent, defaultTimeoutMs: timeoutMs }),
+        new RpcPeer(await transport.connect(address, serverKey ? { serverKey } : {}), {
+          onEvent,
+          defaultTimeoutMs: timeoutMs,
+        }),
       this.state.tokens,
     );
     this.state.caller = caller;
     const instance = await definition.create(this.context(caller));
     if (typeof instance !== 'object' || instance === null) {
-      throw TesseraError.invalidArgument(`module ${definition.name}: create() must return an object`);
+      throw TesseraError.invalidArgument(
+        `module ${definition.name}: create() must return an object`,
+      );
     }
     this.instance = instance;
     this.spec = specOf(definition, instance);
-    const proxy = new ModuleProxy(definition.name, instance, this.spec, this.state.tokens, this.options.proxyOptions);
+    const proxy = new ModuleProxy(
+      definition.name,
+      instance,
+      this.spec,
+      this.state.tokens,
+      this.options.proxyOptions,
+    );
     this.state.proxy = proxy;
     this.listener = await transport.listen(this.options.listenAddress, (conn) => {
       const peer = serveConnection(conn, {
@@ -98,8 +119,11 @@ export class ModuleHost {
       this.inbound.add(peer);
     });
     let address = this.listener.address;
-    if (this.options.advertise) address = address.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.options.advertise}:`);
-    const info = this.options.serverKey ? { address, spec: this.spec, serverKey: this.options.serverKey } : { address, spec: this.spec };
+    if (this.options.advertise)
+      address = address.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.options.advertise}:`);
+    const info = this.options.serverKey
+      ? { address, spec: this.spec, serverKey: this.options.serverKey }
+      : { address, spec: this.spec };
     await corePeer.call('register', [info], { token: coreToken });
   }
 
@@ -128,7 +152,8 @@ export class ModuleHost {
       call: (target, method, args = [], opts) => caller.call(target, method, args, opts),
       on: (target, event, listener) => caller.on(target, event, listener),
       emit: (event, payload) => {
-        if (!this.state.proxy) throw TesseraError.unavailable(`module ${this.name} cannot emit before it is started`);
+        if (!this.state.proxy)
+          throw TesseraError.unavailable(`module ${this.name} cannot emit before it is started`);
         this.state.proxy.emit(event, payload);
       },
     };

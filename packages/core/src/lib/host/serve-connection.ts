@@ -51,8 +51,15 @@ export function serveConnection(conn: Connection, options: ServeOptions): RpcPee
       case '$describe':
         return proxy.describe(call.token, caller, key);
       case '$subscribe': {
-        if (typeof event !== 'string') throw TesseraError.invalidArgument('$subscribe takes an event name');
-        const off = proxy.subscribe(call.token, caller, event, (name, payload) => peer.emit(proxy.module, name, payload), key);
+        if (typeof event !== 'string')
+          throw TesseraError.invalidArgument('$subscribe takes an event name');
+        const off = proxy.subscribe(
+          call.token,
+          caller,
+          event,
+          (name, payload) => peer.emit(proxy.module, name, payload),
+          key,
+        );
         subscriptions.get(event)?.();
         subscriptions.set(event, off);
         return true;

@@ -4,7 +4,10 @@ import { TesseraError } from '@tessera/protocol';
  * Order modules so each comes after its dependencies. Throws
  * `INVALID_ARGUMENT` naming a missing dependency or the modules of a cycle.
  */
-export function loadOrder(modules: { name: string; dependencies?: string[] }[], alreadyLoaded: ReadonlySet<string> = new Set()): string[] {
+export function loadOrder(
+  modules: { name: string; dependencies?: string[] }[],
+  alreadyLoaded: ReadonlySet<string> = new Set(),
+): string[] {
   const byName = new Map(modules.map((m) => [m.name, m]));
   const order: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
@@ -21,7 +24,10 @@ export function loadOrder(modules: { name: string; dependencies?: string[] }[], 
     for (const dep of m.dependencies ?? []) {
       if (alreadyLoaded.has(dep)) continue;
       if (!byName.has(dep)) {
-        throw TesseraError.invalidArgument(`module ${name} depends on ${dep}, which is not part of the app`, { module: name, dependency: dep });
+        throw TesseraError.invalidArgument(
+          `module ${name} depends on ${dep}, which is not part of the app`,
+          { module: name, dependency: dep },
+        );
       }
       visit(dep, [...path, name]);
     }

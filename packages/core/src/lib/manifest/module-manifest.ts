@@ -17,7 +17,9 @@ export interface ModuleManifest {
 export function factsOf(manifest: ModuleManifest): ModuleFacts {
   return {
     name: manifest.name,
-    provides: Object.fromEntries(Object.entries(manifest.provides ?? {}).map(([k, v]) => [k, [...v]])),
+    provides: Object.fromEntries(
+      Object.entries(manifest.provides ?? {}).map(([k, v]) => [k, [...v]]),
+    ),
     requires: [...(manifest.requires ?? [])],
   };
 }

@@ -32,7 +32,9 @@ export class OperatorEndpoint {
       const peer = new RpcPeer(conn, {
         handler: async (call) => {
           if (call.method === 'login') {
-            const issued = await this.core.capability.requestModule(OPERATOR, 'core', [], { operator: true });
+            const issued = await this.core.capability.requestModule(OPERATOR, 'core', [], {
+              operator: true,
+            });
             return { token: issued.token, expiresAt: issued.expiresAt, methods: issued.methods };
           }
           const proxy = this.core.proxy;

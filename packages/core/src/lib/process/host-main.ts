@@ -35,10 +35,14 @@ async function boot(msg: BootstrapMessage): Promise<void> {
   const loaded = require(msg.entryPath) as { default?: unknown };
   const definition = isModuleDefinition(loaded) ? loaded : loaded.default;
   if (!isModuleDefinition(definition)) {
-    throw TesseraError.invalidArgument(`${msg.entryPath} does not export a module made with defineModule()`);
+    throw TesseraError.invalidArgument(
+      `${msg.entryPath} does not export a module made with defineModule()`,
+    );
   }
   if (definition.name !== msg.name) {
-    throw TesseraError.invalidArgument(`module entry defines '${definition.name}', manifest says '${msg.name}'`);
+    throw TesseraError.invalidArgument(
+      `module entry defines '${definition.name}', manifest says '${msg.name}'`,
+    );
   }
   const c = container.createChildContainer();
   registerHostTransports(c);
@@ -50,7 +54,12 @@ async function boot(msg: BootstrapMessage): Promise<void> {
         kind: msg.transport.kind,
         options: {
           ...msg.transport.options,
-          curve: { secretKey: curve.secretKey, publicKey: curve.publicKey, serverKey: curve.coreServerKey, authorize: (k: string) => tokens.callerForKey(k) },
+          curve: {
+            secretKey: curve.secretKey,
+            publicKey: curve.publicKey,
+            serverKey: curve.coreServerKey,
+            authorize: (k: string) => tokens.callerForKey(k),
+          },
         },
       }
     : msg.transport;
@@ -72,7 +81,13 @@ async function boot(msg: BootstrapMessage): Promise<void> {
   const beat = (): void => {
     last = process.cpuUsage();
     const mem = process.memoryUsage();
-    send({ kind: 'heartbeat', cpuUserUs: last.user, cpuSystemUs: last.system, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed });
+    send({
+      kind: 'heartbeat',
+      cpuUserUs: last.user,
+      cpuSystemUs: last.system,
+      rssBytes: mem.rss,
+      heapUsedBytes: mem.heapUsed,
+    });
   };
   beat();
   setInterval(beat, msg.heartbeatMs).unref();
@@ -81,7 +96,12 @@ async function boot(msg: BootstrapMessage): Promise<void> {
 process.on('message', (raw: CoreMessage) => {
   if (raw?.kind === 'bootstrap' && !host) {
     boot(raw).catch((err: unknown) => {
-      const e = err instanceof TesseraError ? err : TesseraError.internal(`module failed to start: ${(err as Error)?.message ?? String(err)}`);
+      const e =
+        err instanceof TesseraError
+          ? err
+          : TesseraError.internal(
+              `module failed to start: ${(err as Error)?.message ?? String(err)}`,
+            );
       send({ kind: 'failed', code: e.code, message: e.message });
       void stop(1);
     });

@@ -30,7 +30,13 @@ export interface StopMessage {
 export type HostMessage =
   | { kind: 'ready'; address: string }
   | { kind: 'failed'; code: string; message: string }
-  | { kind: 'heartbeat'; cpuUserUs: number; cpuSystemUs: number; rssBytes: number; heapUsedBytes: number };
+  | {
+      kind: 'heartbeat';
+      cpuUserUs: number;
+      cpuSystemUs: number;
+      rssBytes: number;
+      heapUsedBytes: number;
+    };
 
 /** Core -> host. */
 export type CoreMessage = BootstrapMessage | StopMessage;

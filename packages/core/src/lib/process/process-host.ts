@@ -11,7 +11,9 @@ export function hostMainPath(): string {
   if (existsSync(here)) return here;
   const built = join(__dirname, '..', '..', '..', 'dist', 'lib', 'process', 'host-main.js');
   if (existsSync(built)) return built;
-  throw TesseraError.unavailable(`module host entry not found at ${built}: build @tessera/core first (npm run build)`);
+  throw TesseraError.unavailable(
+    `module host entry not found at ${built}: build @tessera/core first (npm run build)`,
+  );
 }
 
 export interface ProcessHostOptions {
@@ -49,11 +51,22 @@ export class ProcessHost implements RunningHost {
       env,
       execArgv: options.execArgv ?? [],
     });
-    this.stats = { pid: this.child.pid ?? -1, cpuPercent: 0, cpuTimeMs: 0, rssBytes: 0, heapUsedBytes: 0 };
+    this.stats = {
+      pid: this.child.pid ?? -1,
+      cpuPercent: 0,
+      cpuTimeMs: 0,
+      rssBytes: 0,
+      heapUsedBytes: 0,
+    };
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         if (this.watchdog) clearInterval(this.watchdog);
-        const exit: HostExit = { code, signal, expected: this.stopRequested, reason: this.killReason ?? describeExit(code, signal) };
+        const exit: HostExit = {
+          code,
+          signal,
+          expected: this.stopRequested,
+          reason: this.killReason ?? describeExit(code, signal),
+        };
         resolve(exit);
         for (const l of this.exitListeners) l(exit);
       });
@@ -77,7 +90,11 @@ export class ProcessHost implements RunningHost {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.kill(`did not become ready within ${this.options.readyTimeoutMs} ms`);
-        reject(TesseraError.unavailable(`module ${this.options.bootstrap.name} did not become ready within ${this.options.readyTimeoutMs} ms`));
+        reject(
+          TesseraError.unavailable(
+            `module ${this.options.bootstrap.name} did not become ready within ${this.options.readyTimeoutMs} ms`,
+          ),
+        );
       }, this.options.readyTimeoutMs);
       const onMessage = (m: HostMessage): void => {
         if (m.kind === 'ready') {
@@ -88,13 +105,22 @@ export class ProcessHost implements RunningHost {
         } else if (m.kind === 'failed') {
           clearTimeout(timer);
           this.child.off('message', onMessage);
-          reject(new TesseraError(isErrorCode(m.code) ? m.code : 'INTERNAL', `module ${this.options.bootstrap.name}: ${m.message}`));
+          reject(
+            new TesseraError(
+              isErrorCode(m.code) ? m.code : 'INTERNAL',
+              `module ${this.options.bootstrap.name}: ${m.message}`,
+            ),
+          );
         }
       };
       this.child.on('message', onMessage);
       void this.exited.then((exit) => {
         clearTimeout(timer);
-        reject(TesseraError.unavailable(`module ${this.options.bootstrap.name} exited before ready (${exit.reason})`));
+        reject(
+          TesseraError.unavailable(
+            `module ${this.options.bootstrap.name} exited before ready (${exit.reason})`,
+          ),
+        );
       });
       this.child.send(this.options.bootstrap);
     });
@@ -147,7 +173,10 @@ export class ProcessHost implements RunningHost {
     this.stopRequested = true;
     if (this.child.exitCode === null && this.child.signalCode === null) {
       if (this.child.connected) this.child.send({ kind: 'stop' }, () => undefined);
-      const timer = setTimeout(() => this.kill(`did not stop within ${this.options.stopTimeoutMs} ms`), this.options.stopTimeoutMs);
+      const timer = setTimeout(
+        () => this.kill(`did not stop within ${this.options.stopTimeoutMs} ms`),
+        this.options.stopTimeoutMs,
+      );
       await this.exited;
       clearTimeout(timer);
     }

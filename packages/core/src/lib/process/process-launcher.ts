@@ -24,14 +24,20 @@ export class ProcessLauncher implements HostLauncher {
 
   constructor(private readonly options: ProcessLauncherOptions) {
     if (options.transport.kind === 'inproc') {
-      throw TesseraError.invalidArgument('isolation "process" needs a transport that crosses processes (ipc or zeromq), not "inproc"', {
-        field: 'transport.kind',
-      });
+      throw TesseraError.invalidArgument(
+        'isolation "process" needs a transport that crosses processes (ipc or zeromq), not "inproc"',
+        {
+          field: 'transport.kind',
+        },
+      );
     }
   }
 
   async launch(request: LaunchRequest): Promise<RunningHost> {
-    if (!request.entryPath) throw TesseraError.invalidArgument(`module ${request.name}: no package entry to run in a process`);
+    if (!request.entryPath)
+      throw TesseraError.invalidArgument(
+        `module ${request.name}: no package entry to run in a process`,
+      );
     const heartbeatMs = this.options.heartbeatMs ?? 1000;
     const curve = this.options.curve;
     const keys = curve ? generateKeyPair() : undefined;
@@ -42,21 +48,23 @@ export class ProcessLauncher implements HostLauncher {
     let host: ProcessHost;
     try {
       host = await ProcessHost.start({
-      bootstrap: {
-        kind: 'bootstrap',
-        name: request.name,
-        entryPath: request.entryPath,
-        coreAddress: request.coreAddress,
-        coreToken: request.coreToken,
-        transport: this.options.transport,
-        heartbeatMs,
-        deniedResult: this.options.deniedResult ?? 'error',
-        callTimeoutMs: this.options.callTimeoutMs,
-        ...(curve && keys ? { curve: { ...keys, coreServerKey: curve.coreServerKey }, listen: curve.hostListen } : {}),
-      },
-      heartbeatTimeoutMs: heartbeatMs * 3,
-      stopTimeoutMs: this.options.stopTimeoutMs ?? 3000,
-      readyTimeoutMs: this.options.readyTimeoutMs ?? 15_000,
+        bootstrap: {
+          kind: 'bootstrap',
+          name: request.name,
+          entryPath: request.entryPath,
+          coreAddress: request.coreAddress,
+          coreToken: request.coreToken,
+          transport: this.options.transport,
+          heartbeatMs,
+          deniedResult: this.options.deniedResult ?? 'error',
+          callTimeoutMs: this.options.callTimeoutMs,
+          ...(curve && keys
+            ? { curve: { ...keys, coreServerKey: curve.coreServerKey }, listen: curve.hostListen }
+            : {}),
+        },
+        heartbeatTimeoutMs: heartbeatMs * 3,
+        stopTimeoutMs: this.options.stopTimeoutMs ?? 3000,
+        readyTimeoutMs: this.options.readyTimeoutMs ?? 15_000,
       });
     } catch (err) {
       forget();

@@ -25,16 +25,29 @@ export function encodeJoinCredential(c: JoinCredential): string {
 /** Parse and shape-check a credential (expiry is checked by the caller); throws `INVALID_ARGUMENT`. */
 export function decodeJoinCredential(text: string): JoinCredential {
   const trimmed = text.trim();
-  if (!trimmed.startsWith(PREFIX)) throw TesseraError.invalidArgument('not a Tessera join credential (it starts with "tessera-join.")');
+  if (!trimmed.startsWith(PREFIX))
+    throw TesseraError.invalidArgument(
+      'not a Tessera join credential (it starts with "tessera-join.")',
+    );
   let c: Partial<JoinCredential>;
   try {
-    c = JSON.parse(Buffer.from(trimmed.slice(PREFIX.length), 'base64url').toString('utf8')) as Partial<JoinCredential>;
+    c = JSON.parse(
+      Buffer.from(trimmed.slice(PREFIX.length), 'base64url').toString('utf8'),
+    ) as Partial<JoinCredential>;
   } catch {
     throw TesseraError.invalidArgument('join credential is corrupted');
   }
   const keyOk = (k: unknown) => typeof k === 'string' && k.length === 40;
-  if (c.v !== 1 || typeof c.core !== 'string' || !c.core.startsWith('tcp://') || !keyOk(c.coreKey) || !keyOk(c.publicKey) ||
-      !keyOk(c.secretKey) || !isValidName(c.module) || typeof c.expiresAt !== 'number') {
+  if (
+    c.v !== 1 ||
+    typeof c.core !== 'string' ||
+    !c.core.startsWith('tcp://') ||
+    !keyOk(c.coreKey) ||
+    !keyOk(c.publicKey) ||
+    !keyOk(c.secretKey) ||
+    !isValidName(c.module) ||
+    typeof c.expiresAt !== 'number'
+  ) {
     throw TesseraError.invalidArgument('join credential is malformed');
   }
   return c as JoinCredential;

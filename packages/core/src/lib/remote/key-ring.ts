@@ -16,8 +16,16 @@ export class KeyRing {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  admit(publicKey: string, identity: string, options: { expiresAt?: number; remote?: boolean } = {}): void {
-    this.admitted.set(publicKey, { identity, expiresAt: options.expiresAt, remote: options.remote ?? false });
+  admit(
+    publicKey: string,
+    identity: string,
+    options: { expiresAt?: number; remote?: boolean } = {},
+  ): void {
+    this.admitted.set(publicKey, {
+      identity,
+      expiresAt: options.expiresAt,
+      remote: options.remote ?? false,
+    });
   }
 
   revoke(publicKey: string): boolean {

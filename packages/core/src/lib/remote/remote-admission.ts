@@ -31,7 +31,15 @@ export class RemoteAdmission {
     this.keys.admit(pair.publicKey, JOIN_PREFIX + module, { expiresAt });
     let core = this.core.address;
     if (this.advertise) core = core.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.advertise}:`);
-    return encodeJoinCredential({ v: 1, core, coreKey: this.corePublicKey, module, publicKey: pair.publicKey, secretKey: pair.secretKey, expiresAt });
+    return encodeJoinCredential({
+      v: 1,
+      core,
+      coreKey: this.corePublicKey,
+      module,
+      publicKey: pair.publicKey,
+      secretKey: pair.secretKey,
+      expiresAt,
+    });
   }
 
   intercept(call: IncomingCall, conn: Connection): { value: unknown } | undefined {
@@ -43,16 +51,25 @@ export class RemoteAdmission {
       return { value: Promise.reject(err) };
     }
     if (identity?.startsWith(JOIN_PREFIX)) {
-      return { value: Promise.reject(TesseraError.unauthenticated('a join key may only call join')) };
+      return {
+        value: Promise.reject(TesseraError.unauthenticated('a join key may only call join')),
+      };
     }
     return undefined;
   }
 
-  private join(identity: string | undefined, key: string | undefined, arg: unknown): { module: string } {
-    if (!identity?.startsWith(JOIN_PREFIX) || !key) throw TesseraError.unauthenticated('join needs a join credential');
+  private join(
+    identity: string | undefined,
+    key: string | undefined,
+    arg: unknown,
+  ): { module: string } {
+    if (!identity?.startsWith(JOIN_PREFIX) || !key)
+      throw TesseraError.unauthenticated('join needs a join credential');
     const publicKey = (arg as { publicKey?: unknown } | undefined)?.publicKey;
     if (typeof publicKey !== 'string' || publicKey.length !== 40) {
-      throw TesseraError.invalidArgument('join takes {publicKey}: the host\'s 40-character Z85 CURVE public key');
+      throw TesseraError.invalidArgument(
+        "join takes {publicKey}: the host's 40-character Z85 CURVE public key",
+      );
     }
     const module = identity.slice(JOIN_PREFIX.length);
     this.keys.revoke(key); // one time: the credential is spent
@@ -60,17 +77,26 @@ export class RemoteAdmission {
     return { module };
   }
 
-  private async attach(identity: string | undefined, key: string | undefined, arg: unknown): Promise<{ coreToken: string }> {
+  private async attach(
+    identity: string | undefined,
+    key: string | undefined,
+    arg: unknown,
+  ): Promise<{ coreToken: string }> {
     if (!identity || !key || identity.startsWith(JOIN_PREFIX) || !this.keys.isRemote(key)) {
       throw TesseraError.unauthenticated('attach needs a host key admitted by join');
     }
-    const pkg = (arg as { packageJson?: unknown } | undefined)?.packageJson as Record<string, unknown> | undefined;
+    const pkg = (arg as { packageJson?: unknown } | undefined)?.packageJson as
+      Record<string, unknown> | undefined;
     if (typeof pkg !== 'object' || pkg === null || typeof pkg['name'] !== 'string') {
-      throw TesseraError.invalidArgument('attach takes {packageJson}: the module package\'s package.json');
+      throw TesseraError.invalidArgument(
+        "attach takes {packageJson}: the module package's package.json",
+      );
     }
     const manifest = validateManifest(pkg, { packageName: pkg['name'] });
     if (manifest.name !== identity) {
-      throw TesseraError.permissionDenied(`this host was admitted for module '${identity}', not '${manifest.name}'`);
+      throw TesseraError.permissionDenied(
+        `this host was admitted for module '${identity}', not '${manifest.name}'`,
+      );
     }
     const coreToken = await this.core.attachRemote(manifest, { stop: async () => undefined });
     return { coreToken };

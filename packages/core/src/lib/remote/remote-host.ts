@@ -59,7 +59,12 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
 
   const tokens = new TokenManager(identity.module);
   const transport = new ZeroMqTransport({
-    curve: { secretKey: identity.secretKey, publicKey: identity.publicKey, serverKey: identity.coreKey, authorize: (k) => tokens.callerForKey(k) },
+    curve: {
+      secretKey: identity.secretKey,
+      publicKey: identity.publicKey,
+      serverKey: identity.coreKey,
+      authorize: (k) => tokens.callerForKey(k),
+    },
     ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
   });
   let host: ModuleHost | undefined;
@@ -76,7 +81,11 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
       await peer.close();
     }
     const h = new ModuleHost({
-      definition, transport, tokens, coreAddress: identity.core, coreToken,
+      definition,
+      transport,
+      tokens,
+      coreAddress: identity.core,
+      coreToken,
       listenAddress: options.listen ?? 'tcp://0.0.0.0:0',
       serverKey: identity.publicKey,
       advertise: options.advertise,
@@ -119,18 +128,36 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
   };
 }
 
-async function establishIdentity(options: RemoteHostOptions, module: string, log: (l: string) => void): Promise<HostIdentity> {
+async function establishIdentity(
+  options: RemoteHostOptions,
+  module: string,
+  log: (l: string) => void,
+): Promise<HostIdentity> {
   if (!options.credential) {
-    if (!options.identityFile) throw TesseraError.invalidArgument('a remote host needs a join credential (or an identity file from an earlier join)');
+    if (!options.identityFile)
+      throw TesseraError.invalidArgument(
+        'a remote host needs a join credential (or an identity file from an earlier join)',
+      );
     const saved = JSON.parse(await readFile(options.identityFile, 'utf8')) as HostIdentity;
-    if (saved.module !== module) throw TesseraError.invalidArgument(`identity file is for module ${saved.module}, not ${module}`);
+    if (saved.module !== module)
+      throw TesseraError.invalidArgument(
+        `identity file is for module ${saved.module}, not ${module}`,
+      );
     return saved;
   }
   const cred = decodeJoinCredential(options.credential);
-  if (cred.module !== module) throw TesseraError.invalidArgument(`the join credential admits module '${cred.module}', not '${module}'`);
-  if (Date.now() >= cred.expiresAt) throw TesseraError.unauthenticated('the join credential has expired: ask the operator for a new one');
+  if (cred.module !== module)
+    throw TesseraError.invalidArgument(
+      `the join credential admits module '${cred.module}', not '${module}'`,
+    );
+  if (Date.now() >= cred.expiresAt)
+    throw TesseraError.unauthenticated(
+      'the join credential has expired: ask the operator for a new one',
+    );
   const own: CurveKeyPair = generateKeyPair();
-  const joiner = new ZeroMqTransport({ curve: { secretKey: cred.secretKey, publicKey: cred.publicKey, serverKey: cred.coreKey } });
+  const joiner = new ZeroMqTransport({
+    curve: { secretKey: cred.secretKey, publicKey: cred.publicKey, serverKey: cred.coreKey },
+  });
   try {
     const peer = new RpcPeer(await joiner.connect(cred.core, { timeoutMs: 5000 }));
     await peer.call('join', [{ publicKey: own.publicKey }], { timeoutMs: 10_000 });
@@ -143,7 +170,14 @@ async function establishIdentity(options: RemoteHostOptions, module: string, log
     await joiner.close();
   }
   log(`joined ${cred.core} as ${module}`);
-  const identity: HostIdentity = { core: cred.core, coreKey: cred.coreKey, module, publicKey: own.publicKey, secretKey: own.secretKey };
-  if (options.identityFile) await writeFile(options.identityFile, JSON.stringify(identity) + '\n', { mode: 0o600 });
+  const identity: HostIdentity = {
+    core: cred.core,
+    coreKey: cred.coreKey,
+    module,
+    publicKey: own.publicKey,
+    secretKey: own.secretKey,
+  };
+  if (options.identityFile)
+    await writeFile(options.identityFile, JSON.stringify(identity) + '\n', { mode: 0o600 });
   return identity;
 }

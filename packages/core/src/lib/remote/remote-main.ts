@@ -26,7 +26,9 @@ function arg(name: string): string | undefined {
 async function main(): Promise<void> {
   const modulePackage = arg('module');
   if (!modulePackage) {
-    process.stderr.write('usage: tessera host --module <package> [--listen tcp://0.0.0.0:0] [--advertise host] [--identity-file f] [--join-file f] < credential\n');
+    process.stderr.write(
+      'usage: tessera host --module <package> [--listen tcp://0.0.0.0:0] [--advertise host] [--identity-file f] [--join-file f] < credential\n',
+    );
     process.exit(2);
   }
   const joinFile = arg('join-file');
@@ -49,6 +51,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`tessera host: ${err instanceof TesseraError ? `${err.code}: ${err.message}` : String(err)}\n`);
+  process.stderr.write(
+    `tessera host: ${err instanceof TesseraError ? `${err.code}: ${err.message}` : String(err)}\n`,
+  );
   process.exit(err instanceof TesseraError && err.code === 'INVALID_ARGUMENT' ? 2 : 1);
 });

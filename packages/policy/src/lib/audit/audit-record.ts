@@ -23,14 +23,22 @@ export interface AuditRecord {
 }
 
 const nameOf = (facts: unknown): string =>
-  typeof facts === 'object' && facts !== null && typeof (facts as { name?: unknown }).name === 'string'
+  typeof facts === 'object' &&
+  facts !== null &&
+  typeof (facts as { name?: unknown }).name === 'string'
     ? (facts as { name: string }).name
     : '<invalid>';
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
 /** Build the record for a decision; tolerant of malformed input (which was denied). */
-export function toAuditRecord(input: PolicyInput, decision: PolicyDecision, revision: number, now = new Date()): AuditRecord {
+export function toAuditRecord(
+  input: PolicyInput,
+  decision: PolicyDecision,
+  revision: number,
+  now = new Date(),
+): AuditRecord {
   const raw = (typeof input === 'object' && input !== null ? input : {}) as Partial<PolicyInput>;
   const purpose = raw.context?.purpose;
   return {

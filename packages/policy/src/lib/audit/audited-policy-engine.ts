@@ -28,7 +28,9 @@ export class AuditedPolicyEngine implements PolicyEngine {
   async decide(input: PolicyInput): Promise<PolicyDecision> {
     const decision = await this.inner.decide(input);
     try {
-      this.sink.write(toAuditRecord(input, decision, this.inner.revision, this.options.now?.() ?? new Date()));
+      this.sink.write(
+        toAuditRecord(input, decision, this.inner.revision, this.options.now?.() ?? new Date()),
+      );
     } catch {
       // The sink reports its own errors; the decision stands.
     }

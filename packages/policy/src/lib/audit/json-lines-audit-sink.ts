@@ -21,8 +21,11 @@ export class JsonLinesAuditSink implements AuditSink {
   constructor(target: string | Writable, options: JsonLinesAuditSinkOptions = {}) {
     this.logger = options.logger ?? stderrPolicyLogger;
     this.owned = typeof target === 'string';
-    this.stream = typeof target === 'string' ? createWriteStream(target, { flags: 'a', mode: 0o600 }) : target;
-    this.stream.on('error', (err) => this.logger.error(`decision log write failed: ${err.message}`));
+    this.stream =
+      typeof target === 'string' ? createWriteStream(target, { flags: 'a', mode: 0o600 }) : target;
+    this.stream.on('error', (err) =>
+      this.logger.error(`decision log write failed: ${err.message}`),
+    );
   }
 
   write(record: AuditRecord): void {

@@ -33,9 +33,13 @@ export async function listPolicySources(dir: string, outDir?: string): Promise<s
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      const skip = entry.name.startsWith('.') || entry.name === 'build' || entry.name === 'node_modules';
-      if (!skip && (!outDir || relative(outDir, path) !== '')) found.push(...(await listPolicySources(path, outDir)));
-    } else if (entry.name.endsWith('.rego') ? !entry.name.endsWith('_test.rego') : entry.name === BUNDLE_DATA) {
+      const skip =
+        entry.name.startsWith('.') || entry.name === 'build' || entry.name === 'node_modules';
+      if (!skip && (!outDir || relative(outDir, path) !== ''))
+        found.push(...(await listPolicySources(path, outDir)));
+    } else if (
+      entry.name.endsWith('.rego') ? !entry.name.endsWith('_test.rego') : entry.name === BUNDLE_DATA
+    ) {
       found.push(path);
     }
   }
@@ -53,9 +57,17 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', (err) => reject(TesseraError.unavailable(`cannot run ${cmd}: ${err.message}`)));
+    child.on('error', (err) =>
+      reject(TesseraError.unavailable(`cannot run ${cmd}: ${err.message}`)),
+    );
     child.on('close', (code) =>
-      code === 0 ? resolve() : reject(TesseraError.invalidArgument(`${cmd} ${args[0] ?? ''} failed (exit ${code}):\n${stderr.trim()}`)),
+      code === 0
+        ? resolve()
+        : reject(
+            TesseraError.invalidArgument(
+              `${cmd} ${args[0] ?? ''} failed (exit ${code}):\n${stderr.trim()}`,
+            ),
+          ),
     );
   });
 }

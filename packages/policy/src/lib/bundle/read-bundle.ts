@@ -14,7 +14,9 @@ function parseData(text: Buffer, where: string): unknown {
   try {
     return text.length === 0 ? {} : JSON.parse(text.toString('utf8'));
   } catch (err) {
-    throw TesseraError.invalidArgument(`policy bundle rejected: ${where} is not valid JSON (${(err as Error).message})`);
+    throw TesseraError.invalidArgument(
+      `policy bundle rejected: ${where} is not valid JSON (${(err as Error).message})`,
+    );
   }
 }
 
@@ -24,10 +26,15 @@ export function extractBundle(archive: Buffer, source: string): PolicyBundle {
   try {
     entries = readTar(gunzipSync(archive));
   } catch (err) {
-    throw TesseraError.invalidArgument(`policy bundle rejected: ${source} is not a gzipped tar (${(err as Error).message})`);
+    throw TesseraError.invalidArgument(
+      `policy bundle rejected: ${source} is not a gzipped tar (${(err as Error).message})`,
+    );
   }
   const wasm = entries.find((e) => e.path === BUNDLE_WASM)?.content;
-  if (!wasm) throw TesseraError.invalidArgument(`policy bundle rejected: ${source} has no /${BUNDLE_WASM} (build with -t wasm)`);
+  if (!wasm)
+    throw TesseraError.invalidArgument(
+      `policy bundle rejected: ${source} has no /${BUNDLE_WASM} (build with -t wasm)`,
+    );
   const data = entries.find((e) => e.path === BUNDLE_DATA)?.content;
   return { wasm, data: data ? parseData(data, `${source}:/${BUNDLE_DATA}`) : {}, source };
 }
@@ -43,7 +50,9 @@ export async function readBundle(path: string): Promise<PolicyBundle> {
   if (!info) throw TesseraError.notFound(`policy bundle not found: ${path}`, { path });
   if (info.isFile()) {
     if (!isBundleArchive(path)) {
-      throw TesseraError.invalidArgument(`policy bundle rejected: ${path} is neither a directory nor a .tar.gz`);
+      throw TesseraError.invalidArgument(
+        `policy bundle rejected: ${path} is neither a directory nor a .tar.gz`,
+      );
     }
     return extractBundle(await readFile(path), path);
   }

@@ -22,12 +22,18 @@ export class BundleWatcher {
   private closed = false;
   private readonly path: string;
 
-  constructor(path: string, private readonly options: BundleWatcherOptions) {
+  constructor(
+    path: string,
+    private readonly options: BundleWatcherOptions,
+  ) {
     this.path = resolve(path);
   }
 
   start(): void {
-    this.parent = this.tryWatch(dirname(this.path), (file) => file === null || file === basename(this.path));
+    this.parent = this.tryWatch(
+      dirname(this.path),
+      (file) => file === null || file === basename(this.path),
+    );
     this.armInner();
   }
 
@@ -36,7 +42,10 @@ export class BundleWatcher {
     this.inner = this.tryWatch(this.path, () => true);
   }
 
-  private tryWatch(path: string, relevant: (file: string | null) => boolean): FSWatcher | undefined {
+  private tryWatch(
+    path: string,
+    relevant: (file: string | null) => boolean,
+  ): FSWatcher | undefined {
     try {
       const w = watch(path, { persistent: false }, (_event, file) => {
         if (relevant(file === null ? null : String(file))) this.schedule();

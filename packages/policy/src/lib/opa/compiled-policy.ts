@@ -7,7 +7,9 @@ export const DEFAULT_MEMORY_BUDGET_BYTES = 32 * 1024 * 1024;
 
 /** A compiled `WebAssembly.Module`, opaque here (the es2022 lib has no WebAssembly types). */
 type WasmModule = object;
-const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }).WebAssembly;
+const wasm = (
+  globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }
+).WebAssembly;
 
 export interface CompiledPolicyOptions {
   entrypoint: string;
@@ -42,28 +44,42 @@ export class CompiledPolicy {
   }
 
   /** Compile and instantiate a bundle. Throws `INVALID_ARGUMENT` for a bad wasm or entrypoint. */
-  static async create(bundle: PolicyBundle, options: CompiledPolicyOptions): Promise<CompiledPolicy> {
+  static async create(
+    bundle: PolicyBundle,
+    options: CompiledPolicyOptions,
+  ): Promise<CompiledPolicy> {
     const full = { memoryBudgetBytes: DEFAULT_MEMORY_BUDGET_BYTES, ...options };
     let module: WasmModule;
     try {
       module = await wasm.compile(bundle.wasm);
     } catch (err) {
-      throw TesseraError.invalidArgument(`policy bundle rejected: ${bundle.source} has an invalid policy.wasm (${describe(err)})`);
+      throw TesseraError.invalidArgument(
+        `policy bundle rejected: ${bundle.source} has an invalid policy.wasm (${describe(err)})`,
+      );
     }
     // Data is handed to the instance as JSON bytes, so re-instantiation never re-stringifies it.
     const encoded = new TextEncoder().encode(JSON.stringify(bundle.data ?? {}));
-    const dataJson = encoded.buffer.slice(encoded.byteOffset, encoded.byteOffset + encoded.byteLength) as ArrayBuffer;
+    const dataJson = encoded.buffer.slice(
+      encoded.byteOffset,
+      encoded.byteOffset + encoded.byteLength,
+    ) as ArrayBuffer;
     const instance = await CompiledPolicy.instantiate(module, dataJson, bundle.source);
     return new CompiledPolicy(module, dataJson, instance, full);
   }
 
-  private static async instantiate(module: WasmModule, data: ArrayBuffer, source: string): Promise<LoadedPolicy> {
+  private static async instantiate(
+    module: WasmModule,
+    data: ArrayBuffer,
+    source: string,
+  ): Promise<LoadedPolicy> {
     try {
       const policy = await loadPolicy(module);
       policy.setData(data);
       return policy;
     } catch (err) {
-      throw TesseraError.invalidArgument(`policy bundle rejected: ${source} cannot be instantiated (${describe(err)})`);
+      throw TesseraError.invalidArgument(
+        `policy bundle rejected: ${source} cannot be instantiated (${describe(err)})`,
+      );
     }
   }
 
@@ -72,7 +88,9 @@ export class CompiledPolicy {
     const id = entrypoints[entrypoint];
     if (typeof id !== 'number') {
       const known = Object.keys(entrypoints).join(', ') || 'none';
-      throw TesseraError.invalidArgument(`policy bundle rejected: no entrypoint ${entrypoint} (has: ${known})`);
+      throw TesseraError.invalidArgument(
+        `policy bundle rejected: no entrypoint ${entrypoint} (has: ${known})`,
+      );
     }
     return id;
   }
@@ -92,7 +110,11 @@ export class CompiledPolicy {
 
   /** How often the instance was rebuilt to bound memory; for tests and benches. */
   get stats(): { evaluations: number; recycles: number; memoryBytes: number } {
-    return { evaluations: this.evaluations, recycles: this.recycleCount, memoryBytes: this.memoryBytes };
+    return {
+      evaluations: this.evaluations,
+      recycles: this.recycleCount,
+      memoryBytes: this.memoryBytes,
+    };
   }
 
   private recycle(): void {

@@ -53,7 +53,9 @@ export class OpaPolicyEngine implements PolicyEngine {
   }
 
   /** Create an engine and wait for its first load; the outcome says whether a policy is in force. */
-  static async open(options: OpaPolicyEngineOptions): Promise<{ engine: OpaPolicyEngine; outcome: ReloadOutcome }> {
+  static async open(
+    options: OpaPolicyEngineOptions,
+  ): Promise<{ engine: OpaPolicyEngine; outcome: ReloadOutcome }> {
     const engine = new OpaPolicyEngine(options);
     return { engine, outcome: await engine.ready() };
   }
@@ -109,7 +111,10 @@ export class OpaPolicyEngine implements PolicyEngine {
     this.watcher = new BundleWatcher(this.options.bundle, {
       debounceMs: this.options.debounceMs ?? 150,
       onChange: () => void this.reload(),
-      onError: (err) => this.report(TesseraError.unavailable(`cannot watch ${this.options.bundle}: ${err.message}`)),
+      onError: (err) =>
+        this.report(
+          TesseraError.unavailable(`cannot watch ${this.options.bundle}: ${err.message}`),
+        ),
     });
     this.watcher.start();
   }
@@ -142,11 +147,16 @@ export class OpaPolicyEngine implements PolicyEngine {
       const bundle = await readBundle(this.options.bundle);
       candidate = await CompiledPolicy.create(bundle, {
         entrypoint: this.entrypoint,
-        ...(this.options.memoryBudgetBytes ? { memoryBudgetBytes: this.options.memoryBudgetBytes } : {}),
+        ...(this.options.memoryBudgetBytes
+          ? { memoryBudgetBytes: this.options.memoryBudgetBytes }
+          : {}),
       });
       this.smokeTest(candidate);
     } catch (err) {
-      const error = err instanceof TesseraError ? err : TesseraError.invalidArgument(`policy bundle rejected: ${String(err)}`);
+      const error =
+        err instanceof TesseraError
+          ? err
+          : TesseraError.invalidArgument(`policy bundle rejected: ${String(err)}`);
       return this.fail(error, true);
     }
     if (this.closed) return this.fail(TesseraError.unavailable('policy engine is closed'), false);
@@ -158,7 +168,9 @@ export class OpaPolicyEngine implements PolicyEngine {
       try {
         listener(revision);
       } catch (err) {
-        this.logger.error(`policy onChange listener failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.logger.error(
+          `policy onChange listener failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     }
     return { ok: true, revision, source: this.options.bundle };
@@ -169,10 +181,15 @@ export class OpaPolicyEngine implements PolicyEngine {
     try {
       resultSet = candidate.evaluate(this.options.smokeInput ?? SMOKE_INPUT);
     } catch (err) {
-      throw TesseraError.invalidArgument(`policy bundle rejected: smoke evaluation failed (${String(err)})`);
+      throw TesseraError.invalidArgument(
+        `policy bundle rejected: smoke evaluation failed (${String(err)})`,
+      );
     }
     const check = checkResultSet(resultSet);
-    if (!check.ok) throw TesseraError.invalidArgument(`policy bundle rejected: smoke evaluation: ${check.problem}`);
+    if (!check.ok)
+      throw TesseraError.invalidArgument(
+        `policy bundle rejected: smoke evaluation: ${check.problem}`,
+      );
   }
 
   private fail(error: TesseraError, report: boolean): ReloadOutcome {
@@ -182,7 +199,9 @@ export class OpaPolicyEngine implements PolicyEngine {
   }
 
   private report(error: TesseraError): void {
-    const kept = this.policy ? `; revision ${this.currentRevision} stays in force` : '; every request is denied';
+    const kept = this.policy
+      ? `; revision ${this.currentRevision} stays in force`
+      : '; every request is denied';
     this.logger.error(`${error.message}${kept}`);
     for (const listener of [...this.errorListeners]) {
       try {

@@ -13,7 +13,8 @@ const fail = (problem: string): DecisionCheck => ({ ok: false, problem });
 export function checkResultSet(resultSet: unknown): DecisionCheck {
   if (!Array.isArray(resultSet)) return fail('policy returned no result set');
   if (resultSet.length === 0) return fail('policy decision is undefined for this input');
-  if (resultSet.length > 1) return fail(`policy returned ${resultSet.length} results, expected one`);
+  if (resultSet.length > 1)
+    return fail(`policy returned ${resultSet.length} results, expected one`);
   const first: unknown = resultSet[0];
   if (typeof first !== 'object' || first === null || !('result' in first)) {
     return fail('policy decision is undefined for this input');
@@ -36,7 +37,8 @@ export function checkDecision(value: unknown): DecisionCheck {
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
     return fail('decision.ttlSeconds must be a finite number >= 0');
   }
-  if (typeof d['reason'] !== 'string' || d['reason'] === '') return fail('decision.reason must be a non-empty string');
+  if (typeof d['reason'] !== 'string' || d['reason'] === '')
+    return fail('decision.reason must be a non-empty string');
   if (d['allow'] && ttl === 0) return fail('an allow decision must have ttlSeconds > 0');
   return {
     ok: true,

@@ -1,21 +1,25 @@
 import type { PolicyInput } from '../policy-engine';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStrings = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 function checkFacts(facts: unknown, where: string, problems: string[]): void {
   if (!isObject(facts)) {
     problems.push(`${where} must be an object`);
     return;
   }
-  if (typeof facts['name'] !== 'string' || facts['name'] === '') problems.push(`${where}.name must be a non-empty string`);
+  if (typeof facts['name'] !== 'string' || facts['name'] === '')
+    problems.push(`${where}.name must be a non-empty string`);
   if (!isStrings(facts['requires'])) problems.push(`${where}.requires must be an array of strings`);
   const provides = facts['provides'];
   if (!isObject(provides)) {
     problems.push(`${where}.provides must be an object`);
   } else {
     for (const [cap, methods] of Object.entries(provides)) {
-      if (!isStrings(methods)) problems.push(`${where}.provides[${JSON.stringify(cap)}] must be an array of strings`);
+      if (!isStrings(methods))
+        problems.push(`${where}.provides[${JSON.stringify(cap)}] must be an array of strings`);
     }
   }
 }
@@ -34,7 +38,8 @@ export function validatePolicyInput(input: unknown): string[] {
   if (!isObject(context)) {
     problems.push('context must be an object');
   } else {
-    if (typeof context['time'] !== 'string') problems.push('context.time must be an ISO-8601 string');
+    if (typeof context['time'] !== 'string')
+      problems.push('context.time must be an ISO-8601 string');
     if (context['purpose'] !== 'request' && context['purpose'] !== 'reevaluate') {
       problems.push('context.purpose must be "request" or "reevaluate"');
     }

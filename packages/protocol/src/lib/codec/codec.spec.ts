@@ -12,7 +12,11 @@ describe('frame codec', () => {
       { t: 'result', id: 2, value: undefined },
       { t: 'result', id: 3, value: { nested: [null, 'x'] } },
       { t: 'error', id: 4, error: { code: ErrorCode.NOT_FOUND, message: 'gone' } },
-      { t: 'error', id: 5, error: { code: ErrorCode.INVALID_ARGUMENT, message: 'bad', data: { field: 'x' } } },
+      {
+        t: 'error',
+        id: 5,
+        error: { code: ErrorCode.INVALID_ARGUMENT, message: 'bad', data: { field: 'x' } },
+      },
       { t: 'event', source: 'notes', name: 'added', payload: { id: 1 } },
       { t: 'cancel', id: 6 },
       { t: 'control', op: 'ping' },
@@ -33,7 +37,12 @@ describe('frame codec', () => {
       [[5, 'ping', [1]], /data must be an object/],
     ];
     for (const [value, reason] of bad) {
-      expect(() => decodeFrame(raw.pack(value))).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT, message: expect.stringMatching(reason) }));
+      expect(() => decodeFrame(raw.pack(value))).toThrow(
+        expect.objectContaining({
+          code: ErrorCode.INVALID_ARGUMENT,
+          message: expect.stringMatching(reason),
+        }),
+      );
     }
     expect(() => decodeFrame(Buffer.from([0x92, 0x01]))).toThrow(/not msgpack/); // an array of 2 cut short
   });

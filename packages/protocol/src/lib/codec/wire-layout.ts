@@ -39,11 +39,14 @@ export function toWire(frame: Frame): unknown[] {
     case 'cancel':
       return [WireKind.Cancel, frame.id];
     case 'control':
-      return frame.data === undefined ? [WireKind.Control, frame.op] : [WireKind.Control, frame.op, frame.data];
+      return frame.data === undefined
+        ? [WireKind.Control, frame.op]
+        : [WireKind.Control, frame.op, frame.data];
   }
 }
 
-const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isId = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const CONTROL_OPS: ReadonlySet<string> = new Set(['hello', 'welcome', 'ping', 'pong', 'goodbye']);
 
 /**
@@ -64,22 +67,32 @@ export function fromWire(a: unknown): Frame | string {
       if (a.length !== 3 || !isId(a[1])) return 'result frame needs an id and a value';
       return { t: 'result', id: a[1], value: a[2] };
     case WireKind.Error: {
-      if ((a.length !== 4 && a.length !== 5) || !isId(a[1])) return 'error frame needs an id, a code and a message';
+      if ((a.length !== 4 && a.length !== 5) || !isId(a[1]))
+        return 'error frame needs an id, a code and a message';
       // The code is checked when the error is rebuilt (unknown codes become INTERNAL).
-      const error = { code: a[2], message: a[3], ...(a.length === 5 ? { data: a[4] } : {}) } as WireError;
+      const error = {
+        code: a[2],
+        message: a[3],
+        ...(a.length === 5 ? { data: a[4] } : {}),
+      } as WireError;
       return { t: 'error', id: a[1], error };
     }
     case WireKind.Event:
-      if (a.length !== 4 || typeof a[1] !== 'string' || typeof a[2] !== 'string') return 'event frame needs a source and a name';
+      if (a.length !== 4 || typeof a[1] !== 'string' || typeof a[2] !== 'string')
+        return 'event frame needs a source and a name';
       return { t: 'event', source: a[1], name: a[2], payload: a[3] };
     case WireKind.Cancel:
       if (a.length !== 2 || !isId(a[1])) return 'cancel frame needs a numeric id';
       return { t: 'cancel', id: a[1] };
     case WireKind.Control: {
-      if ((a.length !== 2 && a.length !== 3) || typeof a[1] !== 'string' || !CONTROL_OPS.has(a[1])) return 'control frame needs a known op';
+      if ((a.length !== 2 && a.length !== 3) || typeof a[1] !== 'string' || !CONTROL_OPS.has(a[1]))
+        return 'control frame needs a known op';
       const data = a[2];
-      if (a.length === 3 && (typeof data !== 'object' || data === null || Array.isArray(data))) return 'control frame data must be an object';
-      return a.length === 3 ? { t: 'control', op: a[1] as never, data: data as Record<string, unknown> } : { t: 'control', op: a[1] as never };
+      if (a.length === 3 && (typeof data !== 'object' || data === null || Array.isArray(data)))
+        return 'control frame data must be an object';
+      return a.length === 3
+        ? { t: 'control', op: a[1] as never, data: data as Record<string, unknown> }
+        : { t: 'control', op: a[1] as never };
     }
     default:
       return 'unknown frame kind';

@@ -16,7 +16,16 @@ export type DeniedResult = (typeof DENIED_RESULTS)[number];
 
 /** Top-level fields of tessera.config.json. */
 export const CONFIG_FIELDS = [
-  '$schema', 'modules', 'isolation', 'transport', 'policy', 'audit', 'restart', 'deniedResult', 'heartbeatMs', 'callTimeoutMs',
+  '$schema',
+  'modules',
+  'isolation',
+  'transport',
+  'policy',
+  'audit',
+  'restart',
+  'deniedResult',
+  'heartbeatMs',
+  'callTimeoutMs',
   'network',
 ] as const;
 export const NETWORK_FIELDS = ['listen', 'hostListen', 'advertise'] as const;
@@ -61,7 +70,11 @@ export interface AppConfig {
 export const DEFAULT_ISOLATION: IsolationMode = 'process';
 export const DEFAULT_TRANSPORT_KIND: TransportKind = 'ipc';
 export const DEFAULT_AUDIT_PATH = '.tessera/audit.jsonl';
-export const DEFAULT_RESTART: Readonly<RestartConfig> = { maxRestarts: 3, backoffMs: 200, maxBackoffMs: 5000 };
+export const DEFAULT_RESTART: Readonly<RestartConfig> = {
+  maxRestarts: 3,
+  backoffMs: 200,
+  maxBackoffMs: 5000,
+};
 export const DEFAULT_DENIED_RESULT: DeniedResult = 'error';
 
 /** The conventional file name of an app's configuration. */

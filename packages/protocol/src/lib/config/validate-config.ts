@@ -1,9 +1,24 @@
 import { FieldChecker, describeValue, type JsonObject } from '../manifest/field-checker';
 import {
-  AUDIT_FIELDS, AUDIT_KINDS, CONFIG_FIELDS, CONFIG_FILE_NAME, DEFAULT_AUDIT_PATH, DEFAULT_DENIED_RESULT,
-  DEFAULT_ISOLATION, DEFAULT_RESTART, DEFAULT_TRANSPORT_KIND, DENIED_RESULTS, ISOLATION_MODES, POLICY_FIELDS,
-  NETWORK_FIELDS, RESTART_FIELDS, TRANSPORT_FIELDS, TRANSPORT_KINDS,
-  type AppConfig, type AuditConfig, type RestartConfig,
+  AUDIT_FIELDS,
+  AUDIT_KINDS,
+  CONFIG_FIELDS,
+  CONFIG_FILE_NAME,
+  DEFAULT_AUDIT_PATH,
+  DEFAULT_DENIED_RESULT,
+  DEFAULT_ISOLATION,
+  DEFAULT_RESTART,
+  DEFAULT_TRANSPORT_KIND,
+  DENIED_RESULTS,
+  ISOLATION_MODES,
+  POLICY_FIELDS,
+  NETWORK_FIELDS,
+  RESTART_FIELDS,
+  TRANSPORT_FIELDS,
+  TRANSPORT_KINDS,
+  type AppConfig,
+  type AuditConfig,
+  type RestartConfig,
 } from './app-config';
 import { isModuleSpec } from './module-spec';
 
@@ -26,25 +41,37 @@ export function validateConfig(json: unknown, options: ValidateConfigOptions = {
   if (root.$schema !== undefined) check.string(root.$schema, '$schema');
   const config: AppConfig = {
     modules: modulesOf(check, root.modules),
-    isolation: root.isolation === undefined ? DEFAULT_ISOLATION : check.oneOf(root.isolation, ISOLATION_MODES, 'isolation'),
+    isolation:
+      root.isolation === undefined
+        ? DEFAULT_ISOLATION
+        : check.oneOf(root.isolation, ISOLATION_MODES, 'isolation'),
     transport: transportOf(check, root.transport),
     policy: policyOf(check, root.policy),
     audit: auditOf(check, root.audit),
     restart: restartOf(check, root.restart),
-    deniedResult: root.deniedResult === undefined ? DEFAULT_DENIED_RESULT : check.oneOf(root.deniedResult, DENIED_RESULTS, 'deniedResult'),
+    deniedResult:
+      root.deniedResult === undefined
+        ? DEFAULT_DENIED_RESULT
+        : check.oneOf(root.deniedResult, DENIED_RESULTS, 'deniedResult'),
   };
-  if (root.heartbeatMs !== undefined) config.heartbeatMs = check.integer(root.heartbeatMs, 'heartbeatMs', 1);
-  if (root.callTimeoutMs !== undefined) config.callTimeoutMs = check.integer(root.callTimeoutMs, 'callTimeoutMs', 1);
+  if (root.heartbeatMs !== undefined)
+    config.heartbeatMs = check.integer(root.heartbeatMs, 'heartbeatMs', 1);
+  if (root.callTimeoutMs !== undefined)
+    config.callTimeoutMs = check.integer(root.callTimeoutMs, 'callTimeoutMs', 1);
   if (root.network !== undefined) config.network = networkOf(check, root.network, config);
   return config;
 }
 
 function modulesOf(check: FieldChecker, value: unknown): string[] {
-  if (value === undefined) throw check.failWith('modules', 'modules is required: list the module packages of the app');
+  if (value === undefined)
+    throw check.failWith('modules', 'modules is required: list the module packages of the app');
   const list = check.array(value, 'modules').map((spec, i) => {
     const field = `modules[${i}]`;
     if (typeof spec !== 'string' || !isModuleSpec(spec)) {
-      throw check.fail(field, `must be an npm package name or a path starting with ./ (got ${describeValue(spec)})`);
+      throw check.fail(
+        field,
+        `must be an npm package name or a path starting with ./ (got ${describeValue(spec)})`,
+      );
     }
     return spec;
   });
@@ -56,31 +83,46 @@ function transportOf(check: FieldChecker, value: unknown): AppConfig['transport'
   if (value === undefined) return { kind: DEFAULT_TRANSPORT_KIND };
   const t = check.object(value, 'transport');
   check.noUnknownFields(t, TRANSPORT_FIELDS, 'transport');
-  if (t.kind === undefined) throw check.failWith('transport.kind', 'transport.kind is required when transport is given');
+  if (t.kind === undefined)
+    throw check.failWith('transport.kind', 'transport.kind is required when transport is given');
   const kind = check.oneOf(t.kind, TRANSPORT_KINDS, 'transport.kind');
   // Each transport validates its own options when it registers; here only the shape.
-  return t.options === undefined ? { kind } : { kind, options: check.object(t.options, 'transport.options') };
+  return t.options === undefined
+    ? { kind }
+    : { kind, options: check.object(t.options, 'transport.options') };
 }
 
 function policyOf(check: FieldChecker, value: unknown): AppConfig['policy'] {
   if (value === undefined) {
-    throw check.failWith('policy', 'policy is required: give policy.bundle, the path of a built policy bundle (without one every request is denied)');
+    throw check.failWith(
+      'policy',
+      'policy is required: give policy.bundle, the path of a built policy bundle (without one every request is denied)',
+    );
   }
   const p = check.object(value, 'policy');
   check.noUnknownFields(p, POLICY_FIELDS, 'policy');
-  if (p.bundle === undefined) throw check.failWith('policy.bundle', 'policy.bundle is required: the path of a built policy bundle');
-  return { bundle: check.string(p.bundle, 'policy.bundle'), watch: p.watch === undefined ? false : check.boolean(p.watch, 'policy.watch') };
+  if (p.bundle === undefined)
+    throw check.failWith(
+      'policy.bundle',
+      'policy.bundle is required: the path of a built policy bundle',
+    );
+  return {
+    bundle: check.string(p.bundle, 'policy.bundle'),
+    watch: p.watch === undefined ? false : check.boolean(p.watch, 'policy.watch'),
+  };
 }
 
 function auditOf(check: FieldChecker, value: unknown): AuditConfig {
   if (value === undefined) return { kind: 'jsonl', path: DEFAULT_AUDIT_PATH };
   const a = check.object(value, 'audit');
-  if (a.kind === undefined) throw check.failWith('audit.kind', 'audit.kind is required when audit is given');
+  if (a.kind === undefined)
+    throw check.failWith('audit.kind', 'audit.kind is required when audit is given');
   const kind = check.oneOf(a.kind, AUDIT_KINDS, 'audit.kind');
   check.noUnknownFields(a, AUDIT_FIELDS[kind], 'audit');
   switch (kind) {
     case 'jsonl':
-      if (a.path === undefined) throw check.failWith('audit.path', 'audit.path is required when audit.kind is "jsonl"');
+      if (a.path === undefined)
+        throw check.failWith('audit.path', 'audit.path is required when audit.kind is "jsonl"');
       return { kind, path: check.string(a.path, 'audit.path') };
     case 'stderr':
     case 'none':
@@ -94,26 +136,46 @@ function restartOf(check: FieldChecker, value: unknown): RestartConfig {
   check.noUnknownFields(r, RESTART_FIELDS, 'restart');
   const pick = (key: keyof RestartConfig): number =>
     r[key] === undefined ? DEFAULT_RESTART[key] : check.integer(r[key], `restart.${key}`, 0);
-  const restart = { maxRestarts: pick('maxRestarts'), backoffMs: pick('backoffMs'), maxBackoffMs: pick('maxBackoffMs') };
+  const restart = {
+    maxRestarts: pick('maxRestarts'),
+    backoffMs: pick('backoffMs'),
+    maxBackoffMs: pick('maxBackoffMs'),
+  };
   if (restart.maxBackoffMs < restart.backoffMs) {
-    throw check.fail('restart.maxBackoffMs', `must be >= restart.backoffMs (${restart.backoffMs}) (got ${restart.maxBackoffMs})`);
+    throw check.fail(
+      'restart.maxBackoffMs',
+      `must be >= restart.backoffMs (${restart.backoffMs}) (got ${restart.maxBackoffMs})`,
+    );
   }
   return restart;
 }
 
-function networkOf(check: FieldChecker, value: unknown, config: AppConfig): NonNullable<AppConfig['network']> {
+function networkOf(
+  check: FieldChecker,
+  value: unknown,
+  config: AppConfig,
+): NonNullable<AppConfig['network']> {
   const n = check.object(value, 'network');
   check.noUnknownFields(n, NETWORK_FIELDS, 'network');
-  if (n.listen === undefined) throw check.failWith('network.listen', 'network.listen is required: the tcp:// address the core listens on');
+  if (n.listen === undefined)
+    throw check.failWith(
+      'network.listen',
+      'network.listen is required: the tcp:// address the core listens on',
+    );
   const tcp = (v: unknown, field: string): string => {
     const s = check.string(v, field);
-    if (!/^tcp:\/\/[^\s:]+:\d{1,5}$/.test(s)) throw check.fail(field, `must be a tcp://host:port address (got ${describeValue(s)})`);
+    if (!/^tcp:\/\/[^\s:]+:\d{1,5}$/.test(s))
+      throw check.fail(field, `must be a tcp://host:port address (got ${describeValue(s)})`);
     return s;
   };
   if (config.transport.kind !== 'zeromq') {
-    throw check.fail('network', `needs transport.kind "zeromq" (got "${config.transport.kind}"): only ZeroMQ crosses machines, with CURVE`);
+    throw check.fail(
+      'network',
+      `needs transport.kind "zeromq" (got "${config.transport.kind}"): only ZeroMQ crosses machines, with CURVE`,
+    );
   }
-  if (config.isolation !== 'process') throw check.fail('network', 'needs isolation "process": each host gets its own key pair');
+  if (config.isolation !== 'process')
+    throw check.fail('network', 'needs isolation "process": each host gets its own key pair');
   const out: NonNullable<AppConfig['network']> = { listen: tcp(n.listen, 'network.listen') };
   if (n.hostListen !== undefined) out.hostListen = tcp(n.hostListen, 'network.hostListen');
   if (n.advertise !== undefined) out.advertise = check.string(n.advertise, 'network.advertise');

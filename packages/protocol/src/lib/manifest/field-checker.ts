@@ -31,7 +31,10 @@ export class FieldChecker {
 
   /** `<prefix>: <field> <problem>`. */
   fail(field: string, problem: string): TesseraError {
-    return TesseraError.invalidArgument(`${this.prefix}: ${field} ${problem}`, { ...this.data, field });
+    return TesseraError.invalidArgument(`${this.prefix}: ${field} ${problem}`, {
+      ...this.data,
+      field,
+    });
   }
 
   /** A message that does not start with the field name. */
@@ -51,22 +54,26 @@ export class FieldChecker {
   }
 
   object(value: unknown, field: string): JsonObject {
-    if (!isJsonObject(value)) throw this.fail(field, `must be an object (got ${describeValue(value)})`);
+    if (!isJsonObject(value))
+      throw this.fail(field, `must be an object (got ${describeValue(value)})`);
     return value;
   }
 
   string(value: unknown, field: string): string {
-    if (typeof value !== 'string' || value === '') throw this.fail(field, `must be a non-empty string (got ${describeValue(value)})`);
+    if (typeof value !== 'string' || value === '')
+      throw this.fail(field, `must be a non-empty string (got ${describeValue(value)})`);
     return value;
   }
 
   boolean(value: unknown, field: string): boolean {
-    if (typeof value !== 'boolean') throw this.fail(field, `must be true or false (got ${describeValue(value)})`);
+    if (typeof value !== 'boolean')
+      throw this.fail(field, `must be true or false (got ${describeValue(value)})`);
     return value;
   }
 
   array(value: unknown, field: string): unknown[] {
-    if (!Array.isArray(value)) throw this.fail(field, `must be an array (got ${describeValue(value)})`);
+    if (!Array.isArray(value))
+      throw this.fail(field, `must be an array (got ${describeValue(value)})`);
     return value;
   }
 

@@ -2,7 +2,15 @@
 export const MANIFEST_FIELD = 'tessera';
 
 /** Every field the `tessera` object may hold. */
-export const MANIFEST_FIELDS = ['name', 'version', 'entry', 'dependencies', 'provides', 'requires', 'events'] as const;
+export const MANIFEST_FIELDS = [
+  'name',
+  'version',
+  'entry',
+  'dependencies',
+  'provides',
+  'requires',
+  'events',
+] as const;
 
 /** What a module author writes in package.json under `tessera`. */
 export interface ModuleManifestJson {

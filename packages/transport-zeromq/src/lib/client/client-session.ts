@@ -38,7 +38,12 @@ export class ClientSession {
     private readonly stats: ZeroMqStats,
     private readonly onReleased: (session: ClientSession) => void,
   ) {
-    this.socket = new Dealer({ context, immediate: false, reconnectInterval: 100, ...commonSocketOptions(options) });
+    this.socket = new Dealer({
+      context,
+      immediate: false,
+      reconnectInterval: 100,
+      ...commonSocketOptions(options),
+    });
     if (curve) {
       this.socket.curveServerKey = curve.serverKey;
       this.socket.curvePublicKey = curve.publicKey;
@@ -50,16 +55,23 @@ export class ClientSession {
   /** Connect, run the handshake, and resolve with the connection (UNAVAILABLE on any failure). */
   async open(timeoutMs: number): Promise<ZeroMqConnection> {
     void watchEvents(this.socket, (e) => {
-      if (e.type === 'handshake:error:auth') this.lost('the server refused this client key (CURVE/ZAP)');
-      else if (e.type === 'handshake:error:protocol') this.lost(`security handshake failed: ${e.error.code}`);
+      if (e.type === 'handshake:error:auth')
+        this.lost('the server refused this client key (CURVE/ZAP)');
+      else if (e.type === 'handshake:error:protocol')
+        this.lost(`security handshake failed: ${e.error.code}`);
       else if (e.type === 'handshake:error:other') this.lost(`handshake failed: ${e.error.code}`);
       else if (e.type === 'disconnect') this.lost('server disconnected');
     });
     const done = new Promise<TesseraError | undefined>((resolve) => (this.settle = resolve));
-    const timer = setTimeout(() => this.lost(`no handshake with ${this.address} within ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(
+      () => this.lost(`no handshake with ${this.address} within ${timeoutMs} ms`),
+      timeoutMs,
+    );
     this.socket.connect(this.address);
     this.loop = this.serve();
-    this.post(controlMessage(Tag.HELLO, this.curve ? { v: 1, key: this.curve.publicKey } : { v: 1 }));
+    this.post(
+      controlMessage(Tag.HELLO, this.curve ? { v: 1, key: this.curve.publicKey } : { v: 1 }),
+    );
     const error = await done;
     clearTimeout(timer);
     if (error || !this.conn) {
@@ -67,7 +79,10 @@ export class ClientSession {
       await this.loop;
       throw error ?? TesseraError.unavailable('connect failed');
     }
-    this.sweeper = setInterval(() => this.conn?.tick(Date.now(), this.options.heartbeatIntervalMs), this.options.heartbeatIntervalMs);
+    this.sweeper = setInterval(
+      () => this.conn?.tick(Date.now(), this.options.heartbeatIntervalMs),
+      this.options.heartbeatIntervalMs,
+    );
     this.sweeper.unref();
     return this.conn;
   }
@@ -124,8 +139,15 @@ export class ClientSession {
         try {
           conn.receive(body, 1);
         } catch (err) {
-          this.options.logger.warn('zeromq: malformed data from the server; closing', { address: this.address, error: String(err) });
-          conn.fail(TesseraError.invalidArgument(`malformed data from server: ${err instanceof Error ? err.message : ''}`));
+          this.options.logger.warn('zeromq: malformed data from the server; closing', {
+            address: this.address,
+            error: String(err),
+          });
+          conn.fail(
+            TesseraError.invalidArgument(
+              `malformed data from server: ${err instanceof Error ? err.message : ''}`,
+            ),
+          );
         }
         return;
       case Tag.CHALLENGE:
@@ -134,7 +156,9 @@ export class ClientSession {
         return this.welcome(body);
       case Tag.REJECT: {
         const reason = controlBody(body, 1)?.['reason'];
-        return this.lost(`server rejected this connection: ${typeof reason === 'string' ? reason : 'no reason'}`);
+        return this.lost(
+          `server rejected this connection: ${typeof reason === 'string' ? reason : 'no reason'}`,
+        );
       }
       case Tag.PING:
         return this.post(controlMessage(Tag.PONG, undefined, this.session));
@@ -150,9 +174,14 @@ export class ClientSession {
 
   private answerChallenge(body: Buffer): void {
     const nonce = controlBody(body, 1)?.['nonce'];
-    if (!this.curve || this.conn || typeof nonce !== 'string') return this.lost('unexpected challenge');
+    if (!this.curve || this.conn || typeof nonce !== 'string')
+      return this.lost('unexpected challenge');
     const c = this.curve;
-    const mac = curveProof(c.secretKey, c.publicKey, c.serverKey, [Buffer.from(nonce, 'base64'), Buffer.from(c.serverKey), Buffer.from(c.publicKey)]);
+    const mac = curveProof(c.secretKey, c.publicKey, c.serverKey, [
+      Buffer.from(nonce, 'base64'),
+      Buffer.from(c.serverKey),
+      Buffer.from(c.publicKey),
+    ]);
     this.post(controlMessage(Tag.PROOF, { mac: mac.toString('base64') }));
   }
 
@@ -162,7 +191,10 @@ export class ClientSession {
     this.session = Buffer.from(session, 'base64');
     if (this.session.length !== SESSION_BYTES) return this.lost('malformed welcome');
     const identity = this.curve ? { key: this.curve.serverKey } : {};
-    const limits = { maxFrameBytes: this.options.maxFrameBytes, maxQueuedFrames: this.options.maxQueuedFrames };
+    const limits = {
+      maxFrameBytes: this.options.maxFrameBytes,
+      maxQueuedFrames: this.options.maxQueuedFrames,
+    };
     this.conn = new ZeroMqConnection(this.link(), Object.freeze(identity), limits, this.stats);
     this.settle?.(undefined);
     this.settle = undefined;

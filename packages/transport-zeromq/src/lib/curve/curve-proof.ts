@@ -1,4 +1,11 @@
-import { createHmac, createPrivateKey, createPublicKey, diffieHellman, timingSafeEqual, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import { TesseraError } from '@tessera/protocol';
 import { decodeCurveKey } from './z85';
 
@@ -15,8 +22,16 @@ const LABEL = 'tessera/zeromq/curve-proof/v1';
  * Only the holder of the client's (or the server's) secret key can do that,
  * so a client admitted by ZAP under its own key cannot claim another one.
  */
-export function curveProof(ownSecret: string, ownPublic: string, otherPublic: string, transcript: Buffer[]): Buffer {
-  const shared = diffieHellman({ privateKey: privateKey(ownSecret, ownPublic), publicKey: publicKey(otherPublic) });
+export function curveProof(
+  ownSecret: string,
+  ownPublic: string,
+  otherPublic: string,
+  transcript: Buffer[],
+): Buffer {
+  const shared = diffieHellman({
+    privateKey: privateKey(ownSecret, ownPublic),
+    publicKey: publicKey(otherPublic),
+  });
   const mac = createHmac('sha256', shared).update(LABEL);
   for (const part of transcript) mac.update(part);
   return mac.digest();
@@ -24,18 +39,28 @@ export function curveProof(ownSecret: string, ownPublic: string, otherPublic: st
 
 /** Constant-time comparison of a received proof with the expected one. */
 export function proofMatches(expected: Buffer, received: unknown): boolean {
-  return Buffer.isBuffer(received) && received.length === expected.length && timingSafeEqual(expected, received);
+  return (
+    Buffer.isBuffer(received) &&
+    received.length === expected.length &&
+    timingSafeEqual(expected, received)
+  );
 }
 
 function privateKey(secret: string, pub: string): KeyObject {
   const d = decodeCurveKey(secret);
   const x = decodeCurveKey(pub);
   if (!d || !x) throw TesseraError.invalidArgument('curve keys must be 40-character Z85 strings');
-  return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: x.toString('base64url') }, format: 'jwk' });
+  return createPrivateKey({
+    key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: x.toString('base64url') },
+    format: 'jwk',
+  });
 }
 
 function publicKey(pub: string): KeyObject {
   const x = decodeCurveKey(pub);
   if (!x) throw TesseraError.invalidArgument('curve public key must be a 40-character Z85 string');
-  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: x.toString('base64url') }, format: 'jwk' });
+  return createPublicKey({
+    key: { kty: 'OKP', crv: 'X25519', x: x.toString('base64url') },
+    format: 'jwk',
+  });
 }

@@ -1,4 +1,5 @@
-const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
+const ALPHABET =
+  '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
 const DECODE = new Map<string, number>([...ALPHABET].map((c, i) => [c, i]));
 
 /** Decode a Z85 string (ZeroMQ RFC 32); returns `undefined` for anything malformed. */

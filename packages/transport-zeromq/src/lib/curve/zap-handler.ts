@@ -25,7 +25,10 @@ export class ZapHandler {
   private nextDomain = 0;
   private loop: Promise<void> = Promise.resolve();
 
-  private constructor(context: Context, private readonly logger: ZeroMqLogger) {
+  private constructor(
+    context: Context,
+    private readonly logger: ZeroMqLogger,
+  ) {
     this.socket = new Router({ context, linger: 0 });
   }
 
@@ -37,7 +40,10 @@ export class ZapHandler {
   }
 
   /** Register a listener's authorize function; returns the zapDomain to set on its socket. */
-  addDomain(authorize: (publicKey: string) => string | undefined): { name: string; domain: ZapDomain } {
+  addDomain(authorize: (publicKey: string) => string | undefined): {
+    name: string;
+    domain: ZapDomain;
+  } {
     const name = `tessera-${++this.nextDomain}`;
     const domain: ZapDomain = { authorize, admitted: new Map() };
     this.domains.set(name, domain);
@@ -59,16 +65,35 @@ export class ZapHandler {
         const [routing, delimiter, version, requestId, domain, , , mechanism, credential] = parts;
         if (!routing || !delimiter || !requestId) continue;
         const { status, userId } = this.decide(version, domain, mechanism, credential);
-        await this.socket.send([routing, delimiter, '1.0', requestId, status, status === '200' ? 'OK' : 'Denied', userId, '']);
+        await this.socket.send([
+          routing,
+          delimiter,
+          '1.0',
+          requestId,
+          status,
+          status === '200' ? 'OK' : 'Denied',
+          userId,
+          '',
+        ]);
       }
     } catch (err) {
       if (!this.socket.closed) this.logger.warn('ZAP handler stopped', { error: String(err) });
     }
   }
 
-  private decide(version?: Buffer, domainName?: Buffer, mechanism?: Buffer, credential?: Buffer): { status: string; userId: string } {
+  private decide(
+    version?: Buffer,
+    domainName?: Buffer,
+    mechanism?: Buffer,
+    credential?: Buffer,
+  ): { status: string; userId: string } {
     const deny = { status: '400', userId: '' };
-    if (version?.toString() !== '1.0' || mechanism?.toString() !== 'CURVE' || credential?.length !== 32) return deny;
+    if (
+      version?.toString() !== '1.0' ||
+      mechanism?.toString() !== 'CURVE' ||
+      credential?.length !== 32
+    )
+      return deny;
     const domain = this.domains.get(domainName?.toString() ?? '');
     if (!domain) return deny;
     const key = z85Encode(credential);

@@ -48,13 +48,20 @@ export class ZeroMqConnection implements Connection {
   send(frame: Frame): void {
     if (this.isClosed) throw this.closeError ?? TesseraError.unavailable('connection closed');
     if (this.outbox.length >= this.limits.maxQueuedFrames) {
-      throw new TesseraError(ErrorCode.RESOURCE_EXHAUSTED, `send queue full (${this.limits.maxQueuedFrames} frames)`);
+      throw new TesseraError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `send queue full (${this.limits.maxQueuedFrames} frames)`,
+      );
     }
     const bytes = encodeFrame(frame);
     if (bytes.length > this.limits.maxFrameBytes) {
-      throw new TesseraError(ErrorCode.RESOURCE_EXHAUSTED, `frame of ${bytes.length} bytes exceeds the ${this.limits.maxFrameBytes} byte limit`);
+      throw new TesseraError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `frame of ${bytes.length} bytes exceeds the ${this.limits.maxFrameBytes} byte limit`,
+      );
     }
-    if (this.outboxBytes + bytes.length > this.batchBytes && this.outbox.length > 0) this.flushOutbox();
+    if (this.outboxBytes + bytes.length > this.batchBytes && this.outbox.length > 0)
+      this.flushOutbox();
     this.outbox.push(bytes);
     this.outboxBytes += bytes.length;
     if (!this.flushScheduled) {
@@ -83,7 +90,9 @@ export class ZeroMqConnection implements Connection {
   receive(message: Buffer, offset: number): void {
     this.touch();
     if (this.isClosed) return;
-    const frames = splitBatch(message, offset, this.limits.maxFrameBytes).map((bytes) => decodeFrame(bytes));
+    const frames = splitBatch(message, offset, this.limits.maxFrameBytes).map((bytes) =>
+      decodeFrame(bytes),
+    );
     this.stats.batchesReceived++;
     this.stats.framesReceived += frames.length;
     const handler = this.handler;

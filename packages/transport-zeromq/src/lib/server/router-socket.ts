@@ -60,7 +60,9 @@ export async function bindRouter(
     socket.close();
     if (privateDir) await rm(privateDir, { recursive: true, force: true });
     const code = (err as { code?: unknown }).code;
-    throw TesseraError.invalidArgument(`cannot listen on ${target}: ${typeof code === 'string' ? code : String(err)}`);
+    throw TesseraError.invalidArgument(
+      `cannot listen on ${target}: ${typeof code === 'string' ? code : String(err)}`,
+    );
   }
   const bound = socket.lastEndpoint ?? target;
   if (bound.startsWith('ipc://') && !privateDir) {

@@ -42,10 +42,14 @@ export class ServerHandshake {
     if (typeof key !== 'string' || !this.zap.admitted.has(key)) {
       return { kind: 'reject', reason: 'hello names a key the server did not authenticate' };
     }
-    if (this.pending.size >= MAX_PENDING) return { kind: 'reject', reason: 'too many handshakes in progress' };
+    if (this.pending.size >= MAX_PENDING)
+      return { kind: 'reject', reason: 'too many handshakes in progress' };
     const nonce = randomBytes(32);
     this.pending.set(routing, { key, nonce, at: Date.now() });
-    return { kind: 'reply', message: controlMessage(Tag.CHALLENGE, { nonce: nonce.toString('base64') }) };
+    return {
+      kind: 'reply',
+      message: controlMessage(Tag.CHALLENGE, { nonce: nonce.toString('base64') }),
+    };
   }
 
   onProof(routing: string, message: Buffer): HandshakeStep {

@@ -91,11 +91,14 @@ export class ZeroMqListener implements Listener {
         try {
           this.onMessage(routing, parts.length === 2 ? body : undefined);
         } catch (err) {
-          this.options.logger.warn('zeromq listener: error while handling a message', { error: String(err) });
+          this.options.logger.warn('zeromq listener: error while handling a message', {
+            error: String(err),
+          });
         }
       }
     } catch (err) {
-      if (!this.socket.closed) this.options.logger.warn('zeromq listener stopped receiving', { error: String(err) });
+      if (!this.socket.closed)
+        this.options.logger.warn('zeromq listener stopped receiving', { error: String(err) });
     }
   }
 
@@ -103,13 +106,16 @@ export class ZeroMqListener implements Listener {
     if (this.closing) return;
     const id = routing.toString('latin1');
     const tag = body?.[0];
-    if (!body || tag === undefined) return this.drop(id, routing, 'message is not one non-empty part');
+    if (!body || tag === undefined)
+      return this.drop(id, routing, 'message is not one non-empty part');
     if (tag === Tag.HELLO || tag === Tag.PROOF) return this.onHandshake(id, routing, tag, body);
     const peer = this.peers.get(id);
     if (!peer || !hasSession(body, peer.session)) {
       // Stragglers of a session we just closed are expected; anything else is not.
-      if (tag === Tag.PING) this.post(routing, controlMessage(Tag.REJECT, { reason: 'no such session' }));
-      else if (tag !== Tag.PONG && tag !== Tag.BYE) this.drop(id, routing, 'message outside a session');
+      if (tag === Tag.PING)
+        this.post(routing, controlMessage(Tag.REJECT, { reason: 'no such session' }));
+      else if (tag !== Tag.PONG && tag !== Tag.BYE)
+        this.drop(id, routing, 'message outside a session');
       return;
     }
     const conn = peer.conn;
@@ -139,7 +145,8 @@ export class ZeroMqListener implements Listener {
 
   private onHandshake(id: string, routing: Buffer, tag: number, body: Buffer): void {
     this.peers.get(id)?.conn.fail(TesseraError.unavailable('peer started a new session'));
-    const step = tag === Tag.HELLO ? this.handshake.onHello(id, body) : this.handshake.onProof(id, body);
+    const step =
+      tag === Tag.HELLO ? this.handshake.onHello(id, body) : this.handshake.onProof(id, body);
     switch (step.kind) {
       case 'reply':
         this.post(routing, step.message);
@@ -164,7 +171,10 @@ export class ZeroMqListener implements Listener {
       },
       release: () => this.forget(id, conn),
     };
-    const limits = { maxFrameBytes: this.options.maxFrameBytes, maxQueuedFrames: this.options.maxQueuedFrames };
+    const limits = {
+      maxFrameBytes: this.options.maxFrameBytes,
+      maxQueuedFrames: this.options.maxQueuedFrames,
+    };
     const conn = new ZeroMqConnection(link, Object.freeze({ ...identity }), limits, this.stats);
     this.peers.set(id, { conn, session });
     this.rejected.delete(id);
@@ -193,7 +203,10 @@ export class ZeroMqListener implements Listener {
       peer.conn.fail(TesseraError.invalidArgument(`peer dropped: ${reason}`));
     }
     if (!this.remember(id)) return;
-    this.options.logger.warn(`zeromq: dropping peer: ${reason}`, { listener: this.address, routingId: routing.toString('hex') });
+    this.options.logger.warn(`zeromq: dropping peer: ${reason}`, {
+      listener: this.address,
+      routingId: routing.toString('hex'),
+    });
     this.post(routing, controlMessage(Tag.REJECT, { reason }));
   }
 
@@ -211,11 +224,15 @@ export class ZeroMqListener implements Listener {
 
   private sweep(): void {
     const now = Date.now();
-    for (const { conn } of [...this.peers.values()]) conn.tick(now, this.options.heartbeatIntervalMs);
+    for (const { conn } of [...this.peers.values()])
+      conn.tick(now, this.options.heartbeatIntervalMs);
     this.handshake.expire(now, this.options.connectTimeoutMs);
   }
 }
 
 function hasSession(body: Buffer, session: Buffer): boolean {
-  return body.length >= 1 + SESSION_BYTES && timingSafeEqual(body.subarray(1, 1 + SESSION_BYTES), session);
+  return (
+    body.length >= 1 + SESSION_BYTES &&
+    timingSafeEqual(body.subarray(1, 1 + SESSION_BYTES), session)
+  );
 }

@@ -36,7 +36,9 @@ export function controlBody(message: Buffer, offset: number): Record<string, unk
   if (message.length - offset > 4096) return undefined;
   try {
     const value: unknown = JSON.parse(message.subarray(offset).toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -59,11 +61,16 @@ export function splitBatch(message: Buffer, offset: number, maxFrameBytes: numbe
   const frames: Buffer[] = [];
   let at = offset;
   while (at < message.length) {
-    if (message.length - at < 4) throw TesseraError.invalidArgument('malformed batch: truncated length');
+    if (message.length - at < 4)
+      throw TesseraError.invalidArgument('malformed batch: truncated length');
     const len = message.readUInt32BE(at);
     at += 4;
-    if (len > maxFrameBytes) throw TesseraError.invalidArgument(`frame of ${len} bytes exceeds the ${maxFrameBytes} byte limit`);
-    if (len > message.length - at) throw TesseraError.invalidArgument('malformed batch: truncated frame');
+    if (len > maxFrameBytes)
+      throw TesseraError.invalidArgument(
+        `frame of ${len} bytes exceeds the ${maxFrameBytes} byte limit`,
+      );
+    if (len > message.length - at)
+      throw TesseraError.invalidArgument('malformed batch: truncated frame');
     frames.push(message.subarray(at, at + len));
     at += len;
   }

@@ -35,7 +35,10 @@ export class SocketWriter {
   push(message: Outgoing): void {
     if (this.stopped) throw TesseraError.unavailable('socket closed');
     if (this.queued >= this.limit) {
-      throw new TesseraError(ErrorCode.RESOURCE_EXHAUSTED, `send queue full (${this.limit} messages)`);
+      throw new TesseraError(
+        ErrorCode.RESOURCE_EXHAUSTED,
+        `send queue full (${this.limit} messages)`,
+      );
     }
     this.queue.push(message);
     if (!this.running) void this.run();
