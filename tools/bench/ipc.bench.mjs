@@ -4,26 +4,28 @@
 //   baseline: a net Unix socket with length-prefixed msgpackr echo, no RPC layer.
 // Measures sequential p50 latency and throughput with 64 calls in flight.
 // Run after `npx nx run-many -t build`: node tools/bench/run.mjs ipc
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { clearTimeout } from 'node:timers';
+import {
+  rawClient,
+  serveAsChild,
+  startChild,
+  startRawServer,
+  stopChild,
+} from './lib/raw-unix-echo.mjs';
 
 const require = createRequire(import.meta.url);
 const { IpcTransport } = require('@tessera/transport-ipc');
 const { RpcPeer } = require('@tessera/transport');
-const { Packr } = require('msgpackr');
 
 const WARMUP = 2_000;
 const SEQUENTIAL = 5_000;
 const PARALLEL = 200_000;
 const IN_FLIGHT = 64;
 const PAYLOAD = { text: 'hello', n: 42, list: [1, 2, 3] };
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 
 // ---- child roles -----------------------------------------------------------
 
@@ -35,118 +37,7 @@ async function serveIpc(dir) {
   return { address: listener.address, close: () => transport.close() };
 }
 
-/** Same framing as the carrier (4-byte BE length + msgpack), decoded and re-encoded, one write per chunk. */
-async function serveRaw(dir) {
-  const path = join(dir, `raw-${process.pid}.sock`);
-  const server = createServer((socket) => {
-    let pending = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      const out = [];
-      let at = 0;
-      while (pending.length - at >= 4) {
-        const len = pending.readUInt32BE(at);
-        if (pending.length - at - 4 < len) break;
-        const value = packr.unpack(pending.subarray(at + 4, at + 4 + len));
-        out.push(frame(packr.pack(value)));
-        at += 4 + len;
-      }
-      pending = pending.subarray(at);
-      if (out.length > 0) socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
-    });
-    socket.on('error', () => undefined);
-  });
-  await new Promise((r) => server.listen(path, r));
-  return { address: path, close: () => new Promise((r) => server.close(r)) };
-}
-
-function frame(payload) {
-  const out = Buffer.allocUnsafe(4 + payload.length);
-  out.writeUInt32BE(payload.length, 0);
-  payload.copy(out, 4);
-  return out;
-}
-
-async function childMain(role, dir) {
-  const server = role === 'serve-ipc' ? await serveIpc(dir) : await serveRaw(dir);
-  process.stdin.on('end', async () => {
-    await server.close();
-    process.exit(0);
-  });
-  process.stdin.resume();
-  process.stdout.write(`LISTENING ${server.address}\n`);
-}
-
 // ---- parent ----------------------------------------------------------------
-
-function startChild(role, dir) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), role, dir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = /LISTENING (\S+)\n/.exec(out);
-      if (m) resolve({ child, address: m[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`${role} exited early with ${code}`)));
-  });
-}
-
-function stopChild(child) {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.stdin.end();
-  });
-}
-
-/** A raw client: pipelined length-prefixed msgpack, answers matched in order (FIFO), no correlation ids. */
-async function rawClient(path, batch) {
-  const socket = await new Promise((resolve, reject) => {
-    const s = createConnection(path);
-    s.once('connect', () => resolve(s));
-    s.once('error', reject);
-  });
-  socket.setNoDelay?.(true);
-  const waiting = [];
-  let pending = Buffer.alloc(0);
-  socket.on('data', (chunk) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    let at = 0;
-    while (pending.length - at >= 4) {
-      const len = pending.readUInt32BE(at);
-      if (pending.length - at - 4 < len) break;
-      waiting.shift()(packr.unpack(pending.subarray(at + 4, at + 4 + len)));
-      at += 4 + len;
-    }
-    pending = pending.subarray(at);
-  });
-  // Same per-tick write batching as the carrier (cork now, uncork after the
-  // tick), so the baseline is not handicapped by one syscall per call.
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
-  };
-  return {
-    call: (value) =>
-      new Promise((resolve) => {
-        waiting.push(resolve);
-        if (batch && !corked) {
-          corked = true;
-          socket.cork();
-          process.nextTick(uncork);
-        }
-        socket.write(frame(packr.pack(value)));
-      }),
-    close: () => new Promise((r) => socket.end(r)),
-  };
-}
 
 async function measure(call) {
   for (let i = 0; i < WARMUP; i++) await call(PAYLOAD);
@@ -176,7 +67,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-ipc-'));
   const children = [];
   try {
-    const raw = await startChild('serve-raw', dir);
+    const raw = await startRawServer(dir);
     children.push(raw.child);
     const naive = await rawClient(raw.address, false);
     const naiveResult = await measure(naive.call);
@@ -185,7 +76,7 @@ async function main() {
     const rawResult = await measure(rc.call);
     await rc.close();
 
-    const ipc = await startChild('serve-ipc', join(dir, 'run'));
+    const ipc = await startChild(fileURLToPath(import.meta.url), ['serve-ipc', join(dir, 'run')]);
     children.push(ipc.child);
     const transport = new IpcTransport({ runtimeDir: join(dir, 'run') });
     const peer = new RpcPeer(await transport.connect(ipc.address));
@@ -224,5 +115,5 @@ async function main() {
 }
 
 const [role, dir] = process.argv.slice(2);
-if (role === 'serve-ipc' || role === 'serve-raw') await childMain(role, dir);
+if (role === 'serve-ipc') await serveAsChild(() => serveIpc(dir));
 else await main();

@@ -15,17 +15,14 @@
 // Then: an app with 20 module processes, time until all are ready, and the
 // memory of every host.
 // Run after `npx nx run-many -t build`: node tools/bench/run.mjs process
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { clearTimeout } from 'node:timers';
+import { rawClient, startRawServer, stopChild } from './lib/raw-unix-echo.mjs';
 
 const require = createRequire(import.meta.url);
-const { Packr } = require('msgpackr');
 
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2_000);
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 5_000);
@@ -36,113 +33,8 @@ const IN_FLIGHT = 64;
 const BUDGET_THROUGHPUT = 0.8;
 const BUDGET_P50 = 1.2;
 const PAYLOAD = { text: 'hello', n: 42, list: [1, 2, 3] };
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..');
-
-// ---- raw baseline (mirrors tools/bench/ipc.bench.mjs) ------------------------
-
-function frame(payload) {
-  const out = Buffer.allocUnsafe(4 + payload.length);
-  out.writeUInt32BE(payload.length, 0);
-  payload.copy(out, 4);
-  return out;
-}
-
-/** Child role: 4-byte BE length + msgpack, decoded and re-encoded, one write per read. */
-async function serveRaw(dir) {
-  const path = join(dir, `raw-${process.pid}.sock`);
-  const server = createServer((socket) => {
-    let pending = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      const out = [];
-      let at = 0;
-      while (pending.length - at >= 4) {
-        const len = pending.readUInt32BE(at);
-        if (pending.length - at - 4 < len) break;
-        const value = packr.unpack(pending.subarray(at + 4, at + 4 + len));
-        out.push(frame(packr.pack(value)));
-        at += 4 + len;
-      }
-      pending = pending.subarray(at);
-      if (out.length > 0) socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
-    });
-    socket.on('error', () => undefined);
-  });
-  await new Promise((r) => server.listen(path, r));
-  process.stdin.on('end', () => server.close(() => process.exit(0)));
-  process.stdin.resume();
-  process.stdout.write(`LISTENING ${path}\n`);
-}
-
-function startRawServer(dir) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve-raw', dir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = /LISTENING (\S+)\n/.exec(out);
-      if (m) resolve({ child, address: m[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`raw server exited early with ${code}`)));
-  });
-}
-
-function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.stdin.end();
-  });
-}
-
-/** Pipelined length-prefixed msgpack client, answers matched FIFO, writes corked per tick. */
-async function rawClient(path) {
-  const socket = await new Promise((resolve, reject) => {
-    const s = createConnection(path);
-    s.once('connect', () => resolve(s));
-    s.once('error', reject);
-  });
-  socket.setNoDelay?.(true);
-  const waiting = [];
-  let pending = Buffer.alloc(0);
-  socket.on('data', (chunk) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    let at = 0;
-    while (pending.length - at >= 4) {
-      const len = pending.readUInt32BE(at);
-      if (pending.length - at - 4 < len) break;
-      waiting.shift()(packr.unpack(pending.subarray(at + 4, at + 4 + len)));
-      at += 4 + len;
-    }
-    pending = pending.subarray(at);
-  });
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    socket.uncork();
-  };
-  return {
-    call: (value) =>
-      new Promise((resolve) => {
-        waiting.push(resolve);
-        if (!corked) {
-          corked = true;
-          socket.cork();
-          process.nextTick(uncork);
-        }
-        socket.write(frame(packr.pack(value)));
-      }),
-    close: () => new Promise((r) => socket.end(r)),
-  };
-}
 
 // ---- measurement -----------------------------------------------------------
 
@@ -486,6 +378,4 @@ async function main() {
   process.exit(failed ? 1 : 0);
 }
 
-const [role, dir] = process.argv.slice(2);
-if (role === 'serve-raw') await serveRaw(dir);
-else await main();
+await main();
