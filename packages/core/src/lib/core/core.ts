@@ -197,7 +197,7 @@ export class Core implements ModuleDirectory {
     const entry = this.known.get(name);
     if (!entry) throw TesseraError.notFound(`module '${name}' is not known`);
     if (this.records.has(name))
-      throw TesseraError.invalidArgument(`module '${name}' is already loaded`);
+      throw TesseraError.failedPrecondition(`module '${name}' is already loaded`);
     const loaded = new Set([...this.records.keys()]);
     const order = loadOrder(
       [...this.known.values()].map((e) => e.manifest).filter((m) => !loaded.has(m.name)),
@@ -329,7 +329,7 @@ export class Core implements ModuleDirectory {
   ): boolean {
     const r = this.records.get(caller);
     if (!r || r.state !== 'starting')
-      throw TesseraError.invalidArgument(`module ${caller} is not starting`);
+      throw TesseraError.failedPrecondition(`module ${caller} is not starting`);
     if (typeof info?.address !== 'string')
       throw TesseraError.invalidArgument('register needs an address');
     r.address = info.address;
@@ -456,11 +456,10 @@ export class Core implements ModuleDirectory {
   async attachRemote(manifest: Manifest, host: RunningHost): Promise<string> {
     const name = manifest.name;
     if (this.records.has(name))
-      throw TesseraError.invalidArgument(`module '${name}' is already attached or loaded`);
+      throw TesseraError.failedPrecondition(`module '${name}' is already attached or loaded`);
     for (const dep of manifest.dependencies ?? []) {
       if (this.records.get(dep)?.state !== 'ready') {
-        throw new TesseraError(
-          'FAILED_PRECONDITION',
+        throw TesseraError.failedPrecondition(
           `module ${name} depends on ${dep}, which is not loaded`,
         );
       }
@@ -504,8 +503,7 @@ export class Core implements ModuleDirectory {
   /** Mint a one-time credential for a remote host to join as `module` (operator only). */
   createJoinCredential(module: string, ttlMs?: number): string {
     if (!this.remote) {
-      throw new TesseraError(
-        'FAILED_PRECONDITION',
+      throw TesseraError.failedPrecondition(
         'remote hosts need the zeromq transport with network.listen (CURVE over tcp)',
       );
     }

@@ -34,6 +34,9 @@ export class TesseraError extends Error {
   static invalidArgument(message: string, data?: ErrorData): TesseraError {
     return new TesseraError(ErrorCode.INVALID_ARGUMENT, message, data);
   }
+  static failedPrecondition(message: string, data?: ErrorData): TesseraError {
+    return new TesseraError(ErrorCode.FAILED_PRECONDITION, message, data);
+  }
   static unavailable(message: string, data?: ErrorData): TesseraError {
     return new TesseraError(ErrorCode.UNAVAILABLE, message, data);
   }
