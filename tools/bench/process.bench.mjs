@@ -309,7 +309,7 @@ function callTable({ raw, tessera, relay, pids, refused }) {
 
 function scaleTable({ stats, readyMs, pingMs, closeMs, alive, core, rssBefore }) {
   console.log(
-    `\n${SCALE} module processes: all loaded and ready in ${readyMs.toFixed(0)} ms (${(readyMs / SCALE).toFixed(0)} ms per module, loaded one after another), ` +
+    `\n${SCALE} module processes: all loaded and ready in ${readyMs.toFixed(0)} ms (${(readyMs / SCALE).toFixed(0)} ms per module on average; independent modules start together), ` +
       `every one answered an authenticated ping in ${pingMs.toFixed(0)} ms; memory from each host's heartbeat`,
   );
   console.table(

@@ -1,6 +1,6 @@
 import { ErrorCode, TesseraError } from '@tessera/protocol';
 import { createTessera } from '../lib/tessera';
-import { loadOrder } from '../lib/manifest/load-order';
+import { loadLevels, loadOrder } from '../lib/manifest/load-order';
 import { type Harness, executed, resetExecuted, startApp, vault, other } from './fixtures';
 
 const code = (p: Promise<unknown>) =>
@@ -172,6 +172,22 @@ describe('load order', () => {
         { name: 'c', dependencies: ['a'] },
       ]),
     ).toThrow('dependency cycle: a -> b -> c -> a');
+  });
+  it('groups independent modules into levels that can start together', () => {
+    const deps: Record<string, string[]> = {
+      notes: ['storage'],
+      audit: ['notes', 'storage'],
+      metrics: [],
+      storage: [],
+    };
+    const order = loadOrder(
+      Object.entries(deps).map(([name, dependencies]) => ({ name, dependencies })),
+    );
+    expect(loadLevels(order, (n) => deps[n] ?? [])).toEqual([
+      ['storage', 'metrics'],
+      ['notes'],
+      ['audit'],
+    ]);
   });
   it('names a missing dependency', () => {
     expect(() => loadOrder([{ name: 'notes', dependencies: ['storage'] }])).toThrow(

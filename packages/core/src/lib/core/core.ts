@@ -6,7 +6,7 @@ import type { ModuleDefinition, ModuleSpec } from '@tessera/sdk';
 import type { GrantInfo, TokenManager } from '@tessera/token-manager';
 import type { Listener, RpcPeer, Transport } from '@tessera/transport';
 import { serveConnection } from '../host/serve-connection';
-import { loadOrder } from '../manifest/load-order';
+import { loadLevels, loadOrder } from '../manifest/load-order';
 import { type ModuleManifest, factsOf } from '../manifest/module-manifest';
 import {
   CORE_FACTS,
@@ -189,7 +189,17 @@ export class Core implements ModuleDirectory {
       entries.map((e) => e.manifest),
       loaded,
     );
-    for (const name of order) await this.startModule(name);
+    await this.startInLevels(order);
+  }
+
+  /** Start modules level by level: independent modules start together, dependents after. */
+  private async startInLevels(order: string[]): Promise<void> {
+    const levels = loadLevels(order, (n) => this.known.get(n)?.manifest.dependencies ?? []);
+    for (const level of levels) {
+      const results = await Promise.allSettled(level.map((n) => this.startModule(n)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
   }
 
   /** Load one known module (and its not yet loaded dependencies). */
@@ -210,7 +220,7 @@ export class Core implements ModuleDirectory {
       for (const d of this.known.get(n)?.manifest.dependencies ?? []) visit(d);
     };
     visit(name);
-    for (const n of order) if (needed.has(n)) await this.startModule(n);
+    await this.startInLevels(order.filter((n) => needed.has(n)));
   }
 
   private async startModule(name: string): Promise<void> {

@@ -37,3 +37,26 @@ export function loadOrder(
   for (const m of modules) visit(m.name, []);
   return order;
 }
+
+/**
+ * Group a dependency order into levels: every module of a level depends only
+ * on modules of earlier levels (or already loaded ones), so a level can start
+ * all at once.
+ */
+export function loadLevels(
+  order: readonly string[],
+  dependenciesOf: (name: string) => readonly string[],
+): string[][] {
+  const levelOf = new Map<string, number>();
+  const levels: string[][] = [];
+  for (const name of order) {
+    let level = 0;
+    for (const dep of dependenciesOf(name)) {
+      const l = levelOf.get(dep);
+      if (l !== undefined) level = Math.max(level, l + 1);
+    }
+    levelOf.set(name, level);
+    (levels[level] ??= []).push(name);
+  }
+  return levels;
+}
