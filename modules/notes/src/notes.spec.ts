@@ -1,6 +1,7 @@
-import { ErrorCode, TesseraError } from '@tessera/protocol';
+import { ErrorCode } from '@tessera/protocol';
 import type { ModuleContext } from '@tessera/sdk';
 import notes, { type NotesApi } from './index';
+import { codeOf } from '@tessera/protocol/testing';
 
 /** A fake context whose `storage` client is a plain map. */
 async function create(): Promise<{
@@ -25,16 +26,6 @@ async function create(): Promise<{
     emit: (event: string, payload: unknown) => emitted.push([event, payload]),
   } as unknown as ModuleContext;
   return { api: await notes.create(ctx), data, emitted };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TesseraError) return err.code;
-    throw err;
-  }
-  return 'RESOLVED';
 }
 
 describe('notes module', () => {

@@ -4,6 +4,7 @@ import { StaticPolicyEngine } from '@tessera/policy/testing';
 import type { GrantInfo } from '@tessera/token-manager';
 import { CapabilityModule } from './capability-module';
 import type { ModuleDirectory } from './module-directory';
+import { codeOf } from '@tessera/protocol/testing';
 
 /** A recording directory: a fake of the layer below, for unit tests of this one. */
 function directory(opts: { failInform?: boolean } = {}) {
@@ -27,12 +28,6 @@ function directory(opts: { failInform?: boolean } = {}) {
   };
   return { d, log };
 }
-
-const code = (p: Promise<unknown>) =>
-  p.then(
-    () => 'RESOLVED',
-    (e: TesseraError) => e.code,
-  );
 
 describe('CapabilityModule', () => {
   const make = (engine: PolicyEngine, dir = directory()) => ({
@@ -68,7 +63,7 @@ describe('CapabilityModule', () => {
       new StaticPolicyEngine([{ caller: 'a', target: 'b', methods: ['x'] }]),
       directory({ failInform: true }),
     );
-    expect(await code(cap.requestModule('a', 'b'))).toBe(ErrorCode.UNAVAILABLE);
+    expect(await codeOf(cap.requestModule('a', 'b'))).toBe(ErrorCode.UNAVAILABLE);
     expect(cap.grants()).toEqual([]);
     expect(log).toEqual([]);
     await cap.close();
@@ -138,10 +133,12 @@ describe('CapabilityModule', () => {
 
   it('rejects unknown callers and targets, and bad arguments', async () => {
     const { cap } = make(new StaticPolicyEngine([]));
-    expect(await code(cap.requestModule('ghost', 'b'))).toBe(ErrorCode.UNAUTHENTICATED);
-    expect(await code(cap.requestModule('a', 'ghost'))).toBe(ErrorCode.NOT_FOUND);
-    expect(await code(cap.requestModule('a', '../b'))).toBe(ErrorCode.INVALID_ARGUMENT);
-    expect(await code(cap.requestModule('a', 'b', 'x' as never))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(await codeOf(cap.requestModule('ghost', 'b'))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(await codeOf(cap.requestModule('a', 'ghost'))).toBe(ErrorCode.NOT_FOUND);
+    expect(await codeOf(cap.requestModule('a', '../b'))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(await codeOf(cap.requestModule('a', 'b', 'x' as never))).toBe(
+      ErrorCode.INVALID_ARGUMENT,
+    );
     await cap.close();
   });
 

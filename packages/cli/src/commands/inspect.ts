@@ -1,3 +1,4 @@
+import type { LiveGrant } from '@tessera/capability';
 import type { Command } from '../lib/command';
 import { parseCommandLine } from '../lib/command-line';
 import { configFileOf } from '../lib/config-option';
@@ -5,17 +6,8 @@ import { ExitCode } from '../lib/exit-codes';
 import { formatDuration, formatTable } from '../lib/format';
 import { OperatorSession } from '../lib/operator-session';
 
-/** A live grant as the core reports it (never its secret). */
-export interface GrantRow {
-  id: string;
-  caller: string;
-  target: string;
-  methods: string[];
-  expiresAt: number;
-  generation: number;
-  issuedAt: number;
-  reason: string;
-}
+/** A live grant as the core reports it (never its secret): the capability module's record. */
+export type GrantRow = LiveGrant;
 
 export const inspect: Command = {
   path: ['inspect'],

@@ -2,12 +2,7 @@ import { ErrorCode, TesseraError } from '@tessera/protocol';
 import { createTessera } from '../lib/tessera';
 import { loadLevels, loadOrder } from '../lib/manifest/load-order';
 import { type Harness, executed, resetExecuted, startApp, vault, other } from './fixtures';
-
-const code = (p: Promise<unknown>) =>
-  p.then(
-    () => 'RESOLVED',
-    (e: TesseraError) => e.code,
-  );
+import { codeOf } from '@tessera/protocol/testing';
 
 describe('app lifecycle and behaviour', () => {
   let h: Harness | undefined;
@@ -43,7 +38,7 @@ describe('app lifecycle and behaviour', () => {
     // alice's grant lacks event:changed: subscribing is refused before it is recorded
     const aliceTok = await h.app.core.capability.requestModule('alice', 'vault', []);
     const raw = await h.dial('vault');
-    expect(await code(raw.call('$subscribe', ['changed'], { token: aliceTok.token }))).toBe(
+    expect(await codeOf(raw.call('$subscribe', ['changed'], { token: aliceTok.token }))).toBe(
       ErrorCode.PERMISSION_DENIED,
     );
 
@@ -71,7 +66,7 @@ describe('app lifecycle and behaviour', () => {
       ]),
     );
     expect(d.events.map((e) => e.name)).toEqual(['changed']);
-    expect(await code(raw.call('$describe', [], { token: '' }))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(await codeOf(raw.call('$describe', [], { token: '' }))).toBe(ErrorCode.UNAUTHENTICATED);
   });
 
   it('dispatches any arity, returns undefined, and turns an untyped throw into INTERNAL without internals', async () => {
@@ -113,7 +108,9 @@ describe('app lifecycle and behaviour', () => {
     expect(
       h.app.core.capability.grants().filter((g) => g.target === 'vault' || g.caller === 'vault'),
     ).toEqual([]);
-    expect(await code(alice.call('readVault', ['greeting'], { token }))).toBe(ErrorCode.NOT_FOUND);
+    expect(await codeOf(alice.call('readVault', ['greeting'], { token }))).toBe(
+      ErrorCode.NOT_FOUND,
+    );
     expect(h.app.core.listModules().find((m) => m.name === 'vault')?.loaded).toBe(false);
     await h.app.core.loadKnown('vault');
     await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
@@ -139,7 +136,7 @@ describe('app lifecycle and behaviour', () => {
     );
     const { token } = await h.app.core.capability.requestModule('eve', 'alice', []);
     const alice = await h.dial('alice');
-    expect(await code(alice.call('callWithTimeout', [20], { token }))).toBe(ErrorCode.TIMEOUT);
+    expect(await codeOf(alice.call('callWithTimeout', [20], { token }))).toBe(ErrorCode.TIMEOUT);
     await expect(alice.call('callWithTimeout', [2000], { token })).resolves.toBe('late');
   });
 

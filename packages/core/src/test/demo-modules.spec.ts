@@ -1,10 +1,11 @@
 import { join, resolve } from 'node:path';
-import { ErrorCode, TesseraError, resolveToken } from '@tessera/protocol';
+import { ErrorCode, resolveToken } from '@tessera/protocol';
 import { OpaPolicyEngine, silentPolicyLogger } from '@tessera/policy';
 import { RpcPeer, TRANSPORT_REGISTRY, type Transport } from '@tessera/transport';
 import { discoverModules, loadDefinition } from '../lib/discovery';
 import type { ModuleEntry } from '../lib/core/core';
 import { createTessera, type Tessera } from '../lib/tessera';
+import { errorOf } from '@tessera/protocol/testing';
 
 /**
  * The three example packages, found by npm name and run in-process under
@@ -13,16 +14,6 @@ import { createTessera, type Tessera } from '../lib/tessera';
  */
 const ROOT = resolve(__dirname, '../../../..');
 const OPERATOR = { name: 'operator', provides: {}, requires: [] };
-
-async function errorOf(p: Promise<unknown>): Promise<TesseraError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TesseraError) return err;
-    throw err;
-  }
-  throw new Error('resolved');
-}
 
 async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 2000): Promise<T> {
   const end = Date.now() + ms;

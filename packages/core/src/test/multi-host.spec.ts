@@ -2,21 +2,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ErrorCode, type TesseraError } from '@tessera/protocol';
+import { ErrorCode } from '@tessera/protocol';
 import { StaticPolicyEngine } from '@tessera/policy/testing';
 import { RpcPeer } from '@tessera/transport';
 import { ZeroMqTransport, generateKeyPair } from '@tessera/transport-zeromq';
 import { createTessera, type Tessera } from '../lib/tessera';
 import { CORE_MODULE_METHODS } from '../lib/core/core-facts';
 import type { CoreEvent } from '../lib/core/core';
+import { codeOf } from '@tessera/protocol/testing';
 
 const ROOT = resolve(__dirname, '../../../..');
 const REMOTE_MAIN = join(ROOT, 'packages/core/dist/lib/remote/remote-main.js');
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'RESOLVED',
-    (e: TesseraError) => e.code,
-  );
 
 /**
  * Modules on other hosts: the core and a local module host on one side, a

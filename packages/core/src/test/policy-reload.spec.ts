@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ErrorCode, TesseraError, resolveToken } from '@tessera/protocol';
+import { ErrorCode, resolveToken } from '@tessera/protocol';
 import {
   OpaPolicyEngine,
   buildBundle,
@@ -30,6 +30,7 @@ import { defineModule } from '@tessera/sdk';
 import { RpcPeer, TRANSPORT_REGISTRY, type Transport } from '@tessera/transport';
 import type { ModuleEntry } from '../lib/core/core';
 import { createTessera, type Tessera } from '../lib/tessera';
+import { codeOf, errorOf } from '@tessera/protocol/testing';
 
 const REPO = resolve(__dirname, '../../../..');
 const DEFAULT_BUILD = join(REPO, 'policies/build');
@@ -204,27 +205,6 @@ async function startStack(bundle: string, watch = false): Promise<Stack> {
       await engine.close();
     },
   };
-}
-
-/** The error code a call ends with ('RESOLVED' when it did not fail). */
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TesseraError) return err.code;
-    throw err;
-  }
-  return 'RESOLVED';
-}
-
-async function errorOf(p: Promise<unknown>): Promise<TesseraError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TesseraError) return err;
-    throw err;
-  }
-  throw new Error('expected a TesseraError, but the call resolved');
 }
 
 function grantOf(s: Stack, caller: string, target: string) {

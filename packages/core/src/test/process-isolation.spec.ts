@@ -6,6 +6,7 @@ import { RpcPeer, TRANSPORT_REGISTRY, type Transport } from '@tessera/transport'
 import { createTessera, type Tessera } from '../lib/tessera';
 import { CORE_MANAGER_METHODS, CORE_MODULE_METHODS } from '../lib/core/core-facts';
 import type { CoreEvent } from '../lib/core/core';
+import { codeOf } from '@tessera/protocol/testing';
 
 const entry = (pkg: string, name: string, extra: Record<string, unknown> = {}) => ({
   packageName: pkg,
@@ -13,11 +14,6 @@ const entry = (pkg: string, name: string, extra: Record<string, unknown> = {}) =
   manifest: { name, ...extra },
 });
 
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'RESOLVED',
-    (e: TesseraError) => e.code,
-  );
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);

@@ -1,15 +1,6 @@
-import { ErrorCode, TesseraError } from '@tessera/protocol';
+import { ErrorCode, type TesseraError } from '@tessera/protocol';
 import { type Harness, executed, mintToken, resetExecuted, startApp } from './fixtures';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TesseraError) return err.code;
-    throw err;
-  }
-  return 'RESOLVED';
-}
+import { codeOf } from '@tessera/protocol/testing';
 
 describe('the token flow, end to end in one process', () => {
   let h: Harness;

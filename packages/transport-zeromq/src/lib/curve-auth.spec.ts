@@ -1,21 +1,13 @@
-import { ErrorCode, type TesseraError } from '@tessera/protocol';
+import { ErrorCode } from '@tessera/protocol';
 import type { Connection } from '@tessera/transport';
 import { Dealer } from 'zeromq';
 import { curveProof } from './curve/curve-proof';
 import { generateKeyPair } from './curve/key-pair';
 import { Tag, controlBody, controlMessage } from './wire/carrier-message';
 import { ZeroMqTransport } from './zeromq-transport';
+import { codeOf } from '@tessera/protocol/testing';
 
 const quiet = { warn: () => undefined };
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as TesseraError).code;
-  }
-  return 'resolved';
-}
 
 /** Receive one message or `undefined` after `ms`. */
 async function receiveWithin(socket: Dealer, ms: number): Promise<Buffer | undefined> {

@@ -1,21 +1,12 @@
 import { realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ErrorCode, TesseraError } from '@tessera/protocol';
+import { ErrorCode } from '@tessera/protocol';
 import { type FixturePackage, modulePackage, tempApp } from '../../test/fixtures/module-packages';
 import { discoverModules } from './discover-modules';
 import { loadDefinition } from './load-definition';
+import { errorOf } from '@tessera/protocol/testing';
 
 const ROOT = resolve(__dirname, '../../../../..');
-
-async function errorOf(p: Promise<unknown>): Promise<TesseraError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TesseraError) return err;
-    throw err;
-  }
-  throw new Error('resolved');
-}
 
 describe('discoverModules: the workspace example packages, by npm name', () => {
   it('resolves, validates and orders @tessera-demo/* from the repository root (needs `nx run-many -t build`)', async () => {
