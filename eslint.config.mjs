@@ -3,13 +3,20 @@ import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
 
 /**
- * Package boundaries by tag: a transport never imports the core, nothing
- * imports another package's src/ deeply (enforce-module-boundaries), and
- * only the core and apps sit on top of everything.
+ * Package boundaries by tag; arrows point one way:
+ *   protocol ← token-manager ← proxy ← capability
+ *   protocol ← transport ← transport-*
+ *   proxy + transport + sdk ← host ← core ← cli / apps
+ * A transport never imports the core, the SDK never imports a transport,
+ * and nothing imports another package's src/ deeply.
  */
 const depConstraints = [
   { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:security', onlyDependOnLibsWithTags: ['type:protocol', 'type:security'] },
+  {
+    sourceTag: 'type:proxy',
+    onlyDependOnLibsWithTags: ['type:protocol', 'type:security', 'type:transport-api'],
+  },
   { sourceTag: 'type:transport-api', onlyDependOnLibsWithTags: ['type:protocol'] },
   {
     sourceTag: 'type:transport',
@@ -18,14 +25,20 @@ const depConstraints = [
   { sourceTag: 'type:policy', onlyDependOnLibsWithTags: ['type:protocol'] },
   {
     sourceTag: 'type:capability',
+    onlyDependOnLibsWithTags: ['type:protocol', 'type:security', 'type:policy'],
+  },
+  { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:protocol'] },
+  {
+    sourceTag: 'type:host',
     onlyDependOnLibsWithTags: [
       'type:protocol',
       'type:security',
-      'type:policy',
+      'type:proxy',
       'type:transport-api',
+      'type:transport',
+      'type:sdk',
     ],
   },
-  { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:protocol', 'type:transport-api'] },
   {
     sourceTag: 'type:core',
     onlyDependOnLibsWithTags: [
@@ -33,9 +46,11 @@ const depConstraints = [
       'type:security',
       'type:policy',
       'type:capability',
+      'type:proxy',
       'type:transport-api',
       'type:transport',
       'type:sdk',
+      'type:host',
     ],
   },
   {

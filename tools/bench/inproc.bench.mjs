@@ -54,7 +54,7 @@ const app = await createTessera({
   ],
 });
 // The bench process acts as an operator holding a grant for driver.run.
-const { token } = await app.core.capability.requestModule('bench', 'driver', []);
+const { token } = await app.core.issueToken('bench', 'driver', []);
 const { TRANSPORT_REGISTRY } = require('@tessera/transport');
 const { RpcPeer } = require('@tessera/transport');
 const transport = app.container.resolve(TRANSPORT_REGISTRY).create({ kind: 'inproc' });

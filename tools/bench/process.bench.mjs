@@ -137,8 +137,8 @@ async function callBench(dir, cleanups) {
     cleanups.push(() => peer.close());
     return peer;
   };
-  const echoToken = (await app.core.capability.requestModule('bench', 'echo', [])).token;
-  const relayToken = (await app.core.capability.requestModule('bench', 'relay', [])).token;
+  const echoToken = (await app.core.issueToken('bench', 'echo', [])).token;
+  const relayToken = (await app.core.issueToken('bench', 'relay', [])).token;
   const echo = await dial('echo');
   const relay = await dial('relay');
   const callOpts = { token: echoToken };
@@ -223,7 +223,7 @@ async function scaleBench(cleanups) {
   const t1 = process.hrtime.bigint();
   const answers = await Promise.all(
     names.map(async (name) => {
-      const { token } = await app.core.capability.requestModule('bench', name, []);
+      const { token } = await app.core.issueToken('bench', name, []);
       const peer = new RpcPeer(await transport.connect(app.core.module(name).address));
       try {
         return await peer.call('ping', [], { token });

@@ -11,12 +11,6 @@ interface Summary {
   total: number;
   bySource: Record<string, number>;
 }
-interface Grant {
-  caller: string;
-  target: string;
-  methods: string[];
-  reason: string;
-}
 type TamperOutcome = { denied: true; code: string; reason: string } | { denied: false };
 
 const quote = (args: unknown[]): string => args.map((a) => JSON.stringify(a)).join(', ');
@@ -43,9 +37,7 @@ export async function playScenario(
   const session = await OperatorSession.open(operatorAddress);
   const script = new Script(io);
   const grantOf = async (caller: string, target: string): Promise<string | undefined> => {
-    const g = (await session.call<Grant[]>('grants')).find(
-      (x) => x.caller === caller && x.target === target,
-    );
+    const g = (await session.core.grants()).find((x) => x.caller === caller && x.target === target);
     return g && `${caller}'s grant on ${target}: ${g.methods.join(', ')} (policy: ${g.reason})`;
   };
   const call = <T>(module: string, method: string, args: unknown[] = []) => ({

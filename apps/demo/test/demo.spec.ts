@@ -6,9 +6,11 @@ import {
   REPO,
   Running,
   needsBuild,
+  removeTestDir,
   runNode,
-} from '../../../packages/cli/test/support/processes';
-import { removeTestDir, tempApp, tempBundle } from '../../../packages/cli/test/support/temp-app';
+  tempApp,
+  tempBundle,
+} from '@tessera/cli/testing';
 
 /**
  * The demo as a newcomer runs it (`npm start -- [--config file] --exit`),

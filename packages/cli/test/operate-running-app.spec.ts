@@ -1,8 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, Running, CLI, isAlive, needsBuild, tessera } from './support/processes';
-import { removeTestDir, tempApp, tempBundle } from './support/temp-app';
+import {
+  CLI,
+  isAlive,
+  needsBuild,
+  removeTestDir,
+  REPO,
+  Running,
+  tempApp,
+  tempBundle,
+  tessera,
+} from '../src/testing';
 
 /**
  * The real built CLI against the demo modules: `tessera run` in one child

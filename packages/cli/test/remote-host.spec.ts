@@ -1,6 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { REPO, Running, CLI, needsBuild, tessera } from './support/processes';
-import { removeTestDir, tempApp } from './support/temp-app';
+import { CLI, needsBuild, removeTestDir, REPO, Running, tempApp, tessera } from '../src/testing';
 
 /**
  * Multi-host through the real CLI: `tessera run` with ZeroMQ over tcp with

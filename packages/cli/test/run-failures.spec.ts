@@ -1,8 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, REPO, Running, needsBuild, runNode, tessera } from './support/processes';
-import { brokenModule, removeTestDir, tempApp } from './support/temp-app';
+import {
+  brokenModule,
+  CLI,
+  needsBuild,
+  removeTestDir,
+  REPO,
+  Running,
+  runNode,
+  tempApp,
+  tessera,
+} from '../src/testing';
 
 /** What the built CLI prints and returns when there is nothing to talk to or the app cannot start. */
 describe('tessera: help, version, usage errors and start-up failures (built CLI)', () => {

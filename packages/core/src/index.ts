@@ -1,16 +1,21 @@
-export * from './lib/manifest/module-manifest';
-export * from './lib/manifest/load-order';
-export * from './lib/host/serve-connection';
-export * from './lib/host/host-control';
-export * from './lib/host/module-host';
-export * from './lib/core/core-facts';
-export * from './lib/core/module-record';
-export * from './lib/core/host-launcher';
-export * from './lib/core/inproc-launcher';
-export * from './lib/core/core';
-export * from './lib/tessera';
-export * from './lib/process';
-export * from './lib/discovery';
-export * from './lib/operator';
-export * from './lib/app';
-export * from './lib/remote';
+/**
+ * @tessera/core: loads an app's modules, hands each its core channel,
+ * supervises their hosts, routes grants, and serves the operator. The
+ * composition root is {@link createTessera}; apps from a config file use
+ * {@link startApp}.
+ */
+export { createTessera, type Tessera, type TesseraOptions } from './lib/tessera';
+export {
+  loadConfig,
+  startApp,
+  stateFileFor,
+  type RunningApp,
+  type StartAppOptions,
+} from './lib/app/start-app';
+export type { Core } from './lib/core/core';
+export type { CoreEvent, RestartPolicy } from './lib/lifecycle/core-events';
+export type { ModuleEntry, ModuleListing, ModuleStats } from './lib/registry/module-registry';
+export { CORE_MANAGER_METHODS, type CoreApi } from './lib/api/core-api';
+export { CORE_MODULE_METHODS } from '@tessera/host';
+export { OPERATOR } from './lib/registry/core-facts';
+export { runRemoteHost, type RemoteHostOptions } from './lib/remote/remote-host';

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { extractBundle, listPolicySources, readBundle, readTar } from '../src';
+import { listPolicySources } from '../src/lib/bundle/build-bundle';
+import { extractBundle, readBundle } from '../src/lib/bundle/read-bundle';
+import { readTar } from '../src/lib/bundle/tar-reader';
 import { OPA_INSTALL_TIMEOUT_MS, POLICIES, compile, scratch } from './support/bundles';
 
 describe('policy bundles', () => {

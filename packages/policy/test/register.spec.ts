@@ -24,7 +24,7 @@ describe('registerPolicy', () => {
     const path = join(__dirname, 'does-not-exist');
     const engine = registerPolicy(container.createChildContainer(), {
       bundle: path,
-      logger: { info: () => undefined, error: (m) => logged.push(m) },
+      logger: { info: () => undefined, warn: () => undefined, error: (m) => logged.push(m) },
     });
     expect(engine).toBeInstanceOf(OpaPolicyEngine);
     expect(await engine.decide(request(notes, storage))).toEqual({

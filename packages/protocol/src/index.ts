@@ -1,7 +1,54 @@
-export * from './lib/errors';
-export * from './lib/frames';
-export * from './lib/codec';
-export * from './lib/names';
-export * from './lib/di';
-export * from './lib/manifest';
-export * from './lib/config';
+/**
+ * `@tessera/protocol`: what every Tessera package agrees on. Error codes and
+ * the one error class that survives the wire, frames and their msgpackr
+ * codec, name rules, the manifest and config validators, typed DI tokens and
+ * the {@link Logger} shape. No I/O, no services.
+ */
+
+// errors
+export { ErrorCode, isErrorCode } from './lib/errors/error-codes';
+export { TesseraError, type ErrorData } from './lib/errors/tessera-error';
+export { fromWireError, toWireError, type WireError } from './lib/errors/wire-error';
+
+// frames and codec
+export type { CallFrame, ControlFrame, EventFrame, Frame } from './lib/frames/frame';
+export { DEFAULT_MAX_FRAME_BYTES, decodeFrame, encodeFrame } from './lib/codec/codec';
+
+// names
+export {
+  EVENT_SCOPE_PREFIX,
+  RESERVED_METHOD_NAMES,
+  assertValidName,
+  eventScope,
+  isDispatchableName,
+  isValidName,
+} from './lib/names/names';
+
+// dependency injection
+export { resolveToken, typedToken, type Resolver, type TypedToken } from './lib/di/typed-token';
+export { disposeWith } from './lib/di/dispose-with';
+
+// manifest
+export type { ValidatedManifest } from './lib/manifest/manifest-fields';
+export { validateManifest, type ValidateManifestOptions } from './lib/manifest/validate-manifest';
+
+// config
+export {
+  AUDIT_FIELDS,
+  AUDIT_KINDS,
+  CONFIG_FIELDS,
+  CONFIG_FILE_NAME,
+  DEFAULT_RESTART,
+  DENIED_RESULTS,
+  ISOLATION_MODES,
+  POLICY_FIELDS,
+  RESTART_FIELDS,
+  TRANSPORT_FIELDS,
+  TRANSPORT_KINDS,
+  type AppConfig,
+} from './lib/config/app-config';
+export { isRelativeModuleSpec } from './lib/config/module-spec';
+export { validateConfig, type ValidateConfigOptions } from './lib/config/validate-config';
+
+// logging
+export type { Logger } from './lib/logger/logger';

@@ -1,5 +1,14 @@
-export * from './lib/param-names';
-export * from './lib/module-context';
-export * from './lib/define-module';
-export * from './lib/module-caller';
-export * from './lib/create-client';
+/**
+ * @tessera/sdk: what a module author touches — `defineModule`, the
+ * `ModuleContext` a module sees, and typed `Client<T>`s. No transport here.
+ */
+export { paramNames } from './lib/param-names';
+export type { CallOptions, Client, ModuleContext, ModuleLogger } from './lib/module-context';
+export {
+  MODULE_DEFINITION,
+  defineModule,
+  isModuleDefinition,
+  specOf,
+  type ModuleDefinition,
+  type ModuleSpec,
+} from './lib/define-module';

@@ -1,9 +1,7 @@
-export * from './lib/ipc-address';
-export * from './lib/logger';
-export * from './lib/frame-reader';
-export * from './lib/ipc-connection';
-export * from './lib/ipc-listener';
-export * from './lib/ipc-transport';
-export * from './lib/options';
-export * from './lib/register';
-export { defaultRuntimeDir, ensurePrivateDir } from './lib/runtime-dir';
+/**
+ * `@tessera/transport-ipc`: the IPC transport (kind `ipc`). Unix domain
+ * sockets (named pipes on Windows) in a private runtime directory, carrying
+ * length-prefixed msgpack frames.
+ */
+export { IpcTransport, type IpcTransportOptions } from './lib/ipc-transport';
+export { registerIpcTransport } from './lib/register';

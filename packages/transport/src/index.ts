@@ -1,4 +1,29 @@
-export * from './lib/connection';
-export * from './lib/rpc-peer';
-export * from './lib/transport-registry';
-export * from './lib/register';
+/**
+ * `@tessera/transport`: the carrier contract ({@link Connection},
+ * {@link Transport}), the RPC layer above every carrier ({@link RpcPeer}:
+ * correlation, timeouts, cancellation, errors), the {@link FrameInbox}
+ * carriers share, and the registry that picks a transport by config `kind`.
+ */
+export type {
+  Connection,
+  ConnectionHandler,
+  ConnectOptions,
+  Listener,
+  PeerIdentity,
+  Transport,
+} from './lib/connection';
+export { FrameInbox, type FrameInboxOptions } from './lib/frame-inbox';
+export {
+  RpcPeer,
+  type CallHandler,
+  type CallOptions,
+  type IncomingCall,
+  type RpcPeerOptions,
+} from './lib/rpc-peer';
+export {
+  TRANSPORT_REGISTRY,
+  TransportRegistry,
+  type TransportConfig,
+  type TransportFactory,
+} from './lib/transport-registry';
+export { registerTransportRegistry } from './lib/register';

@@ -1,9 +1,15 @@
 import { TesseraError, assertValidName } from '@tessera/protocol';
-import type { PolicyDecision, PolicyEngine, PolicyInput } from '@tessera/policy';
-import { mintToken, parseToken } from '@tessera/token-manager';
-import { validDecision } from './decision';
-import type { CapabilityEvent, IssuedToken, LiveGrant } from './live-grant';
-import type { ModuleDirectory } from './module-directory';
+import {
+  type ModuleFacts,
+  type PolicyDecision,
+  type PolicyEngine,
+  type PolicyInput,
+  checkDecision,
+  deny,
+} from '@tessera/policy';
+import { mintToken, tokenId } from '@tessera/token-manager';
+import type { GrantDelivery } from './grant-delivery';
+import type { CapabilityEvent, CapabilityRequest, IssuedToken, LiveGrant } from './live-grant';
 
 export interface CapabilityOptions {
   now?: () => number;
@@ -13,21 +19,31 @@ export interface CapabilityOptions {
   sweepIntervalMs?: number;
 }
 
-/** Extra facts about a request that come from the channel, never from the requester. */
-export interface RequestContext {
-  operator?: boolean;
+/** A live grant with the facts it was decided on, so re-evaluation needs no upcall. */
+interface Held {
+  grant: LiveGrant;
+  subject: ModuleFacts;
+  target: ModuleFacts;
 }
 
 const pairKey = (caller: string, target: string): string => `${caller}\u0000${target}`;
 
+/** Facts are kept for re-evaluation: a copy, so later changes by the caller cannot alter them. */
+const copyFacts = (f: ModuleFacts): ModuleFacts => ({
+  name: f.name,
+  provides: Object.fromEntries(Object.entries(f.provides).map(([k, v]) => [k, [...v]])),
+  requires: [...f.requires],
+});
+
 /**
- * The central capability module: decides with the policy engine, mints a
- * token, informs the target and waits for its acknowledgement, then informs
- * the caller. Tracks live grants (one per caller/target pair) to revoke and
- * re-evaluate them.
+ * The central capability module. Given both parties' facts in one call, it
+ * decides with the policy engine, mints a token, informs the target and
+ * waits for its acknowledgement, retires the pair's previous grant, and
+ * returns the token: the caller learns it from the reply only. Tracks live
+ * grants (one per caller/target pair) to revoke and re-evaluate them.
  */
 export class CapabilityModule {
-  private readonly live = new Map<string, LiveGrant>();
+  private readonly live = new Map<string, Held>();
   private readonly listeners = new Set<(e: CapabilityEvent) => void>();
   private readonly now: () => number;
   private readonly maxTtl: number;
@@ -37,7 +53,7 @@ export class CapabilityModule {
 
   constructor(
     private readonly engine: PolicyEngine,
-    private readonly directory: ModuleDirectory,
+    private readonly delivery: GrantDelivery,
     options: CapabilityOptions = {},
   ) {
     this.now = options.now ?? Date.now;
@@ -58,116 +74,93 @@ export class CapabilityModule {
     return () => this.listeners.delete(listener);
   }
 
-  /**
-   * `subject` is the identity of the channel the request came on, supplied by
-   * the core; it is never read from the request.
-   */
-  async requestModule(
-    subject: string,
-    target: string,
-    methods: string[] = [],
-    ctx: RequestContext = {},
-  ): Promise<IssuedToken> {
-    assertValidName(target, 'target module');
+  /** Decide, mint, inform the target, retire the previous grant of the pair, return the token. */
+  async requestModule(request: CapabilityRequest): Promise<IssuedToken> {
+    const { subject, target, channel = {} } = request;
+    const methods = request.methods ?? [];
+    assertValidName(target.name, 'target module');
     if (!Array.isArray(methods) || !methods.every((m) => typeof m === 'string')) {
       throw TesseraError.invalidArgument('methods must be an array of strings');
     }
-    const subjectFacts = this.directory.facts(subject);
-    if (!subjectFacts) throw TesseraError.unauthenticated(`unknown caller '${subject}'`);
-    const targetFacts = this.directory.facts(target);
-    if (!targetFacts) throw TesseraError.notFound(`module '${target}' is not loaded`);
-
-    const input: PolicyInput = {
-      subject: subjectFacts,
-      target: targetFacts,
-      methods,
-      context: {
-        time: new Date(this.now()).toISOString(),
-        purpose: 'request',
-        ...(ctx.operator ? { operator: true } : {}),
-      },
-    };
     const generation = this.engine.revision;
-    const decision = await this.decide(input);
-    if (!decision.allow) {
-      this.emit({ kind: 'denied', caller: subject, target, methods, reason: decision.reason });
-      throw TesseraError.permissionDenied(decision.reason, { reason: decision.reason });
-    }
+    const decision = await this.decide(subject, target, methods, 'request', channel.operator);
+    const caller = subject.name;
+    if (!decision.allow) return this.refuse(caller, target.name, methods, decision.reason);
 
     // Never more than was asked for, whatever the policy offers (defence in depth).
     if (methods.length > 0) {
       const asked = new Set(methods);
       decision.methods = decision.methods.filter((m) => asked.has(m));
       if (decision.methods.length === 0) {
-        const reason = `none of the requested methods (${methods.join(', ')}) is granted`;
-        this.emit({ kind: 'denied', caller: subject, target, methods, reason });
-        throw TesseraError.permissionDenied(reason, { reason });
+        const why = `none of the requested methods (${methods.join(', ')}) is granted`;
+        return this.refuse(caller, target.name, methods, why);
       }
     }
     const token = mintToken();
-    const id = (parseToken(token) as { id: string }).id;
-    const ttl = Math.min(decision.ttlSeconds, this.maxTtl);
     const issuedAt = this.now();
     const grant: LiveGrant = {
-      id,
-      caller: subject,
-      target,
+      id: tokenId(token) as string,
+      caller,
+      target: target.name,
       methods: decision.methods,
-      expiresAt: issuedAt + ttl * 1000,
+      expiresAt: issuedAt + Math.min(decision.ttlSeconds, this.maxTtl) * 1000,
       generation,
       issuedAt,
       reason: decision.reason,
-      ...(ctx.operator ? { operator: true } : {}),
+      ...(channel.operator ? { operator: true } : {}),
+      ...(channel.key !== undefined ? { callerKey: channel.key } : {}),
     };
-    const callerKey = this.directory.keyOf?.(subject, target);
-    if (callerKey !== undefined) grant.callerKey = callerKey;
     try {
-      await this.directory.informTarget(target, token, {
-        caller: subject,
+      await this.delivery.informTarget(target.name, token, {
+        caller,
         methods: grant.methods,
         expiresAt: grant.expiresAt,
         generation,
-        ...(callerKey !== undefined ? { callerKey } : {}),
+        ...(channel.key !== undefined ? { callerKey: channel.key } : {}),
       });
     } catch {
-      throw TesseraError.unavailable(`module '${target}' did not acknowledge the grant`);
+      throw TesseraError.unavailable(`module '${target.name}' did not acknowledge the grant`);
     }
-    const previous = this.live.get(pairKey(subject, target));
-    this.live.set(pairKey(subject, target), grant);
-    if (previous) await this.directory.revokeAtTarget(target, [previous.id]).catch(() => undefined);
-    await this.directory
-      .informCaller(subject, target, token, grant.methods, grant.expiresAt)
-      .catch(() => undefined);
+    const held: Held = { grant, subject: copyFacts(subject), target: copyFacts(target) };
+    const previous = this.live.get(pairKey(caller, target.name));
+    this.live.set(pairKey(caller, target.name), held);
+    if (previous)
+      await this.delivery.revokeAtTarget(target.name, [previous.grant.id]).catch(() => undefined);
     this.emit({ kind: 'granted', grant: { ...grant } });
-    if (this.engine.revision !== generation) await this.reevaluateOne(grant);
+    if (this.engine.revision !== generation) {
+      // A reload raced the decision: the grant stands only if the new policy keeps it.
+      await this.reevaluateOne(held);
+      if (this.live.get(pairKey(caller, target.name)) !== held)
+        throw TesseraError.permissionDenied('the policy changed while the grant was issued');
+    }
     return { token, methods: [...grant.methods], expiresAt: grant.expiresAt, generation };
   }
 
   /** Revoke one pair's grant (the caller releases it, or an operator revokes it). */
   async release(caller: string, target: string, reason = 'released'): Promise<boolean> {
-    const grant = this.live.get(pairKey(caller, target));
-    if (!grant) return false;
-    await this.revoke(grant, reason);
+    const held = this.live.get(pairKey(caller, target));
+    if (!held) return false;
+    await this.revoke(held, reason);
     return true;
   }
 
   /** Revoke every grant where `module` is the caller or the target (unload, crash). */
   async revokeModule(module: string, reason: string): Promise<number> {
     const doomed = [...this.live.values()].filter(
-      (g) => g.caller === module || g.target === module,
+      (h) => h.grant.caller === module || h.grant.target === module,
     );
-    await Promise.all(doomed.map((g) => this.revoke(g, reason)));
+    await Promise.all(doomed.map((h) => this.revoke(h, reason)));
     return doomed.length;
   }
 
   /** Live grants, newest last. */
   grants(): LiveGrant[] {
-    return [...this.live.values()].map((g) => ({ ...g, methods: [...g.methods] }));
+    return [...this.live.values()].map(({ grant }) => ({ ...grant, methods: [...grant.methods] }));
   }
 
   /** Re-decide every live grant under the policy now in force. */
   async reevaluate(): Promise<void> {
-    for (const grant of [...this.live.values()]) await this.reevaluateOne(grant);
+    for (const held of [...this.live.values()]) await this.reevaluateOne(held);
   }
 
   /** Wait for re-evaluations triggered by policy changes (tests, shutdown). */
@@ -181,68 +174,73 @@ export class CapabilityModule {
     await this.reevaluating;
   }
 
-  private async reevaluateOne(grant: LiveGrant): Promise<void> {
-    if (this.live.get(pairKey(grant.caller, grant.target)) !== grant) return;
-    const subject = this.directory.facts(grant.caller);
-    const target = this.directory.facts(grant.target);
-    if (!subject || !target) return this.revoke(grant, 'module no longer loaded');
-    const decision = await this.decide({
-      subject,
-      target,
-      methods: [],
-      context: {
-        time: new Date(this.now()).toISOString(),
-        purpose: 'reevaluate',
-        ...(grant.operator ? { operator: true } : {}),
-      },
-    });
-    if (!decision.allow) return this.revoke(grant, `policy reload: ${decision.reason}`);
+  private refuse(caller: string, target: string, methods: string[], reason: string): never {
+    this.emit({ kind: 'denied', caller, target, methods, reason });
+    throw TesseraError.permissionDenied(reason, { reason });
+  }
+
+  private async reevaluateOne(held: Held): Promise<void> {
+    const { grant } = held;
+    if (this.live.get(pairKey(grant.caller, grant.target)) !== held) return;
+    const decision = await this.decide(held.subject, held.target, [], 'reevaluate', grant.operator);
+    if (!decision.allow) return this.revoke(held, `policy reload: ${decision.reason}`);
     const allowed = new Set(decision.methods);
     const kept = grant.methods.filter((m) => allowed.has(m));
     if (kept.length === 0)
-      return this.revoke(grant, 'policy reload: no granted method is still allowed');
+      return this.revoke(held, 'policy reload: no granted method is still allowed');
     if (kept.length < grant.methods.length) {
       const from = grant.methods;
       grant.methods = kept;
-      await this.directory.narrowAtTarget(grant.target, grant.id, kept).catch(() => undefined);
-      await this.directory.narrowAtCaller(grant.caller, grant.target, kept).catch(() => undefined);
+      await this.delivery.narrowAtTarget(grant.target, grant.id, kept).catch(() => undefined);
+      await this.delivery.narrowAtCaller(grant.caller, grant.target, kept).catch(() => undefined);
       this.emit({ kind: 'narrowed', grant: { ...grant }, from });
     }
   }
 
-  private async decide(input: PolicyInput): Promise<PolicyDecision> {
+  /** Ask the engine; an engine error or a malformed decision is a deny (one validator: the policy's). */
+  private async decide(
+    subject: ModuleFacts,
+    target: ModuleFacts,
+    methods: string[],
+    purpose: PolicyInput['context']['purpose'],
+    operator?: boolean,
+  ): Promise<PolicyDecision> {
+    const input: PolicyInput = {
+      subject,
+      target,
+      methods,
+      context: {
+        time: new Date(this.now()).toISOString(),
+        purpose,
+        ...(operator ? { operator: true } : {}),
+      },
+    };
     let raw: unknown;
     try {
       raw = await this.engine.decide(input);
     } catch (err) {
-      return {
-        allow: false,
-        methods: [],
-        ttlSeconds: 0,
-        reason: `policy engine error: ${(err as Error)?.message ?? 'unknown'}`,
-      };
+      return deny(`policy engine error: ${(err as Error)?.message ?? 'unknown'}`);
     }
-    const checked = validDecision(raw);
-    return typeof checked === 'string'
-      ? { allow: false, methods: [], ttlSeconds: 0, reason: checked }
-      : checked;
+    const checked = checkDecision(raw);
+    return checked.ok ? checked.decision : deny(checked.problem);
   }
 
-  private async revoke(grant: LiveGrant, reason: string): Promise<void> {
+  private async revoke(held: Held, reason: string): Promise<void> {
+    const { grant } = held;
     const key = pairKey(grant.caller, grant.target);
-    if (this.live.get(key) !== grant) return;
+    if (this.live.get(key) !== held) return;
     this.live.delete(key);
     await Promise.all([
-      this.directory.revokeAtTarget(grant.target, [grant.id]).catch(() => undefined),
-      this.directory.dropAtCaller(grant.caller, grant.target).catch(() => undefined),
+      this.delivery.revokeAtTarget(grant.target, [grant.id]).catch(() => undefined),
+      this.delivery.dropAtCaller(grant.caller, grant.target).catch(() => undefined),
     ]);
     this.emit({ kind: 'revoked', grant: { ...grant }, reason });
   }
 
   private async revokeExpired(): Promise<void> {
     const now = this.now();
-    for (const g of [...this.live.values()])
-      if (now >= g.expiresAt) await this.revoke(g, 'expired');
+    for (const held of [...this.live.values()])
+      if (now >= held.grant.expiresAt) await this.revoke(held, 'expired');
   }
 
   private emit(e: CapabilityEvent): void {

@@ -1,4 +1,6 @@
-/** A grant as the capability module tracks it (no secret: only the token id). */
+import type { ModuleFacts } from '@tessera/policy';
+
+/** A grant as the capability module reports it (no secret: only the token id). */
 export interface LiveGrant {
   /** Token id (the public half); never the secret. */
   id: string;
@@ -13,6 +15,26 @@ export interface LiveGrant {
   callerKey?: string;
   /** Issued to the operator identity (its channel said so); re-evaluated the same way. */
   operator?: boolean;
+}
+
+/**
+ * One request, as the core hands it over: both parties' facts (from
+ * manifests the core resolved) and what the channel proved. Nothing here
+ * comes from the requester's bytes except the target's name and `methods`.
+ */
+export interface CapabilityRequest {
+  /** The caller: the identity its channel proved. */
+  subject: ModuleFacts;
+  target: ModuleFacts;
+  /** Methods asked for; empty means whatever the policy grants. */
+  methods?: string[];
+  /** What the channel proved beyond the name. */
+  channel?: {
+    /** The caller's carrier key, which the grant is then bound to. */
+    key?: string;
+    /** The subject is the operator, not a module. */
+    operator?: boolean;
+  };
 }
 
 /** What `requestModule` returns to the caller. */

@@ -35,7 +35,7 @@ Exit codes: 0 printed, 1 refused or no running app, 2 usage error.`,
     const { file, shown } = configFileOf(strings.config, io.cwd);
     const session = await OperatorSession.forConfig(file, shown);
     try {
-      const credential = await session.call<string>('createJoinCredential', positionals[0], ttl);
+      const credential = await session.core.createJoinCredential(positionals[0] as string, ttl);
       io.stdout(`${credential}\n`);
       return ExitCode.OK;
     } catch (err) {

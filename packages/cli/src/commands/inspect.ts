@@ -34,7 +34,7 @@ Exit codes: 0 printed, 1 no running app or the app refused, 2 usage error.`,
     const session = await OperatorSession.forConfig(file, shown);
     let grants: GrantRow[];
     try {
-      grants = await session.call<GrantRow[]>('grants');
+      grants = await session.core.grants();
     } finally {
       await session.close();
     }

@@ -1,3 +1,4 @@
+import type { ModuleListing, ModuleStats } from '@tessera/core';
 import type { Command } from '../lib/command';
 import { parseCommandLine } from '../lib/command-line';
 import { configFileOf } from '../lib/config-option';
@@ -5,24 +6,9 @@ import { ExitCode } from '../lib/exit-codes';
 import { formatBytes, formatDuration, formatTable } from '../lib/format';
 import { OperatorSession } from '../lib/operator-session';
 
-interface ModuleInfo {
-  name: string;
-  state: string;
-  loaded: boolean;
-}
-interface ModuleStats {
-  name: string;
-  state: string;
-  uptimeMs: number;
-  restarts: number;
-  isolation: 'process' | 'in-process';
-  pid?: number;
-  cpuPercent?: number;
-  rssBytes?: number;
-}
-
 /** One row per known module: `listModules()` merged with `stats()`. */
-export type ModuleRow = ModuleInfo & Partial<Omit<ModuleStats, 'name' | 'state'>>;
+export type ModuleRow = Omit<ModuleListing, 'address'> &
+  Partial<Omit<ModuleStats, 'name' | 'state'>>;
 
 export const ls: Command = {
   path: ['ls'],
@@ -44,8 +30,8 @@ Exit codes: 0 listed, 1 no running app or the app refused, 2 usage error.`,
     let rows: ModuleRow[];
     try {
       const [modules, stats] = await Promise.all([
-        session.call<ModuleInfo[]>('listModules'),
-        session.call<ModuleStats[]>('stats'),
+        session.core.listModules(),
+        session.core.stats(),
       ]);
       rows = modules.map((m) => {
         const {

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { stateFileFor } from '@tessera/core';
+import { type CoreApi, stateFileFor } from '@tessera/core';
+import { contractClient } from '@tessera/host';
+import type { Client } from '@tessera/sdk';
 import { RpcPeer } from '@tessera/transport';
 import { IpcTransport } from '@tessera/transport-ipc';
 
@@ -50,13 +52,18 @@ export async function readRunState(configFile: string, configShown: string): Pro
  * carries the operator token the policy issued at `login`.
  */
 export class OperatorSession {
+  /** The core's API, typed: every call carries the operator token. */
+  readonly core: Client<CoreApi>;
+
   private constructor(
     private readonly transport: IpcTransport,
     private readonly peer: RpcPeer,
     private readonly token: string,
     /** When the operator token expires (ms since the epoch). */
     readonly expiresAt: number,
-  ) {}
+  ) {
+    this.core = contractClient<CoreApi>(peer, { token });
+  }
 
   /** Connect to `address` (an `ipc://` operator socket) and log in. */
   static async open(address: string): Promise<OperatorSession> {
@@ -84,14 +91,9 @@ export class OperatorSession {
     }
   }
 
-  /** Call a core-manager method (`listModules`, `stats`, `grants`, `callModule`...). */
-  call<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
-    return this.peer.call(method, args, { token: this.token }) as Promise<T>;
-  }
-
   /** Call `module.method(...args)` as the operator, under the grant the policy issues for it. */
   callModule<T = unknown>(module: string, method: string, args: unknown[] = []): Promise<T> {
-    return this.call<T>('callModule', module, method, args);
+    return this.core.callModule(module, method, args) as Promise<T>;
   }
 
   async close(): Promise<void> {

@@ -88,6 +88,7 @@ async function start(
   const events: CoreEvent[] = [];
   const policyLogger: PolicyLogger = {
     info: (message) => io.stdout(`· ${message}\n`),
+    warn: (message) => io.stderr(`! policy: ${message}\n`),
     error: (message) => io.stderr(`! policy: ${message}\n`),
   };
   let app: RunningApp;

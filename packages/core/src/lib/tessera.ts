@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import {
   CAPABILITY_MODULE,
-  MODULE_DIRECTORY,
+  GRANT_DELIVERY,
   registerCapability,
   type CapabilityOptions,
 } from '@tessera/capability';
@@ -15,11 +15,14 @@ import { InProcHub, registerInProcTransport } from '@tessera/transport-inproc';
 import { registerIpcTransport } from '@tessera/transport-ipc';
 import { generateKeyPair, registerZeroMqTransport } from '@tessera/transport-zeromq';
 import { KeyRing } from './remote/key-ring';
-import { OPERATOR } from './core/core-facts';
-import { Core, type ModuleEntry, type RestartPolicy } from './core/core';
-import { ProcessLauncher } from './process/process-launcher';
-import type { HostLauncher } from './core/host-launcher';
-import { InProcessLauncher } from './core/inproc-launcher';
+import { OPERATOR } from './registry/core-facts';
+import { Core } from './core/core';
+import type { RestartPolicy } from './lifecycle/core-events';
+import { GrantRouter } from './grants/grant-router';
+import { ModuleRegistry, type ModuleEntry } from './registry/module-registry';
+import { ProcessLauncher } from './launch/process-launcher';
+import type { HostLauncher } from './launch/host-launcher';
+import { InProcessLauncher } from './launch/inproc-launcher';
 
 /** DI token for the running core. */
 export const CORE = typedToken<Core>('Core');
@@ -149,19 +152,29 @@ export async function createTessera(
           resolveToken(c, MODULE_PROXY_OPTIONS),
           options.defaultTimeoutMs,
         ));
+  // Built bottom-up, no cycles: registry → router → capability → core.
+  const registry = new ModuleRegistry(options.identities);
+  const router = new GrantRouter(registry);
+  c.register(GRANT_DELIVERY, { useValue: router });
   const core = new Core({
     transport,
     tokens: tokenFactory('core'),
     launcher,
-    capability: () => resolveToken(c, CAPABILITY_MODULE),
-    identities: options.identities,
+    registry,
+    router,
+    capability: resolveToken(c, CAPABILITY_MODULE),
     restart: options.restart,
     address: options.network?.listen,
-    keyRing,
-    publicKey: coreKeys?.publicKey,
-    advertise: options.network?.advertise,
+    ...(keyRing && coreKeys
+      ? {
+          remote: {
+            keyRing,
+            publicKey: coreKeys.publicKey,
+            advertise: options.network?.advertise,
+          },
+        }
+      : {}),
   });
-  c.register(MODULE_DIRECTORY, { useValue: core });
   c.register(CORE, { useValue: core });
   await core.start();
   const app: Tessera = {

@@ -1,6 +1,6 @@
 import { ErrorCode, TesseraError } from '@tessera/protocol';
 import { createTessera } from '../lib/tessera';
-import { loadLevels, loadOrder } from '../lib/manifest/load-order';
+import { loadLevels, loadOrder } from '../lib/lifecycle/load-order';
 import { type Harness, executed, resetExecuted, startApp, vault, other } from './fixtures';
 import { codeOf } from '@tessera/protocol/testing';
 
@@ -28,7 +28,7 @@ describe('app lifecycle and behaviour', () => {
       { caller: 'eve', target: 'bob', methods: ['watch', 'seen', 'write'] },
       { caller: 'eve', target: 'alice', methods: ['writeVault'] },
     ]);
-    const { token } = await h.app.core.capability.requestModule('eve', 'bob', []);
+    const { token } = await h.app.core.issueToken('eve', 'bob', []);
     const bob = await h.dial('bob');
     await expect(bob.call('watch', [], { token })).resolves.toBe(true);
     await bob.call('write', ['a', 1], { token });
@@ -36,14 +36,14 @@ describe('app lifecycle and behaviour', () => {
     expect(await bob.call('seen', [], { token })).toEqual([{ key: 'a' }]);
 
     // alice's grant lacks event:changed: subscribing is refused before it is recorded
-    const aliceTok = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
     const raw = await h.dial('vault');
     expect(await codeOf(raw.call('$subscribe', ['changed'], { token: aliceTok.token }))).toBe(
       ErrorCode.PERMISSION_DENIED,
     );
 
     await h.app.core.capability.release('bob', 'vault');
-    const eveAlice = await h.app.core.capability.requestModule('eve', 'alice', []);
+    const eveAlice = await h.app.core.issueToken('eve', 'alice', []);
     const alice = await h.dial('alice');
     await alice.call('writeVault', ['b', 2], { token: eveAlice.token });
     await new Promise((r) => setTimeout(r, 10));
@@ -52,7 +52,7 @@ describe('app lifecycle and behaviour', () => {
 
   it('serves introspection with parameter names to a caller holding a grant', async () => {
     h = await startApp([{ caller: 'alice', target: 'vault', methods: ['read'] }]);
-    const { token } = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const { token } = await h.app.core.issueToken('alice', 'vault', []);
     const raw = await h.dial('vault');
     const d = (await raw.call('$describe', [], { token })) as {
       methods: { name: string; params: string[] }[];
@@ -71,7 +71,7 @@ describe('app lifecycle and behaviour', () => {
 
   it('dispatches any arity, returns undefined, and turns an untyped throw into INTERNAL without internals', async () => {
     h = await startApp([{ caller: 'alice', target: 'vault', methods: ['sum', 'nothing', 'fail'] }]);
-    const { token } = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const { token } = await h.app.core.issueToken('alice', 'vault', []);
     const raw = await h.dial('vault');
     await expect(raw.call('sum', [], { token })).resolves.toBe(0);
     await expect(raw.call('sum', [1, 2, 3, 4, 5, 6, 7], { token })).resolves.toBe(28);
@@ -85,7 +85,7 @@ describe('app lifecycle and behaviour', () => {
     h = await startApp([{ caller: 'alice', target: 'vault', methods: ['read'] }], {
       deniedResult: 'empty',
     });
-    const { token } = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const { token } = await h.app.core.issueToken('alice', 'vault', []);
     const raw = await h.dial('vault');
     await expect(raw.call('write', ['k', 1], { token: '' })).resolves.toBeUndefined();
     await expect(raw.call('write', ['k', 1], { token })).resolves.toBeUndefined();
@@ -98,7 +98,7 @@ describe('app lifecycle and behaviour', () => {
       { caller: 'alice', target: 'vault', methods: ['read'] },
       { caller: 'eve', target: 'alice', methods: ['readVault'] },
     ]);
-    const { token } = await h.app.core.capability.requestModule('eve', 'alice', []);
+    const { token } = await h.app.core.issueToken('eve', 'alice', []);
     const alice = await h.dial('alice');
     await alice.call('readVault', ['greeting'], { token });
     expect(h.app.core.capability.grants().map((g) => `${g.caller}->${g.target}`)).toContain(
@@ -134,7 +134,7 @@ describe('app lifecycle and behaviour', () => {
         ],
       },
     );
-    const { token } = await h.app.core.capability.requestModule('eve', 'alice', []);
+    const { token } = await h.app.core.issueToken('eve', 'alice', []);
     const alice = await h.dial('alice');
     expect(await codeOf(alice.call('callWithTimeout', [20], { token }))).toBe(ErrorCode.TIMEOUT);
     await expect(alice.call('callWithTimeout', [2000], { token })).resolves.toBe('late');

@@ -4,7 +4,7 @@ import { mintToken } from '@tessera/token-manager';
 import { type TransportRegistry, TRANSPORT_REGISTRY, RpcPeer } from '@tessera/transport';
 import { resolveToken } from '@tessera/protocol';
 import { createTessera, type Tessera, type TesseraOptions } from '../lib/tessera';
-import { CORE_MODULE_METHODS } from '../lib/core/core-facts';
+import { CORE_MODULE_METHODS } from '../index';
 
 /** Counts every execution of vault code, so tests can prove it never ran. */
 export const executed: Record<string, number> = {};

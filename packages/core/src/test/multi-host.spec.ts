@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ErrorCode } from '@tessera/protocol';
@@ -7,8 +7,8 @@ import { StaticPolicyEngine } from '@tessera/policy/testing';
 import { RpcPeer } from '@tessera/transport';
 import { ZeroMqTransport, generateKeyPair } from '@tessera/transport-zeromq';
 import { createTessera, type Tessera } from '../lib/tessera';
-import { CORE_MODULE_METHODS } from '../lib/core/core-facts';
-import type { CoreEvent } from '../lib/core/core';
+import { CORE_MODULE_METHODS } from '../index';
+import type { CoreEvent } from '../lib/lifecycle/core-events';
 import { codeOf } from '@tessera/protocol/testing';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -124,7 +124,10 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
     const grant = app.core.capability
       .grants()
       .find((g) => g.caller === 'relay' && g.target === 'echo');
-    expect(grant?.callerKey).toBe(app.core.keyOf('relay'));
+    const identity = JSON.parse(readFileSync(join(dir, 'relay.identity'), 'utf8')) as {
+      publicKey: string;
+    };
+    expect(grant?.callerKey).toBe(identity.publicKey);
     expect(grant?.callerKey).toHaveLength(40);
   });
 
@@ -148,8 +151,8 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
   it('rejects a token replayed from another connection', async () => {
     await joinRelay();
     await app.core.operatorCall('relay', 'relay', ['warm']); // relay now holds a grant for echo, bound to its key
-    const stolen = await app.core.capability.requestModule('relay', 'echo', []); // a copy of relay's kind of token
-    const own = await app.core.capability.requestModule('operator', 'echo', [], { operator: true });
+    const stolen = await app.core.issueToken('relay', 'echo', []); // a copy of relay's kind of token
+    const own = await app.core.issueToken('operator', 'echo', []);
     const thief = new ZeroMqTransport({ curve: { ...coreKeys, serverKey: coreKeys.publicKey } });
     transports.push(thief);
     const echo = app.core.module('echo');

@@ -4,8 +4,8 @@ import { ErrorCode, type TesseraError, resolveToken } from '@tessera/protocol';
 import { StaticPolicyEngine } from '@tessera/policy/testing';
 import { RpcPeer, TRANSPORT_REGISTRY, type Transport } from '@tessera/transport';
 import { createTessera, type Tessera } from '../lib/tessera';
-import { CORE_MANAGER_METHODS, CORE_MODULE_METHODS } from '../lib/core/core-facts';
-import type { CoreEvent } from '../lib/core/core';
+import { CORE_MANAGER_METHODS, CORE_MODULE_METHODS } from '../index';
+import type { CoreEvent } from '../lib/lifecycle/core-events';
 import { codeOf } from '@tessera/protocol/testing';
 
 const entry = (pkg: string, name: string, extra: Record<string, unknown> = {}) => ({
@@ -43,8 +43,7 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
     return p;
   };
   const addressOf = (m: string) => app.core.module(m)?.address as string;
-  const eveToken = async (target: string) =>
-    (await app.core.capability.requestModule('eve', target, [])).token;
+  const eveToken = async (target: string) => (await app.core.issueToken('eve', target, [])).token;
 
   beforeEach(async () => {
     events = [];
@@ -107,9 +106,7 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
   });
 
   it('denies what the policy does not allow, with its reason', async () => {
-    const err = (await app.core.capability
-      .requestModule('relay', 'relay', [])
-      .catch((e) => e)) as TesseraError;
+    const err = (await app.core.issueToken('relay', 'relay', []).catch((e) => e)) as TesseraError;
     expect(err.code).toBe(ErrorCode.PERMISSION_DENIED);
     expect(err.message).toBe('no rule lets relay call relay');
     const token = await eveToken('echo');

@@ -20,7 +20,7 @@ describe('the token flow, end to end in one process', () => {
     h.app.core.capability.onEvent((e) =>
       events.push(`${e.kind}:${'grant' in e ? `${e.grant.caller}->${e.grant.target}` : ''}`),
     );
-    const { token } = await h.app.core.capability.requestModule('eve', 'alice', []);
+    const { token } = await h.app.core.issueToken('eve', 'alice', []);
     expect(token).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
     const alice = await h.dial('alice');
     await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
@@ -38,7 +38,7 @@ describe('the token flow, end to end in one process', () => {
   });
 
   it('re-requests a token once, transparently, after expiry or revocation', async () => {
-    const { token } = await h.app.core.capability.requestModule('eve', 'alice', []);
+    const { token } = await h.app.core.issueToken('eve', 'alice', []);
     const alice = await h.dial('alice');
     await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
     await h.app.core.capability.release('alice', 'vault');
@@ -73,9 +73,9 @@ describe('the token flow, end to end in one process', () => {
   });
 
   it("rejects another pair's token: a token for other is unknown to vault, and bob's token on alice's connection fails", async () => {
-    const forOther = await h.app.core.capability.requestModule('eve', 'other', []);
-    const aliceTok = await h.app.core.capability.requestModule('alice', 'vault', []);
-    const bobTok = await h.app.core.capability.requestModule('bob', 'vault', []);
+    const forOther = await h.app.core.issueToken('eve', 'other', []);
+    const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
+    const bobTok = await h.app.core.issueToken('bob', 'vault', []);
     const peer = await h.dial('vault');
     expect(await codeOf(peer.call('read', ['greeting'], { token: forOther.token }))).toBe(
       ErrorCode.UNAUTHENTICATED,
@@ -93,7 +93,7 @@ describe('the token flow, end to end in one process', () => {
   });
 
   it('rejects a method the grant does not cover', async () => {
-    const { token } = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const { token } = await h.app.core.issueToken('alice', 'vault', []);
     const peer = await h.dial('vault');
     expect(await codeOf(peer.call('write', ['k', 1], { token }))).toBe(ErrorCode.PERMISSION_DENIED);
     expect(await codeOf(peer.call('sum', [1, 2], { token }))).toBe(ErrorCode.PERMISSION_DENIED);
@@ -102,7 +102,7 @@ describe('the token flow, end to end in one process', () => {
   });
 
   it('rejects an expired token on the very next call', async () => {
-    const { token, expiresAt } = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const { token, expiresAt } = await h.app.core.issueToken('alice', 'vault', []);
     const peer = await h.dial('vault');
     await expect(peer.call('read', ['greeting'], { token })).resolves.toBe('hello');
     h.clock.now = expiresAt;
@@ -113,7 +113,7 @@ describe('the token flow, end to end in one process', () => {
   });
 
   it('rejects a revoked token on the very next call', async () => {
-    const { token } = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const { token } = await h.app.core.issueToken('alice', 'vault', []);
     const peer = await h.dial('vault');
     await expect(peer.call('read', ['greeting'], { token })).resolves.toBe('hello');
     await h.app.core.capability.release('alice', 'vault', 'operator revoked');
@@ -134,12 +134,12 @@ describe('the token flow, end to end in one process', () => {
       },
     ]);
     await h.app.core.capability.settled();
-    const { token } = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const { token } = await h.app.core.issueToken('alice', 'vault', []);
     const peer = await h.dial('vault');
     for (const m of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
       expect(await codeOf(peer.call(m, [], { token }))).toBe(ErrorCode.METHOD_NOT_FOUND);
     }
-    const plain = await h.app.core.capability.requestModule('bob', 'vault', []);
+    const plain = await h.app.core.issueToken('bob', 'vault', []);
     const peer2 = await h.dial('vault');
     for (const m of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       expect(await codeOf(peer2.call(m, [], { token: plain.token }))).toBe(
@@ -150,7 +150,7 @@ describe('the token flow, end to end in one process', () => {
   });
 
   it('rejects a requestModule that claims another module; the identity comes from the channel', async () => {
-    const eveCore = await h.app.core.capability.requestModule('eve', 'core', []);
+    const eveCore = await h.app.core.issueToken('eve', 'core', []);
     const core = await h.dial('core');
     const askedBefore = h.policy.asked.length;
     expect(
@@ -172,12 +172,12 @@ describe('the token flow, end to end in one process', () => {
   });
 
   it('does not accept a module token as a core token, nor a core token at a module', async () => {
-    const aliceTok = await h.app.core.capability.requestModule('alice', 'vault', []);
+    const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
     const core = await h.dial('core');
     expect(
       await codeOf(core.call('requestModule', [{ to: 'vault' }], { token: aliceTok.token })),
     ).toBe(ErrorCode.UNAUTHENTICATED);
-    const eveCore = await h.app.core.capability.requestModule('eve', 'core', []);
+    const eveCore = await h.app.core.issueToken('eve', 'core', []);
     const vault = await h.dial('vault');
     expect(await codeOf(vault.call('read', ['greeting'], { token: eveCore.token }))).toBe(
       ErrorCode.UNAUTHENTICATED,

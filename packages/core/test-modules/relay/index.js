@@ -10,6 +10,19 @@ module.exports = defineModule({
       relayDie: () => echo.dieMidCall(),
       whoAmI: async () => ({ relay: process.pid, echo: await echo.pid() }),
       /**
+       * Benchmark helper: times this module's very first echo.echo(value)
+       * through the SDK client (requestModule to the core, the connection to
+       * echo, the call), then a second, warm call. Returns both in ns.
+       */
+      firstEcho: async (value) => {
+        const t0 = process.hrtime.bigint();
+        await echo.echo(value);
+        const t1 = process.hrtime.bigint();
+        await echo.echo(value);
+        const t2 = process.hrtime.bigint();
+        return { coldNs: Number(t1 - t0), warmNs: Number(t2 - t1) };
+      },
+      /**
        * Benchmark helper: `n` calls of echo.echo(value) through the SDK client
        * (cached token), `inflight` at a time. Returns the elapsed time in ns
        * and, for sequential runs, the p50/p99 of each call in ns.

@@ -1,14 +1,23 @@
-/** Where policy components report what an operator must see (load errors, rejected reloads). */
-export interface PolicyLogger {
-  error(message: string): void;
-  info(message: string): void;
+import type { Logger } from '@tessera/protocol';
+
+/** The {@link Logger} policy components report to (load errors, rejected reloads). */
+export type PolicyLogger = Logger;
+
+function stderrLine(level: string, message: string, data?: Record<string, unknown>): void {
+  const fields = data === undefined ? '' : ` ${JSON.stringify(data)}`;
+  process.stderr.write(`[tessera:policy] ${level}${message}${fields}\n`);
 }
 
 /** Default logger: stderr, one line per message, prefixed. */
-export const stderrPolicyLogger: PolicyLogger = {
-  error: (message) => process.stderr.write(`[tessera:policy] error: ${message}\n`),
-  info: (message) => process.stderr.write(`[tessera:policy] ${message}\n`),
+export const stderrPolicyLogger: Logger = {
+  info: (message, data) => stderrLine('', message, data),
+  warn: (message, data) => stderrLine('warn: ', message, data),
+  error: (message, data) => stderrLine('error: ', message, data),
 };
 
 /** A logger that drops everything (tests, CLI one-shots that print their own errors). */
-export const silentPolicyLogger: PolicyLogger = { error: () => undefined, info: () => undefined };
+export const silentPolicyLogger: Logger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

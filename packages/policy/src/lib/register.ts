@@ -1,9 +1,12 @@
+import type { Logger } from '@tessera/protocol';
 import type { DependencyContainer } from 'tsyringe';
-import { AuditedPolicyEngine, type AuditSink, JsonLinesAuditSink } from './audit';
+import { AuditedPolicyEngine } from './audit/audited-policy-engine';
+import type { AuditSink } from './audit/audit-sink';
+import { JsonLinesAuditSink } from './audit/json-lines-audit-sink';
 import { DenyAllPolicyEngine } from './deny-all-engine';
-import { OpaPolicyEngine, type OpaPolicyEngineOptions } from './opa';
+import { OpaPolicyEngine, type OpaPolicyEngineOptions } from './opa/opa-policy-engine';
 import { POLICY_ENGINE, type PolicyEngine } from './policy-engine';
-import { type PolicyLogger, stderrPolicyLogger } from './policy-logger';
+import { stderrPolicyLogger } from './policy-logger';
 
 export interface PolicyRegistration {
   /** The engine to use. Takes precedence over `bundle`. */
@@ -21,7 +24,7 @@ export interface PolicyRegistration {
   audit?: AuditSink | { path: string };
   /** Extra options of the OPA engine (entrypoint, debounce, memory budget). */
   opa?: Omit<OpaPolicyEngineOptions, 'bundle' | 'watch' | 'logger'>;
-  logger?: PolicyLogger;
+  logger?: Logger;
 }
 
 function isSink(audit: AuditSink | { path: string }): audit is AuditSink {

@@ -1,2 +1,2 @@
-export * from './static-policy-engine';
-export * from './memory-audit-sink';
+export { StaticPolicyEngine, type StaticRule } from './static-policy-engine';
+export { MemoryAuditSink } from './memory-audit-sink';

@@ -1,4 +1,4 @@
-import { TesseraError } from '../lib/errors';
+import { TesseraError } from '../lib/errors/tessera-error';
 
 /**
  * The TesseraError a promise rejects with. Fails the test if it resolves or

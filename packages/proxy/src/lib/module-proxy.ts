@@ -128,11 +128,10 @@ export class ModuleProxy {
   /** Introspection: declared methods and events. Needs a live grant, no particular scope. */
   describe(token: unknown, caller: string | undefined, key?: string): ModuleDescription {
     this.tokens.authenticate(token, caller, key);
-    return this.describeUnchecked();
+    return this.description();
   }
 
-  /** Introspection for the core, which already holds the module's manifest. */
-  describeUnchecked(): ModuleDescription {
+  private description(): ModuleDescription {
     return {
       module: this.module,
       methods: this.methods.map((m) => ({ name: m.name, params: [...m.params] })),
@@ -183,17 +182,5 @@ export class ModuleProxy {
       }
     }
     return delivered;
-  }
-
-  /** Drop every subscription held by `caller` (its connection closed or it was unloaded). */
-  dropSubscriptions(caller: string): void {
-    for (const set of this.subscriptions.values()) {
-      for (const sub of set) if (sub.caller === caller) set.delete(sub);
-    }
-  }
-
-  /** Names of the declared methods. */
-  methodNames(): string[] {
-    return [...this.table.keys()];
   }
 }

@@ -1,8 +1,12 @@
 import { type Frame, TesseraError } from '@tessera/protocol';
-import type { Connection, ConnectionHandler, PeerIdentity } from '@tessera/transport';
+import {
+  type Connection,
+  type ConnectionHandler,
+  FrameInbox,
+  type PeerIdentity,
+} from '@tessera/transport';
 
 let nextConnectionId = 0;
-const resolved = Promise.resolve();
 
 /**
  * One end of an in-process pipe. Frames are handed over by reference and
@@ -13,14 +17,8 @@ export class InProcConnection implements Connection {
   readonly id = `inproc-${++nextConnectionId}`;
   readonly peer: PeerIdentity = {};
   private other: InProcConnection | undefined;
-  private handler: ConnectionHandler | undefined;
-  private queue: Frame[] = [];
-  private spare: Frame[] = [];
-  private scheduled = false;
+  private readonly inbox = new FrameInbox({ deferFrames: true });
   private isClosed = false;
-  private closeNotified = false;
-  private closeError: TesseraError | undefined;
-  private readonly flush = (): void => this.deliver();
   private ended: (() => void) | undefined;
 
   /** Bookkeeping hook for the transport: called once when this end is closed. */
@@ -42,12 +40,11 @@ export class InProcConnection implements Connection {
 
   send(frame: Frame): void {
     if (this.isClosed) throw TesseraError.unavailable('connection closed');
-    this.other?.enqueue(frame);
+    this.other?.inbox.deliver(frame);
   }
 
   attach(handler: ConnectionHandler): void {
-    this.handler = handler;
-    if (this.queue.length > 0 || this.isClosed) this.schedule();
+    this.inbox.attach(handler);
   }
 
   async close(): Promise<void> {
@@ -64,9 +61,8 @@ export class InProcConnection implements Connection {
     if (this.isClosed) return;
     this.isClosed = true;
     this.ended?.();
-    this.closeError = error;
-    this.queue = [];
-    this.schedule();
+    this.inbox.discard();
+    this.inbox.close(error);
     const other = this.other;
     this.other = undefined;
     other?.remoteClosed(error);
@@ -76,34 +72,7 @@ export class InProcConnection implements Connection {
     if (this.isClosed) return;
     this.isClosed = true;
     this.ended?.();
-    this.closeError = error;
     this.other = undefined;
-    this.schedule(); // frames already queued are still delivered, then the close
-  }
-
-  private enqueue(frame: Frame): void {
-    this.queue.push(frame);
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.scheduled || !this.handler) return;
-    this.scheduled = true;
-    resolved.then(this.flush); // a microtask, without queueMicrotask's async-hooks bookkeeping
-  }
-
-  private deliver(): void {
-    this.scheduled = false;
-    const handler = this.handler;
-    if (!handler) return;
-    const batch = this.queue;
-    this.queue = this.spare; // swap two arrays instead of allocating one per batch
-    for (let i = 0; i < batch.length; i++) handler.onFrame(batch[i] as Frame);
-    batch.length = 0;
-    this.spare = batch;
-    if (this.isClosed && !this.closeNotified) {
-      this.closeNotified = true;
-      handler.onClose(this.closeError);
-    }
+    this.inbox.close(error); // frames already queued are still delivered, then the close
   }
 }

@@ -38,7 +38,11 @@ describe('ipc listener under garbage input', () => {
     server = new IpcTransport({
       runtimeDir: join(dir.root, 'run'),
       maxFrameBytes: 1024 * 1024,
-      logger: { warn: (message, data) => warnings.push({ message, data }) },
+      logger: {
+        info: () => undefined,
+        warn: (message, data) => warnings.push({ message, data }),
+        error: () => undefined,
+      },
     });
     const contract = contractHandler({ aborted: 0 });
     const handler: typeof contract = (call) => (dispatched.push(call.args[0]), contract(call));

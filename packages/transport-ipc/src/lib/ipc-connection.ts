@@ -1,9 +1,20 @@
 import type { Socket } from 'node:net';
-import { ErrorCode, type Frame, TesseraError, decodeFrame, encodeFrame } from '@tessera/protocol';
-import type { Connection, ConnectionHandler, PeerIdentity } from '@tessera/transport';
+import {
+  ErrorCode,
+  type Frame,
+  type Logger,
+  TesseraError,
+  decodeFrame,
+  encodeFrame,
+} from '@tessera/protocol';
+import {
+  type Connection,
+  type ConnectionHandler,
+  FrameInbox,
+  type PeerIdentity,
+} from '@tessera/transport';
 import { FrameReader } from './frame-reader';
 import { FrameWriter } from './frame-writer';
-import type { IpcLogger } from './logger';
 import { errorCode } from './runtime-dir';
 
 /** Limits and reporting shared by every connection of a transport. */
@@ -13,7 +24,7 @@ export interface IpcConnectionSettings {
   maxQueuedBytes: number;
   /** A graceful close that the peer does not finish within this time is forced. */
   closeTimeoutMs: number;
-  logger: IpcLogger;
+  logger: Logger;
 }
 
 let nextConnectionId = 0;
@@ -31,19 +42,14 @@ export class IpcConnection implements Connection {
   readonly peer: PeerIdentity = {};
   private readonly reader: FrameReader;
   private readonly writer: FrameWriter;
-  private handler: ConnectionHandler | undefined;
-  /** Frames received before `attach`, or while a drain is scheduled. */
-  private backlog: Frame[] = [];
-  private drainScheduled = false;
+  /** Frames received before `attach`; closed when the socket is. */
+  private readonly inbox = new FrameInbox();
   private isClosed = false;
-  private socketClosed = false;
-  private closeNotified = false;
   private closeError: TesseraError | undefined;
   private goodbyeReceived = false;
   private closeRequested = false;
   private readonly ended: Promise<void>;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly drain = (): void => this.deliverBacklog();
 
   constructor(
     private readonly socket: Socket,
@@ -89,8 +95,7 @@ export class IpcConnection implements Connection {
   }
 
   attach(handler: ConnectionHandler): void {
-    this.handler = handler;
-    if (this.backlog.length > 0 || this.socketClosed) this.scheduleDrain();
+    this.inbox.attach(handler);
   }
 
   /** Flush queued frames, say goodbye, and resolve once the socket is closed. */
@@ -98,7 +103,7 @@ export class IpcConnection implements Connection {
     if (!this.isClosed) {
       this.isClosed = true;
       this.closeRequested = true;
-      this.backlog = [];
+      this.inbox.discard();
       this.writer.push(EMPTY);
       this.writer.flush();
       this.socket.end();
@@ -138,8 +143,7 @@ export class IpcConnection implements Connection {
       );
       return false;
     }
-    if (this.handler && !this.drainScheduled) this.handler.onFrame(frame);
-    else this.backlog.push(frame);
+    this.inbox.deliver(frame);
     return !this.socket.destroyed && !this.closeRequested;
   }
 
@@ -164,32 +168,12 @@ export class IpcConnection implements Connection {
 
   private onSocketClosed(): void {
     this.isClosed = true;
-    this.socketClosed = true;
     if (this.closeTimer) clearTimeout(this.closeTimer);
     if (!this.closeRequested && !this.goodbyeReceived) {
       this.closeError ??= TesseraError.unavailable(
         `ipc peer at ${this.address} went away without closing the connection (process died?)`,
       );
     }
-    if (this.handler && !this.drainScheduled) this.deliverBacklog();
-  }
-
-  private scheduleDrain(): void {
-    if (this.drainScheduled) return;
-    this.drainScheduled = true;
-    queueMicrotask(this.drain);
-  }
-
-  private deliverBacklog(): void {
-    this.drainScheduled = false;
-    const handler = this.handler;
-    if (!handler) return;
-    const batch = this.backlog;
-    this.backlog = [];
-    for (const frame of batch) handler.onFrame(frame);
-    if (this.socketClosed && !this.closeNotified) {
-      this.closeNotified = true;
-      handler.onClose(this.closeRequested ? undefined : this.closeError);
-    }
+    this.inbox.close(this.closeRequested ? undefined : this.closeError);
   }
 }

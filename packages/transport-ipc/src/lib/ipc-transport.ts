@@ -1,10 +1,10 @@
 import { type Socket, createConnection } from 'node:net';
-import { DEFAULT_MAX_FRAME_BYTES, TesseraError } from '@tessera/protocol';
+import { DEFAULT_MAX_FRAME_BYTES, type Logger, TesseraError } from '@tessera/protocol';
 import type { Connection, ConnectOptions, Listener, Transport } from '@tessera/transport';
 import { ipcAddressOf, ipcPathOf } from './ipc-address';
 import { IpcConnection, type IpcConnectionSettings } from './ipc-connection';
 import { IpcListener, removeIfStale } from './ipc-listener';
-import { type IpcLogger, consoleIpcLogger } from './logger';
+import { consoleIpcLogger } from './logger';
 import { defaultRuntimeDir, ensurePrivateDir, errorCode, freshSocketPath } from './runtime-dir';
 
 /** Options of the `ipc` transport kind. */
@@ -15,8 +15,8 @@ export interface IpcTransportOptions {
   maxFrameBytes?: number;
   /** Default `connect` timeout; 5 s. */
   connectTimeoutMs?: number;
-  /** Where dropped connections are reported; default `console.warn`. */
-  logger?: IpcLogger;
+  /** Where dropped connections are reported (`warn`); default the console. */
+  logger?: Logger;
   /** `send` fails with `RESOURCE_EXHAUSTED` past this many unwritten bytes; default 64 MiB or 4 frames. */
   maxQueuedBytes?: number;
 }

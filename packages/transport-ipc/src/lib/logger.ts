@@ -1,12 +1,15 @@
-/** Where the carrier reports what it drops: malformed input, oversized frames. */
-export interface IpcLogger {
-  warn(message: string, data?: Record<string, unknown>): void;
+import type { Logger } from '@tessera/protocol';
+
+function write(log: (...args: unknown[]) => void) {
+  return (message: string, data?: Record<string, unknown>): void => {
+    if (data === undefined) log(`[tessera:ipc] ${message}`);
+    else log(`[tessera:ipc] ${message}`, data);
+  };
 }
 
-/** The default logger: `console.warn` with a `[tessera:ipc]` prefix. */
-export const consoleIpcLogger: IpcLogger = {
-  warn(message, data) {
-    if (data === undefined) console.warn(`[tessera:ipc] ${message}`);
-    else console.warn(`[tessera:ipc] ${message}`, data);
-  },
+/** The default logger: the console, with a `[tessera:ipc]` prefix. */
+export const consoleIpcLogger: Logger = {
+  info: write(console.info),
+  warn: write(console.warn),
+  error: write(console.error),
 };

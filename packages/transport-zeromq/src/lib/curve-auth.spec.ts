@@ -7,7 +7,7 @@ import { Tag, controlBody, controlMessage } from './wire/carrier-message';
 import { ZeroMqTransport } from './zeromq-transport';
 import { codeOf } from '@tessera/protocol/testing';
 
-const quiet = { warn: () => undefined };
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Receive one message or `undefined` after `ms`. */
 async function receiveWithin(socket: Dealer, ms: number): Promise<Buffer | undefined> {
@@ -144,7 +144,7 @@ describe('zeromq CURVE + ZAP', () => {
     expect(await codeOf(none.connect(address))).toBe(ErrorCode.INVALID_ARGUMENT);
     expect(await codeOf(none.listen('udp://x', () => undefined))).toBe(ErrorCode.INVALID_ARGUMENT);
     const warnings: string[] = [];
-    const insecure = client({ curve: false, logger: { warn: (m) => warnings.push(m) } });
+    const insecure = client({ curve: false, logger: { ...quiet, warn: (m) => warnings.push(m) } });
     const listener = await insecure.listen('tcp://127.0.0.1:0', () => undefined);
     expect(listener.address).toMatch(/^tcp:\/\//);
     expect(warnings.join()).toMatch(/WITHOUT CURVE/);

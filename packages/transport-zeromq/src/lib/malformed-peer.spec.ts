@@ -49,7 +49,7 @@ describe('zeromq: malformed input from one peer', () => {
     accepted.length = 0;
     server = new ZeroMqTransport({
       maxFrameBytes: 1024,
-      logger: { warn: (m) => warnings.push(m) },
+      logger: { info: () => undefined, warn: (m) => warnings.push(m), error: () => undefined },
     });
     const watched = await server.listen(undefined, (conn) => {
       accepted.push(conn);

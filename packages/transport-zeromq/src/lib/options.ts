@@ -1,9 +1,4 @@
-import { DEFAULT_MAX_FRAME_BYTES } from '@tessera/protocol';
-
-/** Where the carrier reports peers it drops; defaults to `console.warn`. */
-export interface ZeroMqLogger {
-  warn(message: string, data?: Record<string, unknown>): void;
-}
+import { DEFAULT_MAX_FRAME_BYTES, type Logger } from '@tessera/protocol';
 
 /**
  * CURVE keys of this transport (Z85 strings, see {@link generateKeyPair}).
@@ -43,7 +38,8 @@ export interface ZeroMqTransportOptions {
   connectTimeoutMs?: number;
   /** ZMTP heartbeat and carrier ping interval; a peer silent for 3 intervals is dead (default 1000 ms). */
   heartbeatIntervalMs?: number;
-  logger?: ZeroMqLogger;
+  /** Where dropped peers and an insecure tcp listener are reported (`warn`); default the console. */
+  logger?: Logger;
 }
 
 /** Every key {@link ZeroMqTransportOptions} accepts, for config validation. */
@@ -69,11 +65,13 @@ export interface ResolvedOptions {
   maxQueuedFrames: number;
   connectTimeoutMs: number;
   heartbeatIntervalMs: number;
-  logger: ZeroMqLogger;
+  logger: Logger;
 }
 
-const consoleLogger: ZeroMqLogger = {
+const consoleLogger: Logger = {
+  info: (message, data) => console.info(`[tessera:zeromq] ${message}`, data ?? ''),
   warn: (message, data) => console.warn(`[tessera:zeromq] ${message}`, data ?? ''),
+  error: (message, data) => console.error(`[tessera:zeromq] ${message}`, data ?? ''),
 };
 
 export function resolveOptions(o: ZeroMqTransportOptions): ResolvedOptions {

@@ -9,6 +9,8 @@ import { serveContract } from '@tessera/transport/testing';
 import { ZeroMqTransport } from '../lib/zeromq-transport';
 import type { ChildServerConfig } from './child-server';
 
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
 async function main(): Promise<void> {
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   const first = await lines.next();
@@ -17,7 +19,7 @@ async function main(): Promise<void> {
   const transport = new ZeroMqTransport({
     curve: config.curve ? { ...config.curve, authorize: (key) => clients.get(key) } : false,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
-    ...(config.quiet ? { logger: { warn: () => undefined } } : {}),
+    ...(config.quiet ? { logger: silent } : {}),
   });
   const listener = await serveContract(transport, config.address);
   process.stdout.write(`${JSON.stringify({ address: listener.address })}\n`);

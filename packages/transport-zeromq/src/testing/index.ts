@@ -1,1 +1,6 @@
-export * from './child-server';
+export {
+  CONTRACT_SERVER_SCRIPT,
+  startChildServer,
+  type ChildServer,
+  type ChildServerConfig,
+} from './child-server';

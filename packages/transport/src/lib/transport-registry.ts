@@ -17,6 +17,7 @@ export interface TransportConfig {
  */
 export class TransportRegistry {
   private readonly factories = new Map<string, TransportFactory>();
+  private readonly created = new Set<Transport>();
 
   add(kind: string, factory: TransportFactory): void {
     this.factories.set(kind, factory);
@@ -34,7 +35,16 @@ export class TransportRegistry {
         { field: 'transport.kind' },
       );
     }
-    return factory(config.options ?? {});
+    const transport = factory(config.options ?? {});
+    this.created.add(transport);
+    return transport;
+  }
+
+  /** Close every transport this registry created (idempotent: transports close once). */
+  async close(): Promise<void> {
+    const all = [...this.created];
+    this.created.clear();
+    await Promise.all(all.map((t) => t.close()));
   }
 }
 

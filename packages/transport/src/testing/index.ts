@@ -1,2 +1,6 @@
-export * from './contract-service';
-export * from './transport-contract';
+export { contractHandler, serveContract } from './contract-service';
+export {
+  describeTransportContract,
+  type ContractHarness,
+  type ContractServer,
+} from './transport-contract';

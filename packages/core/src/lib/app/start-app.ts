@@ -10,9 +10,11 @@ import {
   stderrPolicyLogger,
 } from '@tessera/policy';
 import { IpcTransport } from '@tessera/transport-ipc';
-import type { CoreEvent, ModuleEntry } from '../core/core';
-import { OPERATOR } from '../core/core-facts';
-import { discoverModules, loadDefinition } from '../discovery';
+import { loadDefinition } from '@tessera/host';
+import type { CoreEvent } from '../lifecycle/core-events';
+import { OPERATOR } from '../registry/core-facts';
+import type { ModuleEntry } from '../registry/module-registry';
+import { discoverModules } from '../discovery';
 import { OperatorEndpoint } from '../operator/operator-endpoint';
 import { createTessera, type Tessera } from '../tessera';
 

@@ -1,6 +1,6 @@
 import { TesseraError } from '@tessera/protocol';
-import { RESERVED_MODULE_NAMES } from '../core/core-facts';
-import { loadOrder } from '../manifest/load-order';
+import { RESERVED_MODULE_NAMES } from '../registry/core-facts';
+import { loadOrder } from '../lifecycle/load-order';
 import type { DiscoveredModule } from './discovered-module';
 
 /**

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { ErrorCode } from '@tessera/protocol';
 import { type FixturePackage, modulePackage, tempApp } from '../../test/fixtures/module-packages';
 import { discoverModules } from './discover-modules';
-import { loadDefinition } from './load-definition';
+import { loadDefinition } from '@tessera/host';
 import { errorOf } from '@tessera/protocol/testing';
 
 const ROOT = resolve(__dirname, '../../../../..');

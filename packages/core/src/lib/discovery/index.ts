@@ -3,4 +3,3 @@ export * from './resolve-package-dir';
 export * from './read-package-json';
 export * from './check-module-set';
 export * from './discover-modules';
-export * from './load-definition';

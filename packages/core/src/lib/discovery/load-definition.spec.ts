@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ErrorCode, TesseraError } from '@tessera/protocol';
+import { loadDefinition } from '@tessera/host';
 import { modulePackage, tempApp } from '../../test/fixtures/module-packages';
-import { loadDefinition } from './load-definition';
 
 describe('loadDefinition', () => {
   const app = tempApp([

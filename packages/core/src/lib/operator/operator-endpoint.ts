@@ -1,20 +1,20 @@
 import { TesseraError } from '@tessera/protocol';
-import { type Listener, RpcPeer, type Transport } from '@tessera/transport';
-import { OPERATOR } from '../core/core-facts';
+import { type InboundSession, openInboundSession } from '@tessera/proxy';
+import type { Listener, Transport } from '@tessera/transport';
 import type { Core } from '../core/core';
-import type { VerifiedCache } from '@tessera/proxy';
+import { OPERATOR } from '../registry/core-facts';
 
 /**
  * The operator's door into a running app: a Unix socket in a private
  * runtime directory (0700 dir, 0600 socket), so only the user who runs the
  * app can open it; that is the authentication, as for a Docker socket. A
- * connection first calls `login`, which asks the policy for an operator
- * token on the core; every later call carries that token and is checked by
- * the core's proxy like any other.
+ * connection is the operator; its first call is `login`, which asks the
+ * policy for an operator token on the core. Every later call carries that
+ * token and passes the same door as any module's call to the core.
  */
 export class OperatorEndpoint {
   private listener: Listener | undefined;
-  private readonly peers = new Set<RpcPeer>();
+  private readonly sessions = new Set<InboundSession>();
 
   constructor(
     private readonly core: Core,
@@ -28,29 +28,26 @@ export class OperatorEndpoint {
 
   async start(address?: string): Promise<string> {
     this.listener = await this.transport.listen(address, (conn) => {
-      const verified: VerifiedCache = {};
-      const peer = new RpcPeer(conn, {
-        handler: async (call) => {
-          if (call.method === 'login') {
-            const issued = await this.core.capability.requestModule(OPERATOR, 'core', [], {
-              operator: true,
-            });
-            return { token: issued.token, expiresAt: issued.expiresAt, methods: issued.methods };
-          }
-          const proxy = this.core.proxy;
-          if (!proxy) throw TesseraError.unavailable('core not started');
-          return proxy.invoke(call.token, OPERATOR, call.method, call.args, call, verified);
-        },
-        onClose: () => this.peers.delete(peer),
+      const session = openInboundSession(conn, {
+        proxy: this.core.proxy,
+        tokens: this.core.tokens,
+        identity: { caller: OPERATOR },
+        bootstrap: (call) => (call.method === 'login' ? { value: this.login() } : undefined),
+        onClosed: (_caller, s) => this.sessions.delete(s),
       });
-      this.peers.add(peer);
+      this.sessions.add(session);
     });
     return this.listener.address;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.peers].map((p) => p.close()));
+    await Promise.all([...this.sessions].map((s) => s.close()));
     await this.listener?.close();
     await this.transport.close();
+  }
+
+  private async login(): Promise<{ token: string; expiresAt: number; methods: string[] }> {
+    const issued = await this.core.issueToken(OPERATOR, 'core');
+    return { token: issued.token, expiresAt: issued.expiresAt, methods: issued.methods };
   }
 }

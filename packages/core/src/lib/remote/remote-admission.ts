@@ -1,7 +1,9 @@
 import { TesseraError, assertValidName, validateManifest } from '@tessera/protocol';
-import type { Connection, IncomingCall } from '@tessera/transport';
+import type { SessionIdentity } from '@tessera/proxy';
+import type { IncomingCall } from '@tessera/transport';
 import { generateKeyPair } from '@tessera/transport-zeromq';
-import type { Core } from '../core/core';
+import type { RunningHost } from '../launch/host-launcher';
+import type { ModuleManifest } from '../registry/module-manifest';
 import { encodeJoinCredential } from './join-credential';
 import type { KeyRing } from './key-ring';
 
@@ -16,9 +18,15 @@ const DEFAULT_JOIN_TTL_MS = 10 * 60_000;
  * CURVE and ZAP before any byte reaches here; nothing else is answered
  * without a token.
  */
+/** What admission needs of the core: its address, and the supervisor's attach. */
+export interface AdmissionCore {
+  address(): string;
+  attach(manifest: ModuleManifest, host: RunningHost): Promise<string>;
+}
+
 export class RemoteAdmission {
   constructor(
-    private readonly core: Core,
+    private readonly core: AdmissionCore,
     private readonly keys: KeyRing,
     private readonly corePublicKey: string,
     private readonly advertise?: string,
@@ -29,7 +37,7 @@ export class RemoteAdmission {
     const pair = generateKeyPair();
     const expiresAt = Date.now() + ttlMs;
     this.keys.admit(pair.publicKey, JOIN_PREFIX + module, { expiresAt });
-    let core = this.core.address;
+    let core = this.core.address();
     if (this.advertise) core = core.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.advertise}:`);
     return encodeJoinCredential({
       v: 1,
@@ -42,8 +50,9 @@ export class RemoteAdmission {
     });
   }
 
-  intercept(call: IncomingCall, conn: Connection): { value: unknown } | undefined {
-    const { module: identity, key } = conn.peer;
+  /** The door's bootstrap step: `join` and `attach`, authenticated by the CURVE key alone. */
+  bootstrap(call: IncomingCall, peer: SessionIdentity): { value: unknown } | undefined {
+    const { caller: identity, key } = peer;
     try {
       if (call.method === 'join') return { value: this.join(identity, key, call.args[0]) };
       if (call.method === 'attach') return { value: this.attach(identity, key, call.args[0]) };
@@ -98,7 +107,7 @@ export class RemoteAdmission {
         `this host was admitted for module '${identity}', not '${manifest.name}'`,
       );
     }
-    const coreToken = await this.core.attachRemote(manifest, { stop: async () => undefined });
+    const coreToken = await this.core.attach(manifest, { stop: async () => undefined });
     return { coreToken };
   }
 }

@@ -3,8 +3,8 @@ import { TesseraError } from '@tessera/protocol';
 import { TokenManager } from '@tessera/token-manager';
 import { RpcPeer } from '@tessera/transport';
 import { type CurveKeyPair, ZeroMqTransport, generateKeyPair } from '@tessera/transport-zeromq';
-import { ModuleHost } from '../host/module-host';
-import { discoverOne, loadDefinition, readPackageJson } from '../discovery';
+import { ModuleHost, loadDefinition } from '@tessera/host';
+import { discoverOne, readPackageJson } from '../discovery';
 import { decodeJoinCredential } from './join-credential';
 
 /** What a remote host remembers to re-attach after a restart without a new credential. */

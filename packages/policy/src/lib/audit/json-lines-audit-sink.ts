@@ -1,11 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { type PolicyLogger, stderrPolicyLogger } from '../policy-logger';
+import type { Logger } from '@tessera/protocol';
+import { stderrPolicyLogger } from '../policy-logger';
 import type { AuditRecord } from './audit-record';
 import type { AuditSink } from './audit-sink';
 
 export interface JsonLinesAuditSinkOptions {
-  logger?: PolicyLogger;
+  logger?: Logger;
 }
 
 /**
@@ -16,7 +17,7 @@ export class JsonLinesAuditSink implements AuditSink {
   private readonly stream: Writable;
   private readonly owned: boolean;
   private closed = false;
-  private readonly logger: PolicyLogger;
+  private readonly logger: Logger;
 
   constructor(target: string | Writable, options: JsonLinesAuditSinkOptions = {}) {
     this.logger = options.logger ?? stderrPolicyLogger;

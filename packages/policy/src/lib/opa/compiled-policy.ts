@@ -1,6 +1,6 @@
 import { loadPolicy, loadPolicySync, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { TesseraError } from '@tessera/protocol';
-import type { PolicyBundle } from '../bundle';
+import type { PolicyBundle } from '../bundle/policy-bundle';
 
 /** Wasm memory above which the instance is rebuilt from the compiled module. */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 32 * 1024 * 1024;

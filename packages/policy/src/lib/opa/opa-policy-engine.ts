@@ -1,7 +1,8 @@
-import { TesseraError } from '@tessera/protocol';
-import { DEFAULT_ENTRYPOINT, readBundle } from '../bundle';
+import { type Logger, TesseraError } from '@tessera/protocol';
+import { DEFAULT_ENTRYPOINT } from '../bundle/build-bundle';
+import { readBundle } from '../bundle/read-bundle';
 import { type PolicyDecision, type PolicyEngine, type PolicyInput, deny } from '../policy-engine';
-import { type PolicyLogger, stderrPolicyLogger } from '../policy-logger';
+import { stderrPolicyLogger } from '../policy-logger';
 import { BundleWatcher } from './bundle-watcher';
 import { CompiledPolicy } from './compiled-policy';
 import type { ReloadOutcome } from './reload-outcome';
@@ -22,7 +23,7 @@ export interface OpaPolicyEngineOptions {
   smokeInput?: PolicyInput;
   /** Wasm memory above which the instance is rebuilt (see {@link CompiledPolicy}). */
   memoryBudgetBytes?: number;
-  logger?: PolicyLogger;
+  logger?: Logger;
 }
 
 /**
@@ -41,7 +42,7 @@ export class OpaPolicyEngine implements PolicyEngine {
   private closed = false;
   private readonly changeListeners = new Set<(revision: number) => void>();
   private readonly errorListeners = new Set<(error: TesseraError) => void>();
-  private readonly logger: PolicyLogger;
+  private readonly logger: Logger;
   private readonly entrypoint: string;
 
   constructor(private readonly options: OpaPolicyEngineOptions) {

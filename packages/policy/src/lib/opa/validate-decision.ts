@@ -22,7 +22,11 @@ export function checkResultSet(resultSet: unknown): DecisionCheck {
   return checkDecision((first as { result: unknown }).result);
 }
 
-/** Validate one decision value and copy it into a fresh {@link PolicyDecision}. */
+/**
+ * Validate one decision value and copy it into a fresh {@link PolicyDecision}.
+ * The one decision validator: the OPA engine and the capability module both
+ * use it, so a decision is held to the same rules wherever it comes from.
+ */
 export function checkDecision(value: unknown): DecisionCheck {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail(`decision must be an object, got ${JSON.stringify(value)}`);
@@ -43,7 +47,7 @@ export function checkDecision(value: unknown): DecisionCheck {
   return {
     ok: true,
     decision: d['allow']
-      ? { allow: true, methods: [...methods], ttlSeconds: ttl, reason: d['reason'] }
+      ? { allow: true, methods: [...new Set(methods)], ttlSeconds: ttl, reason: d['reason'] }
       : { allow: false, methods: [], ttlSeconds: 0, reason: d['reason'] },
   };
 }

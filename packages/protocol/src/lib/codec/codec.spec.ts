@@ -1,5 +1,5 @@
-import { ErrorCode } from '../errors';
-import type { Frame } from '../frames';
+import { ErrorCode } from '../errors/error-codes';
+import type { Frame } from '../frames/frame';
 import { decodeFrame, encodeFrame } from './codec';
 import { Packr } from 'msgpackr';
 

@@ -1,6 +1,7 @@
 import { Packr } from 'msgpackr';
-import { ErrorCode, TesseraError } from '../errors';
-import type { Frame } from '../frames';
+import { ErrorCode } from '../errors/error-codes';
+import { TesseraError } from '../errors/tessera-error';
+import type { Frame } from '../frames/frame';
 import { fromWire, toWire } from './wire-layout';
 
 /** Default largest frame a peer may send: 16 MiB. */

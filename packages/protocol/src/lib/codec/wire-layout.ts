@@ -1,5 +1,5 @@
-import type { WireError } from '../errors';
-import type { Frame } from '../frames';
+import type { WireError } from '../errors/wire-error';
+import type { Frame } from '../frames/frame';
 
 /**
  * On the wire a frame is a msgpack array whose first element says its kind,

@@ -1,4 +1,5 @@
-import { ErrorCode, TesseraError } from '../errors';
+import { ErrorCode } from '../errors/error-codes';
+import { TesseraError } from '../errors/tessera-error';
 import { validateConfig } from './validate-config';
 
 const minimal = {

@@ -1,4 +1,4 @@
-import type { WireError } from '../errors';
+import type { WireError } from '../errors/wire-error';
 
 /**
  * Frames are the unit every transport carries: a discriminated union on `t`.

@@ -1,4 +1,4 @@
-import { TesseraError } from '../errors';
+import { TesseraError } from '../errors/tessera-error';
 import { closestName } from './did-you-mean';
 
 /** A plain JSON object (not an array, not null). */

@@ -45,7 +45,10 @@ export interface ValidatedManifest {
 }
 
 /** Names that would reach Object.prototype or Function.prototype rather than a module method. */
-export { RESERVED_METHOD_NAMES as FORBIDDEN_METHOD_NAMES, METHOD_NAME_PATTERN } from '../names';
+export {
+  RESERVED_METHOD_NAMES as FORBIDDEN_METHOD_NAMES,
+  METHOD_NAME_PATTERN,
+} from '../names/names';
 
 /** `@tessera-demo/notes` -> `notes`. */
 export function unscopedName(packageName: string): string {

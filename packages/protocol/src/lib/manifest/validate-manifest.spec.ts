@@ -1,4 +1,5 @@
-import { ErrorCode, TesseraError } from '../errors';
+import { ErrorCode } from '../errors/error-codes';
+import { TesseraError } from '../errors/tessera-error';
 import { validateManifest } from './validate-manifest';
 
 const PKG = '@tessera-demo/notes';

@@ -1,5 +1,5 @@
 import { resolve, relative, isAbsolute } from 'node:path';
-import { EVENT_SCOPE_PREFIX, isValidName } from '../names';
+import { EVENT_SCOPE_PREFIX, isValidName } from '../names/names';
 import { FieldChecker, describeValue, isJsonObject, type JsonObject } from './field-checker';
 import {
   FORBIDDEN_METHOD_NAMES,

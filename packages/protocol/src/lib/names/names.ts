@@ -1,4 +1,4 @@
-import { TesseraError } from '../errors';
+import { TesseraError } from '../errors/tessera-error';
 
 /** Module, capability and event names: what the manifest and policies use. */
 export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,5 +1,5 @@
 import { Router, type Context } from 'zeromq';
-import type { ZeroMqLogger } from '../options';
+import type { Logger } from '@tessera/protocol';
 import { z85Encode } from './z85';
 
 /** The well-known endpoint libzmq asks for ZAP decisions (RFC 27). */
@@ -27,12 +27,12 @@ export class ZapHandler {
 
   private constructor(
     context: Context,
-    private readonly logger: ZeroMqLogger,
+    private readonly logger: Logger,
   ) {
     this.socket = new Router({ context, linger: 0 });
   }
 
-  static async start(context: Context, logger: ZeroMqLogger): Promise<ZapHandler> {
+  static async start(context: Context, logger: Logger): Promise<ZapHandler> {
     const zap = new ZapHandler(context, logger);
     await zap.socket.bind(ZAP_ENDPOINT);
     zap.loop = zap.serve();

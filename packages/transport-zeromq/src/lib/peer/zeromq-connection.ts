@@ -1,5 +1,10 @@
 import { ErrorCode, TesseraError, decodeFrame, encodeFrame, type Frame } from '@tessera/protocol';
-import type { Connection, ConnectionHandler, PeerIdentity } from '@tessera/transport';
+import {
+  type Connection,
+  type ConnectionHandler,
+  FrameInbox,
+  type PeerIdentity,
+} from '@tessera/transport';
 import { Tag, controlMessage, encodeBatch, splitBatch } from '../wire/carrier-message';
 import { sendError } from '../wire/send-error';
 import type { PeerLink } from './peer-link';
@@ -19,13 +24,11 @@ export interface ConnectionLimits {
  */
 export class ZeroMqConnection implements Connection {
   readonly id = `zeromq-${++nextId}`;
-  private handler: ConnectionHandler | undefined;
-  private inbox: Frame[] = [];
+  private readonly inbox = new FrameInbox();
   private outbox: Buffer[] = [];
   private outboxBytes = 0;
   private flushScheduled = false;
   private isClosed = false;
-  private closeNotified = false;
   private closeError: TesseraError | undefined;
   private lastSeen = Date.now();
   private lastPing = 0;
@@ -71,8 +74,7 @@ export class ZeroMqConnection implements Connection {
   }
 
   attach(handler: ConnectionHandler): void {
-    this.handler = handler;
-    if (this.inbox.length > 0 || this.isClosed) queueMicrotask(() => this.deliverInbox());
+    this.inbox.attach(handler);
   }
 
   /**
@@ -95,12 +97,7 @@ export class ZeroMqConnection implements Connection {
     );
     this.stats.batchesReceived++;
     this.stats.framesReceived += frames.length;
-    const handler = this.handler;
-    if (!handler || this.inbox.length > 0) {
-      this.inbox.push(...frames);
-      return;
-    }
-    for (const frame of frames) handler.onFrame(frame);
+    for (const frame of frames) this.inbox.deliver(frame);
   }
 
   /** Any traffic from the peer proves it alive. */
@@ -164,18 +161,6 @@ export class ZeroMqConnection implements Connection {
     this.closeError = error;
     this.outbox = [];
     this.outboxBytes = 0;
-    if (this.handler) queueMicrotask(() => this.deliverInbox());
-  }
-
-  private deliverInbox(): void {
-    const handler = this.handler;
-    if (!handler) return;
-    const frames = this.inbox;
-    this.inbox = [];
-    for (const frame of frames) handler.onFrame(frame);
-    if (this.isClosed && !this.closeNotified) {
-      this.closeNotified = true;
-      handler.onClose(this.closeError);
-    }
+    this.inbox.close(error);
   }
 }

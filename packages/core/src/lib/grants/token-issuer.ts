@@ -1,0 +1,62 @@
+import type { CapabilityModule, IssuedToken } from '@tessera/capability';
+import type { ModuleRoute } from '@tessera/host';
+import { TesseraError } from '@tessera/protocol';
+import type { KeyRing } from '../remote/key-ring';
+import { CORE_FACTS, OPERATOR } from '../registry/core-facts';
+import type { ModuleRegistry } from '../registry/module-registry';
+
+/**
+ * Turns "caller wants target" into one capability request: both parties'
+ * facts from the registry and the caller's key from the key ring — never
+ * from the request.
+ */
+export class TokenIssuer {
+  constructor(
+    private readonly registry: ModuleRegistry,
+    private readonly capability: CapabilityModule,
+    private readonly keyRing?: KeyRing,
+  ) {}
+
+  /** A token for `caller` on `target` (a module, or the core). */
+  async issue(caller: string, target: string, methods: string[] = []): Promise<IssuedToken> {
+    const subject = this.registry.facts(caller);
+    if (!subject) throw TesseraError.unauthenticated(`unknown caller '${caller}'`);
+    const targetFacts = target === 'core' ? CORE_FACTS : this.registry.facts(target);
+    if (!targetFacts) throw TesseraError.notFound(`module '${target}' is not loaded`);
+    const key = this.keyOf(caller, target);
+    return this.capability.requestModule({
+      subject,
+      target: targetFacts,
+      methods,
+      channel: {
+        ...(key !== undefined ? { key } : {}),
+        ...(caller === OPERATOR ? { operator: true } : {}),
+      },
+    });
+  }
+
+  /** `requestModule` on the core channel: a token for a ready module, and where to reach it. */
+  async route(caller: string, target: string, methods: string[] = []): Promise<ModuleRoute> {
+    if (target === 'core')
+      throw TesseraError.invalidArgument(
+        'the core is reached through the core channel, not requested',
+      );
+    const record = this.registry.ready(target);
+    const issued = await this.issue(caller, target, methods);
+    return {
+      ...issued,
+      address: record.address as string,
+      ...(record.serverKey ? { serverKey: record.serverKey } : {}),
+    };
+  }
+
+  /**
+   * The carrier key a grant from `caller` to `target` is bound to. The
+   * operator reaches the core over its private local socket (no key); the
+   * calls the core relays for it travel with the core's own key.
+   */
+  private keyOf(caller: string, target: string): string | undefined {
+    if (caller === OPERATOR && target === 'core') return undefined;
+    return this.keyRing?.keyOf(caller);
+  }
+}

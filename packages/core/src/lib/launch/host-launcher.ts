@@ -1,0 +1,49 @@
+import type { ModuleDefinition } from '@tessera/sdk';
+
+/** Everything a host needs to start one module. Tokens travel only in here. */
+export interface LaunchRequest {
+  name: string;
+  definition?: ModuleDefinition;
+  /** npm package the module comes from. */
+  packageName?: string;
+  /** Absolute path of the package's entry file (process hosts load it). */
+  entryPath?: string;
+  coreAddress: string;
+  coreToken: string;
+}
+
+/** Starts module hosts: in this process, or as child processes. */
+export interface HostLauncher {
+  /** Resolves once the host runs; the core waits separately for `register`. */
+  launch(request: LaunchRequest): Promise<RunningHost>;
+  close(): Promise<void>;
+}
+
+/** How a host process ended. */
+export interface HostExit {
+  code: number | null;
+  signal: string | null;
+  /** True when the core asked it to stop. */
+  expected: boolean;
+  reason: string;
+}
+
+/** Resource use of one host, as its heartbeats report it. */
+export interface HostStats {
+  pid: number;
+  cpuPercent: number;
+  cpuTimeMs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+}
+
+/** What a started module runs in: in this process, or a child process. */
+export interface RunningHost {
+  stop(): Promise<void>;
+  /** Process hosts: the child's pid. */
+  readonly pid?: number;
+  currentStats?(): HostStats;
+  /** Called once when the host ends, expected or not. */
+  onExit?(listener: (exit: HostExit) => void): void;
+  kill?(reason: string): void;
+}

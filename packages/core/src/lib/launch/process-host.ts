@@ -1,0 +1,175 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { TesseraError, isErrorCode } from '@tessera/protocol';
+import { type BootstrapMessage, type HostMessage, hostMainPath } from '@tessera/host';
+import type { HostExit, HostStats, RunningHost } from './host-launcher';
+
+export interface ProcessHostOptions {
+  bootstrap: BootstrapMessage;
+  /** Missed-heartbeat window before the host is declared hung and killed; default 3 beats. */
+  heartbeatTimeoutMs: number;
+  /** Grace period between `stop` and SIGKILL. */
+  stopTimeoutMs: number;
+  readyTimeoutMs: number;
+  /** Node flags for the child (e.g. memory limits). */
+  execArgv?: string[];
+}
+
+/**
+ * The core's handle on one module host process: forks it with a private
+ * IPC channel, hands over the bootstrap (with the core token), watches its
+ * heartbeats, keeps its stats, and stops it gracefully or kills it.
+ */
+export class ProcessHost implements RunningHost {
+  private readonly child: ChildProcess;
+  private readonly exitListeners = new Set<(exit: HostExit) => void>();
+  private lastBeat = Date.now();
+  private stats: HostStats;
+  private prevCpu = { at: Date.now(), us: 0 };
+  private watchdog: ReturnType<typeof setInterval> | undefined;
+  private exited: Promise<HostExit>;
+  private stopRequested = false;
+  private killReason: string | undefined;
+
+  private constructor(private readonly options: ProcessHostOptions) {
+    const env = { ...process.env };
+    delete env['TESSERA_CORE_TOKEN']; // belt and braces: tokens never travel in the environment
+    this.child = fork(hostMainPath(), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env,
+      execArgv: options.execArgv ?? [],
+    });
+    this.stats = {
+      pid: this.child.pid ?? -1,
+      cpuPercent: 0,
+      cpuTimeMs: 0,
+      rssBytes: 0,
+      heapUsedBytes: 0,
+    };
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        if (this.watchdog) clearInterval(this.watchdog);
+        const exit: HostExit = {
+          code,
+          signal,
+          expected: this.stopRequested,
+          reason: this.killReason ?? describeExit(code, signal),
+        };
+        resolve(exit);
+        for (const l of this.exitListeners) l(exit);
+      });
+    });
+    this.child.on('message', (m: HostMessage) => this.onMessage(m));
+    this.child.on('error', () => undefined); // exit follows; send errors after death are expected
+  }
+
+  /** Fork, bootstrap, and resolve once the module reports ready (or reject with why it did not). */
+  static async start(options: ProcessHostOptions): Promise<ProcessHost> {
+    const host = new ProcessHost(options);
+    await host.bootstrap();
+    return host;
+  }
+
+  get pid(): number {
+    return this.stats.pid;
+  }
+
+  private bootstrap(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.kill(`did not become ready within ${this.options.readyTimeoutMs} ms`);
+        reject(
+          TesseraError.unavailable(
+            `module ${this.options.bootstrap.name} did not become ready within ${this.options.readyTimeoutMs} ms`,
+          ),
+        );
+      }, this.options.readyTimeoutMs);
+      const onMessage = (m: HostMessage): void => {
+        if (m.kind === 'ready') {
+          clearTimeout(timer);
+          this.child.off('message', onMessage);
+          this.startWatchdog();
+          resolve();
+        } else if (m.kind === 'failed') {
+          clearTimeout(timer);
+          this.child.off('message', onMessage);
+          reject(
+            new TesseraError(
+              isErrorCode(m.code) ? m.code : 'INTERNAL',
+              `module ${this.options.bootstrap.name}: ${m.message}`,
+            ),
+          );
+        }
+      };
+      this.child.on('message', onMessage);
+      void this.exited.then((exit) => {
+        clearTimeout(timer);
+        reject(
+          TesseraError.unavailable(
+            `module ${this.options.bootstrap.name} exited before ready (${exit.reason})`,
+          ),
+        );
+      });
+      this.child.send(this.options.bootstrap);
+    });
+  }
+
+  private onMessage(m: HostMessage): void {
+    if (m.kind !== 'heartbeat') return;
+    const now = Date.now();
+    const us = m.cpuUserUs + m.cpuSystemUs;
+    const wall = Math.max(1, now - this.prevCpu.at) * 1000;
+    this.stats = {
+      pid: this.stats.pid,
+      cpuPercent: Math.round(((us - this.prevCpu.us) / wall) * 1000) / 10,
+      cpuTimeMs: Math.round(us / 1000),
+      rssBytes: m.rssBytes,
+      heapUsedBytes: m.heapUsedBytes,
+    };
+    this.prevCpu = { at: now, us };
+    this.lastBeat = now;
+  }
+
+  private startWatchdog(): void {
+    this.lastBeat = Date.now();
+    const every = Math.max(10, Math.floor(this.options.heartbeatTimeoutMs / 3));
+    this.watchdog = setInterval(() => {
+      if (Date.now() - this.lastBeat > this.options.heartbeatTimeoutMs) {
+        this.kill(`missed heartbeats for ${this.options.heartbeatTimeoutMs} ms (hung)`);
+      }
+    }, every);
+    this.watchdog.unref();
+  }
+
+  currentStats(): HostStats {
+    return { ...this.stats };
+  }
+
+  onExit(listener: (exit: HostExit) => void): void {
+    this.exitListeners.add(listener);
+  }
+
+  /** SIGKILL now, recording why. */
+  kill(reason: string): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.killReason ??= reason;
+    this.child.kill('SIGKILL');
+  }
+
+  /** Ask the host to stop; SIGKILL after the grace period. Resolves when it is gone. */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      if (this.child.connected) this.child.send({ kind: 'stop' }, () => undefined);
+      const timer = setTimeout(
+        () => this.kill(`did not stop within ${this.options.stopTimeoutMs} ms`),
+        this.options.stopTimeoutMs,
+      );
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `killed by ${signal}` : `exited with code ${code}`;
+}

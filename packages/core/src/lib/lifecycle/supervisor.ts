@@ -1,0 +1,241 @@
+import type { CapabilityModule } from '@tessera/capability';
+import {
+  contractClient,
+  CONTROL_TIMEOUT_MS,
+  type HostControl,
+  type HostRegistration,
+} from '@tessera/host';
+import { TesseraError } from '@tessera/protocol';
+import type { TokenManager } from '@tessera/token-manager';
+import type { RpcPeer, Transport } from '@tessera/transport';
+import type { TokenIssuer } from '../grants/token-issuer';
+import type { HostLauncher, RunningHost } from '../launch/host-launcher';
+import type { KeyRing } from '../remote/key-ring';
+import { factsOf, type ModuleManifest } from '../registry/module-manifest';
+import type { ModuleRecord } from '../registry/module-record';
+import type { ModuleRegistry } from '../registry/module-registry';
+import type { CoreEvents, RestartPolicy } from './core-events';
+import { ReadyWaiter } from './ready-waiter';
+
+export interface SupervisorOptions {
+  registry: ModuleRegistry;
+  capability: CapabilityModule;
+  issuer: TokenIssuer;
+  launcher: HostLauncher;
+  transport: Transport;
+  /** The core's own grants (core tokens of modules). */
+  coreTokens: TokenManager;
+  events: CoreEvents;
+  coreAddress: () => string;
+  keyRing?: KeyRing;
+  restart?: RestartPolicy;
+  /** How long to wait for a host to register; default 20 s. */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts, watches and stops module hosts: record → core token → launch →
+ * wait for `register`, for local and remote hosts alike; revokes a crashed
+ * host's grants everywhere and restarts it under the restart policy.
+ */
+export class Supervisor {
+  private readonly ready = new ReadyWaiter();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private closed = false;
+
+  constructor(private readonly o: SupervisorOptions) {}
+
+  /** Start a known module's host and resolve once it registered. */
+  async start(name: string): Promise<void> {
+    if (this.closed) throw TesseraError.unavailable('core is closing');
+    const entry = this.o.registry.known.get(name);
+    if (!entry) throw TesseraError.notFound(`module '${name}' is not known`);
+    const record = this.begin(entry.manifest);
+    try {
+      const coreToken = await this.coreToken(record);
+      const ready = this.ready.wait(name, this.o.readyTimeoutMs ?? 20_000);
+      const launched = this.o.launcher.launch({
+        name,
+        definition: entry.definition,
+        packageName: entry.packageName,
+        entryPath: entry.entryPath,
+        coreAddress: this.o.coreAddress(),
+        coreToken,
+      });
+      // A host that fails before registering must not leave `ready` pending (or unobserved).
+      const host = await Promise.race([launched, ready.then(() => launched)]);
+      record.host = host;
+      host.onExit?.((exit) => void this.onHostExit(record, exit.expected, exit.reason));
+      await ready;
+      this.markReady(record);
+    } catch (err) {
+      record.state = 'failed';
+      this.ready.settle(name, false);
+      await this.teardown(record, 'failed to start');
+      this.o.events.emit({
+        kind: 'failed',
+        module: name,
+        reason: err instanceof Error ? err.message : String(err),
+      });
+      throw err;
+    }
+  }
+
+  /**
+   * A remote host, admitted by key, attaches its module: the same record →
+   * core token → wait-ready path as a local host; the token goes back over
+   * the CURVE-authenticated channel and readiness is awaited in background.
+   */
+  async attach(manifest: ModuleManifest, host: RunningHost): Promise<string> {
+    const name = manifest.name;
+    if (this.o.registry.records.has(name))
+      throw TesseraError.failedPrecondition(`module '${name}' is already attached or loaded`);
+    for (const dep of manifest.dependencies ?? []) {
+      if (this.o.registry.get(dep)?.state !== 'ready')
+        throw TesseraError.failedPrecondition(
+          `module ${name} depends on ${dep}, which is not loaded`,
+        );
+    }
+    this.o.registry.addKnown([{ manifest }]);
+    const record = this.begin(manifest, host);
+    let coreToken: string;
+    try {
+      coreToken = await this.coreToken(record);
+    } catch (err) {
+      this.o.registry.records.delete(name);
+      throw err;
+    }
+    this.ready.wait(name, this.o.readyTimeoutMs ?? 20_000).then(
+      () => this.markReady(record),
+      (err: Error) => {
+        record.state = 'failed';
+        void this.teardown(record, 'remote host did not register');
+        this.o.events.emit({ kind: 'failed', module: name, reason: err.message });
+      },
+    );
+    return coreToken;
+  }
+
+  /** A host's `register`, on its proven core channel. */
+  register(caller: string, info: HostRegistration): boolean {
+    const r = this.o.registry.get(caller);
+    if (!r || r.state !== 'starting')
+      throw TesseraError.failedPrecondition(`module ${caller} is not starting`);
+    if (typeof info?.address !== 'string')
+      throw TesseraError.invalidArgument('register needs an address');
+    r.address = info.address;
+    r.spec = info.spec;
+    if (typeof info.serverKey === 'string') r.serverKey = info.serverKey;
+    this.ready.settle(caller, true);
+    return true;
+  }
+
+  /** The core channel of `caller` is proven: the core can now reach its host. */
+  bindChannel(caller: string, peer: RpcPeer): void {
+    const r = this.o.registry.get(caller);
+    if (!r || r.channel) return;
+    r.channel = peer;
+    r.control = contractClient<HostControl>(peer, { timeoutMs: CONTROL_TIMEOUT_MS });
+  }
+
+  channelClosed(caller: string | undefined, peer: RpcPeer): void {
+    const r = caller ? this.o.registry.get(caller) : undefined;
+    if (r?.channel !== peer) return;
+    r.channel = undefined;
+    r.control = undefined;
+    // A remote host lives as long as its connection: losing it is a crash.
+    if (r.remote) void this.onHostExit(r, false, 'connection to the remote host lost');
+  }
+
+  /** Unload a module: revoke its grants everywhere, then stop its host. */
+  async unload(name: string, reason = 'unloaded'): Promise<boolean> {
+    const r = this.o.registry.get(name);
+    if (!r) throw TesseraError.notFound(`module '${name}' is not loaded`);
+    r.state = 'stopping';
+    if (r.remote) this.o.keyRing?.revokeIdentity(name); // for good: its host may not re-attach
+    await this.teardown(r, reason);
+    this.o.events.emit({ kind: 'unloaded', module: name });
+    return true;
+  }
+
+  /** Stop every host, newest first. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const r of [...this.o.registry.records.values()].reverse())
+      await this.teardown(r, 'core shutting down');
+  }
+
+  private begin(manifest: ModuleManifest, host?: RunningHost): ModuleRecord {
+    const record: ModuleRecord = {
+      name: manifest.name,
+      manifest,
+      facts: factsOf(manifest),
+      definition: this.o.registry.known.get(manifest.name)?.definition,
+      state: 'starting',
+      startedAt: Date.now(),
+      ...(host ? { host, remote: true } : {}),
+    };
+    this.o.registry.records.set(manifest.name, record);
+    this.o.events.emit({ kind: 'loading', module: manifest.name });
+    return record;
+  }
+
+  private async coreToken(record: ModuleRecord): Promise<string> {
+    try {
+      return (await this.o.issuer.issue(record.name, 'core')).token;
+    } catch (err) {
+      const why = err instanceof TesseraError ? err.message : 'policy error';
+      throw TesseraError.permissionDenied(`module ${record.name} may not reach the core: ${why}`);
+    }
+  }
+
+  private markReady(record: ModuleRecord): void {
+    record.state = 'ready';
+    record.readyAt = Date.now();
+    const ms = record.readyAt - record.startedAt;
+    const pid = record.host?.pid;
+    this.o.events.emit({ kind: 'ready', module: record.name, ms, ...(pid ? { pid } : {}) });
+  }
+
+  /** A host ended without being asked: revoke its grants everywhere, then maybe restart it. */
+  private async onHostExit(record: ModuleRecord, expected: boolean, reason: string): Promise<void> {
+    const { registry, events } = this.o;
+    if (expected || this.closed || registry.get(record.name) !== record) return;
+    if (record.state === 'stopping') return;
+    record.state = 'crashed';
+    const revoked = await this.o.capability.revokeModule(record.name, `crashed: ${reason}`);
+    events.emit({ kind: 'crashed', module: record.name, reason, revoked });
+    await this.teardown(record, `crashed: ${reason}`);
+    if (record.address && !record.remote)
+      await this.o.transport.reclaim?.(record.address).catch(() => undefined);
+    // A remote host is restarted by whoever runs it: it re-attaches by key on its own.
+    const policy = record.remote ? undefined : this.o.restart;
+    const attempt = (registry.restarts.get(record.name) ?? 0) + 1;
+    if (!policy || attempt > policy.maxRestarts) {
+      const why = `crashed (${reason}); no restarts left`;
+      events.emit({ kind: 'failed', module: record.name, reason: why });
+      return;
+    }
+    registry.restarts.set(record.name, attempt);
+    const inMs = Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** (attempt - 1));
+    events.emit({ kind: 'restarting', module: record.name, attempt, inMs });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.closed || registry.records.has(record.name)) return;
+      this.start(record.name).catch(() => undefined); // 'failed' is emitted by start
+    }, inMs);
+    this.timers.add(timer);
+  }
+
+  private async teardown(r: ModuleRecord, reason: string): Promise<void> {
+    await this.o.capability.revokeModule(r.name, reason);
+    this.o.coreTokens.revokeByCaller(r.name);
+    const channel = r.channel;
+    await r.host?.stop().catch(() => undefined);
+    await channel?.close();
+    this.o.registry.records.delete(r.name);
+  }
+}

@@ -1,0 +1,21 @@
+import type { ValidatedManifest } from '@tessera/protocol';
+import type { ModuleFacts } from '@tessera/policy';
+
+/**
+ * The load- and security-relevant part of a module's manifest: the
+ * protocol's {@link ValidatedManifest}, with the lists optional so an app
+ * can declare a module in code.
+ */
+export type ModuleManifest = Pick<ValidatedManifest, 'name'> &
+  Partial<Pick<ValidatedManifest, 'version' | 'dependencies' | 'provides' | 'requires' | 'events'>>;
+
+/** What a policy sees of a manifest. */
+export function factsOf(manifest: ModuleManifest): ModuleFacts {
+  return {
+    name: manifest.name,
+    provides: Object.fromEntries(
+      Object.entries(manifest.provides ?? {}).map(([k, v]) => [k, [...v]]),
+    ),
+    requires: [...(manifest.requires ?? [])],
+  };
+}

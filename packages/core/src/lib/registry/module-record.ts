@@ -1,0 +1,31 @@
+import type { HostControl } from '@tessera/host';
+import type { Client, ModuleDefinition, ModuleSpec } from '@tessera/sdk';
+import type { ModuleFacts } from '@tessera/policy';
+import type { RpcPeer } from '@tessera/transport';
+import type { RunningHost } from '../launch/host-launcher';
+import type { ModuleManifest } from './module-manifest';
+
+export type ModuleState = 'starting' | 'ready' | 'stopping' | 'crashed' | 'failed';
+
+/** The core's record of one module. */
+export interface ModuleRecord {
+  name: string;
+  manifest: ModuleManifest;
+  facts: ModuleFacts;
+  definition?: ModuleDefinition;
+  state: ModuleState;
+  /** The module's endpoint for other modules, once registered. */
+  address?: string;
+  /** Its host's CURVE public key, which callers need to reach `address`. */
+  serverKey?: string;
+  /** Hosted on another machine, admitted by a join credential. */
+  remote?: boolean;
+  spec?: ModuleSpec;
+  /** The module's private core channel (its host serves HostControl on it). */
+  channel?: RpcPeer;
+  /** {@link HostControl} over `channel`. */
+  control?: Client<HostControl>;
+  host?: RunningHost;
+  startedAt: number;
+  readyAt?: number;
+}

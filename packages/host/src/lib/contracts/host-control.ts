@@ -1,0 +1,31 @@
+import type { GrantInfo } from '@tessera/token-manager';
+
+/**
+ * What the core may ask of a host, over the host's private core channel
+ * (core → host). These calls carry no token: only the core can send on a
+ * channel the host itself dialed, so the channel is the authority.
+ */
+export interface HostControl {
+  /** informModuleToken, target side: store an inbound grant. */
+  grant(token: string, info: GrantInfo): boolean;
+  /** Revoke inbound grants by token id; returns how many were live. */
+  revoke(grantIds: string[]): number;
+  /** Narrow an inbound grant's scope (policy reload); false if it is gone. */
+  narrow(grantId: string, methods: string[]): boolean;
+  /** Narrow the scope of the token this host holds for `target`. */
+  narrowOutbound(target: string, methods: string[]): boolean;
+  /** Forget the token (and connection) this host holds for `target`. */
+  dropOutbound(target: string): boolean;
+}
+
+/** The dispatch table of {@link HostControl}: nothing else is served on the control channel. */
+export const HOST_CONTROL_METHODS = [
+  'grant',
+  'revoke',
+  'narrow',
+  'narrowOutbound',
+  'dropOutbound',
+] as const satisfies readonly (keyof HostControl)[];
+
+/** How long the core waits for a host to acknowledge a control call. */
+export const CONTROL_TIMEOUT_MS = 5000;

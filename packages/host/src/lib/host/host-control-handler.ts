@@ -1,0 +1,48 @@
+import type { TokenManager } from '@tessera/token-manager';
+import type { CallHandler } from '@tessera/transport';
+import type { ModuleCaller } from '../caller/module-caller';
+import { HOST_CONTROL_METHODS, type HostControl } from '../contracts/host-control';
+import { contractHandler } from '../contracts/contract-client';
+
+/** What the core's control calls reach inside a host. */
+export interface HostState {
+  tokens: TokenManager;
+  caller?: ModuleCaller;
+}
+
+/** The host's side of {@link HostControl}, over its own TokenManager and caller. */
+export function hostControl(state: HostState): HostControl {
+  return {
+    grant(token, info) {
+      state.tokens.addGrant(token, info);
+      return true;
+    },
+    revoke(grantIds) {
+      let n = 0;
+      for (const id of grantIds) if (state.tokens.revoke(id)) n++;
+      return n;
+    },
+    narrow(grantId, methods) {
+      return state.tokens.narrow(grantId, methods);
+    },
+    narrowOutbound(target, methods) {
+      const current = state.tokens.outbound(target);
+      if (current) state.tokens.setOutbound(target, current.token, methods, current.expiresAt);
+      return current !== undefined;
+    },
+    dropOutbound(target) {
+      if (state.caller) state.caller.forget(target);
+      else state.tokens.dropOutbound(target);
+      return true;
+    },
+  };
+}
+
+/**
+ * Serves the core's calls on the host's private core channel, from the
+ * {@link HostControl} dispatch table only. Nothing here is reachable from
+ * another module's connection: those are served by the door.
+ */
+export function hostControlHandler(state: HostState): CallHandler {
+  return contractHandler(hostControl(state), HOST_CONTROL_METHODS);
+}

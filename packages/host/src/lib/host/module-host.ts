@@ -1,0 +1,155 @@
+import { TesseraError } from '@tessera/protocol';
+import {
+  ModuleProxy,
+  type ModuleProxyOptions,
+  openInboundSession,
+  type InboundSession,
+} from '@tessera/proxy';
+import { type ModuleContext, type ModuleDefinition, type ModuleSpec, specOf } from '@tessera/sdk';
+import type { TokenManager } from '@tessera/token-manager';
+import { type Listener, RpcPeer, type Transport } from '@tessera/transport';
+import { ModuleCaller } from '../caller/module-caller';
+import { createClient } from '../caller/create-client';
+import { contractClient } from '../contracts/contract-client';
+import type { ModuleCoreApi } from '../contracts/module-core-api';
+import { hostControlHandler, type HostState } from './host-control-handler';
+import { consoleLogger } from './console-logger';
+
+export interface ModuleHostOptions {
+  definition: ModuleDefinition;
+  transport: Transport;
+  /** The core's endpoint, handed over privately. */
+  coreAddress: string;
+  /** The module's core token, handed over privately (never argv/env). */
+  coreToken: string;
+  tokens: TokenManager;
+  proxyOptions?: ModuleProxyOptions;
+  /** Where to listen for other modules; default: a fresh private address. */
+  listenAddress?: string;
+  /** Our public carrier key (CURVE), advertised with our address. */
+  serverKey?: string;
+  /** Host name to advertise instead of the bound one (e.g. when listening on 0.0.0.0). */
+  advertise?: string;
+  /** Called when the channel to the core is lost while the module runs. */
+  onCoreLost?: () => void;
+  defaultTimeoutMs?: number;
+}
+
+/**
+ * Runs one module: its TokenManager, its ModuleProxy behind the door on its
+ * own endpoint, its private channel to the core (serving {@link HostControl},
+ * calling {@link ModuleCoreApi}) and its client runtime. The same code runs in
+ * the core's process (in-process isolation) or in a child.
+ */
+export class ModuleHost {
+  private corePeer: RpcPeer | undefined;
+  private listener: Listener | undefined;
+  private instance: object | undefined;
+  private proxy: ModuleProxy | undefined;
+  private readonly state: HostState;
+  private readonly inbound = new Set<InboundSession>();
+  private stopped = false;
+  spec: ModuleSpec | undefined;
+
+  constructor(private readonly options: ModuleHostOptions) {
+    this.state = { tokens: options.tokens };
+  }
+
+  get name(): string {
+    return this.options.definition.name;
+  }
+
+  get address(): string | undefined {
+    return this.listener?.address;
+  }
+
+  /** Start the module and register it with the core. */
+  async start(): Promise<void> {
+    const { definition, transport, coreToken } = this.options;
+    const timeoutMs = this.options.defaultTimeoutMs;
+    const corePeer = new RpcPeer(await transport.connect(this.options.coreAddress), {
+      handler: hostControlHandler(this.state),
+      defaultTimeoutMs: timeoutMs,
+      onClose: () => {
+        if (!this.stopped) this.options.onCoreLost?.();
+      },
+    });
+    this.corePeer = corePeer;
+    const core = contractClient<ModuleCoreApi>(corePeer, { token: coreToken });
+    const caller = new ModuleCaller(
+      definition.name,
+      { requestModule: (target) => core.requestModule({ to: target }) },
+      async (address, onEvent, serverKey) =>
+        new RpcPeer(await transport.connect(address, serverKey ? { serverKey } : {}), {
+          onEvent,
+          defaultTimeoutMs: timeoutMs,
+        }),
+      this.state.tokens,
+    );
+    this.state.caller = caller;
+    const instance = await definition.create(this.context(caller));
+    if (typeof instance !== 'object' || instance === null) {
+      throw TesseraError.invalidArgument(
+        `module ${definition.name}: create() must return an object`,
+      );
+    }
+    this.instance = instance;
+    this.spec = specOf(definition, instance);
+    const proxy = (this.proxy = new ModuleProxy(
+      definition.name,
+      instance,
+      this.spec,
+      this.state.tokens,
+      this.options.proxyOptions,
+    ));
+    this.listener = await transport.listen(this.options.listenAddress, (conn) => {
+      this.inbound.add(
+        openInboundSession(conn, {
+          proxy,
+          tokens: this.state.tokens,
+          defaultTimeoutMs: timeoutMs,
+          onClosed: (_caller, session) => this.inbound.delete(session),
+        }),
+      );
+    });
+    let address = this.listener.address;
+    if (this.options.advertise)
+      address = address.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.options.advertise}:`);
+    await core.register({
+      address,
+      spec: this.spec,
+      ...(this.options.serverKey ? { serverKey: this.options.serverKey } : {}),
+    });
+  }
+
+  /** Stop the module: its own stop hook, then every connection. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      if (this.instance) await this.options.definition.stop?.(this.instance);
+    } finally {
+      await this.state.caller?.close();
+      await this.listener?.close();
+      await Promise.all([...this.inbound].map((s) => s.close()));
+      await this.corePeer?.close();
+      this.state.tokens.revokeAll();
+      this.state.tokens.dropAllOutbound();
+    }
+  }
+
+  private context(caller: ModuleCaller): ModuleContext {
+    return {
+      name: this.name,
+      log: consoleLogger(this.name),
+      client: (target) => createClient(caller, target),
+      call: (target, method, args = [], opts) => caller.call(target, method, args, opts),
+      on: (target, event, listener) => caller.on(target, event, listener),
+      emit: (event, payload) => {
+        if (!this.proxy)
+          throw TesseraError.unavailable(`module ${this.name} cannot emit before it is started`);
+        this.proxy.emit(event, payload);
+      },
+    };
+  }
+}

@@ -1,3 +1,0 @@
-export * from './app-config';
-export * from './module-spec';
-export * from './validate-config';

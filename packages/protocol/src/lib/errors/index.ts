@@ -1,3 +1,0 @@
-export * from './error-codes';
-export * from './tessera-error';
-export * from './wire-error';

@@ -1,3 +1,0 @@
-export * from './did-you-mean';
-export * from './manifest-fields';
-export * from './validate-manifest';

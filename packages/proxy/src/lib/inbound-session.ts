@@ -1,0 +1,141 @@
+import { TesseraError } from '@tessera/protocol';
+import type { TokenManager } from '@tessera/token-manager';
+import { type Connection, type IncomingCall, RpcPeer } from '@tessera/transport';
+import type { ModuleProxy, VerifiedCache } from './module-proxy';
+
+/** Who a connection is before any token is shown. */
+export interface SessionIdentity {
+  /** The proven identity of the peer (carrier-authenticated, or fixed by the endpoint). */
+  caller?: string;
+  /** The carrier key (e.g. CURVE) that key-bound grants must match. */
+  key?: string;
+}
+
+/** Options of {@link openInboundSession}. */
+export interface InboundSessionOptions {
+  /** The dispatch table behind this endpoint (a module's, or the core's). */
+  proxy: ModuleProxy;
+  /** The endpoint owner's grants. */
+  tokens: TokenManager;
+  /**
+   * Who the connection is. Default: what the carrier proved (`conn.peer`).
+   * An endpoint that authenticates its peers by other means (the operator
+   * socket) fixes it here.
+   */
+  identity?: SessionIdentity;
+  /**
+   * Calls answered before any token check, authenticated by the carrier
+   * alone (a remote host's `join`/`attach`, the operator's `login`): return
+   * `{value}` to answer, `undefined` to pass the call on to the door.
+   */
+  bootstrap?(call: IncomingCall, identity: SessionIdentity): { value: unknown } | undefined;
+  /** Once, when the first valid grant binds the connection to a caller. */
+  onBound?(caller: string, session: InboundSession): void;
+  onClosed?(caller: string | undefined, session: InboundSession): void;
+  defaultTimeoutMs?: number;
+}
+
+/** One served connection: its proven caller and the RPC peer that answers it. */
+export interface InboundSession {
+  readonly peer: RpcPeer;
+  /** The caller this connection is bound to, once known. */
+  readonly caller: string | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * The one door: every inbound call on every endpoint (module hosts, the core
+ * endpoint, the operator endpoint) passes through here. The connection's
+ * caller is the identity the carrier (or endpoint) proved or, failing that,
+ * the caller of the first grant shown on it; from then on every call must
+ * carry a token issued to that caller (and to its key, where grants are
+ * key-bound). Token, scope and method table are checked by the
+ * {@link ModuleProxy} before any module code runs; `$describe`,
+ * `$subscribe` and `$unsubscribe` are served here under the same grants.
+ */
+export function openInboundSession(
+  conn: Connection,
+  options: InboundSessionOptions,
+): InboundSession {
+  const { proxy, tokens } = options;
+  const identity: SessionIdentity = options.identity ?? {
+    ...(conn.peer.module !== undefined ? { caller: conn.peer.module } : {}),
+    ...(conn.peer.key !== undefined ? { key: conn.peer.key } : {}),
+  };
+  let caller = identity.caller;
+  let bound = false;
+  const verified: VerifiedCache = identity.key !== undefined ? { key: identity.key } : {};
+  const subscriptions = new Map<string, () => void>();
+
+  /** The first grant binds the connection; it is cached, so the call's own check is a recheck. */
+  const bind = (call: IncomingCall): boolean => {
+    let grant;
+    try {
+      grant = tokens.authenticate(call.token, caller, identity.key);
+    } catch (err) {
+      if (proxy.deniedResult === 'empty') return false;
+      throw err;
+    }
+    caller = grant.caller;
+    verified.token = call.token;
+    verified.grant = grant;
+    bound = true;
+    options.onBound?.(caller, session);
+    return true;
+  };
+
+  const internal = (call: IncomingCall): unknown => {
+    const [event] = call.args;
+    switch (call.method) {
+      case '$describe':
+        return proxy.describe(call.token, caller, identity.key);
+      case '$subscribe': {
+        if (typeof event !== 'string')
+          throw TesseraError.invalidArgument('$subscribe takes an event name');
+        const off = proxy.subscribe(
+          call.token,
+          caller,
+          event,
+          (name, payload) => peer.emit(proxy.module, name, payload),
+          identity.key,
+        );
+        subscriptions.get(event)?.();
+        subscriptions.set(event, off);
+        return true;
+      }
+      case '$unsubscribe': {
+        tokens.authenticate(call.token, caller, identity.key);
+        const off = typeof event === 'string' ? subscriptions.get(event) : undefined;
+        off?.();
+        if (typeof event === 'string') subscriptions.delete(event);
+        return off !== undefined;
+      }
+      default:
+        throw TesseraError.methodNotFound(`${proxy.module} has no method '${call.method}'`);
+    }
+  };
+
+  const peer: RpcPeer = new RpcPeer(conn, {
+    defaultTimeoutMs: options.defaultTimeoutMs,
+    handler: (call) => {
+      const early = options.bootstrap?.(call, identity);
+      if (early) return early.value;
+      if (!bound && !bind(call)) return undefined;
+      if (call.method.charCodeAt(0) === 36 /* $ */) return internal(call);
+      return proxy.invoke(call.token, caller, call.method, call.args, call, verified);
+    },
+    onClose: () => {
+      for (const off of subscriptions.values()) off();
+      subscriptions.clear();
+      options.onClosed?.(caller, session);
+    },
+  });
+  const session: InboundSession = {
+    peer,
+    get caller() {
+      return caller;
+    },
+    close: () => peer.close(),
+  };
+  return session;
+}
