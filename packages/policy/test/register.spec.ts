@@ -36,4 +36,19 @@ describe('registerPolicy', () => {
     expect(logged).toEqual([`policy bundle not found: ${path}; every request is denied`]);
     await engine.close();
   });
+
+  it('closes what it created on container.dispose(), never an engine it was given', async () => {
+    const created = container.createChildContainer();
+    const engine = registerPolicy(created);
+    const closed = jest.spyOn(engine, 'close');
+    await created.dispose();
+    expect(closed).toHaveBeenCalledTimes(1);
+
+    const givenChild = container.createChildContainer();
+    const given = new StaticPolicyEngine();
+    const givenClosed = jest.spyOn(given, 'close');
+    registerPolicy(givenChild, { engine: given });
+    await givenChild.dispose();
+    expect(givenClosed).not.toHaveBeenCalled();
+  });
 });

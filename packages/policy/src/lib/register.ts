@@ -1,4 +1,4 @@
-import type { Logger } from '@tessera/protocol';
+import { disposeWith, type Logger } from '@tessera/protocol';
 import type { DependencyContainer } from 'tsyringe';
 import { AuditedPolicyEngine } from './audit/audited-policy-engine';
 import type { AuditSink } from './audit/audit-sink';
@@ -55,5 +55,11 @@ export function registerPolicy(
     engine = new AuditedPolicyEngine(engine, sink, { closeSink: owned });
   }
   container.register(POLICY_ENGINE, { useValue: engine });
+  // What this call created (an engine from `bundle`, an audit wrapper) the
+  // container closes on dispose; an `engine` passed in stays its owner's.
+  if (engine !== options.engine) {
+    const created = engine;
+    disposeWith(container, () => created.close());
+  }
   return engine;
 }
