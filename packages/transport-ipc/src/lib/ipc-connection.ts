@@ -38,7 +38,7 @@ const EMPTY = Buffer.alloc(0);
  */
 export class IpcConnection implements Connection {
   readonly id = `ipc-${++nextConnectionId}`;
-  /** The carrier proves nothing about the peer; authentication happens at hello. */
+  /** The carrier proves nothing about the peer; the door binds the connection to its first grant. */
   readonly peer: PeerIdentity = {};
   private readonly reader: FrameReader;
   private readonly writer: FrameWriter;

@@ -20,7 +20,7 @@ describe('frame codec', () => {
       { t: 'event', source: 'notes', name: 'added', payload: { id: 1 } },
       { t: 'cancel', id: 6 },
       { t: 'control', op: 'ping' },
-      { t: 'control', op: 'hello', data: { v: 1 } },
+      { t: 'control', op: 'ping', data: { v: 1 } },
     ];
     for (const f of frames) expect(decodeFrame(encodeFrame(f))).toEqual(f);
   });

@@ -47,7 +47,7 @@ export function toWire(frame: Frame): unknown[] {
 
 const isId = (v: unknown): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const CONTROL_OPS: ReadonlySet<string> = new Set(['hello', 'welcome', 'ping', 'pong', 'goodbye']);
+const CONTROL_OPS: ReadonlySet<string> = new Set(['ping', 'pong']);
 
 /**
  * Rebuild and validate a frame from its positional form. Returns a reason

@@ -7,7 +7,7 @@ import type { WireError } from '../errors/wire-error';
 export interface CallFrame {
   t: 'call';
   id: number;
-  /** The capability token; empty on the core channel, which is authenticated at hello. */
+  /** The capability token the door checks; empty for calls a carrier-proven identity makes without one (the core's control calls, bootstrap calls). */
   token: string;
   method: string;
   args: unknown[];
@@ -34,10 +34,10 @@ export interface CancelFrame {
   t: 'cancel';
   id: number;
 }
-/** Connection-level control: handshake, heartbeat, orderly goodbye. */
+/** Connection-level control: a liveness ping and its pong. */
 export interface ControlFrame {
   t: 'control';
-  op: 'hello' | 'welcome' | 'ping' | 'pong' | 'goodbye';
+  op: 'ping' | 'pong';
   data?: Record<string, unknown>;
 }
 
