@@ -4,8 +4,9 @@ import nx from '@nx/eslint-plugin';
 
 /**
  * Package boundaries by tag; arrows point one way:
- *   protocol ← token-manager ← proxy ← capability
+ *   protocol ← token-manager ← proxy (+ transport), token-manager + policy ← capability
  *   protocol ← transport ← transport-*
+ *   protocol ← sdk ← modules
  *   proxy + transport + sdk ← host ← core ← cli / apps
  * A transport never imports the core, the SDK never imports a transport,
  * and nothing imports another package's src/ deeply.
