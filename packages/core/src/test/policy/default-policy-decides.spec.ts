@@ -3,53 +3,38 @@
  * what the manifests match is allowed with the data's TTL, everything else is
  * denied, and the method scope and expiry hold on the call path itself.
  */
-import { rmSync } from 'node:fs';
 import { ErrorCode } from '@tessera/protocol';
 import { codeOf, errorOf } from '@tessera/protocol/testing';
 import {
   BUILD_TIMEOUT_MS,
-  DEFAULT_BUILD,
-  copyBundle,
   defaultData,
   ensureDefaultPolicyBuilt,
   executed,
   grantOf,
-  resetExecuted,
-  scratch,
-  startStack,
   writeData,
-  type Stack,
+  useDefaultPolicyStack,
 } from './support';
 
 beforeAll(ensureDefaultPolicyBuilt, BUILD_TIMEOUT_MS);
 
 describe('the default Rego policy, compiled to wasm, decides every token end to end', () => {
-  let bundle: string;
-  let s: Stack;
-
-  beforeEach(async () => {
-    resetExecuted();
-    bundle = copyBundle(DEFAULT_BUILD, scratch('tessera-policy-decides-'));
-    s = await startStack(bundle);
-  });
-  afterEach(async () => {
-    await s.close();
-    rmSync(bundle, { recursive: true, force: true });
-  });
+  const t = useDefaultPolicyStack('tessera-policy-decides-');
 
   it('allows what the manifests match: reader (requires kv-read) gets [get] on store for the data TTL, and the call runs', async () => {
-    expect(s.engine.revision).toBe(1);
-    const issued = await s.app.core.issueToken('reader', 'store');
+    expect(t.s.engine.revision).toBe(1);
+    const issued = await t.s.app.core.issueToken('reader', 'store');
     expect(issued.methods).toEqual(['get']);
     expect(issued.generation).toBe(1);
-    expect(issued.expiresAt).toBe(s.clock.now + 3600 * 1000); // data.tessera.ttl.default_seconds
-    expect(grantOf(s, 'reader', 'store')?.reason).toBe('reader requires kv-read provided by store');
+    expect(issued.expiresAt).toBe(t.s.clock.now + 3600 * 1000); // data.tessera.ttl.default_seconds
+    expect(grantOf(t.s, 'reader', 'store')?.reason).toBe(
+      'reader requires kv-read provided by store',
+    );
 
-    const peer = await s.dial('store');
+    const peer = await t.s.dial('store');
     await expect(peer.call('get', ['greeting'], { token: issued.token })).resolves.toBe('hello');
     // Module to module: reader's own client asks the core on its channel, gets a token, calls.
-    const eve = await s.app.core.issueToken('eve', 'reader');
-    const viaReader = await s.dial('reader');
+    const eve = await t.s.app.core.issueToken('eve', 'reader');
+    const viaReader = await t.s.dial('reader');
     await expect(viaReader.call('readStore', ['greeting'], { token: eve.token })).resolves.toBe(
       'hello',
     );
@@ -57,15 +42,15 @@ describe('the default Rego policy, compiled to wasm, decides every token end to 
   });
 
   it('denies what no rule allows: no token, no grant, no module code', async () => {
-    const err = await errorOf(s.app.core.issueToken('stranger', 'store'));
+    const err = await errorOf(t.s.app.core.issueToken('stranger', 'store'));
     expect(err.code).toBe(ErrorCode.PERMISSION_DENIED);
     expect(err.message).toBe('stranger does not require any capability store provides');
-    const alsoDenied = await errorOf(s.app.core.issueToken('store', 'reader'));
+    const alsoDenied = await errorOf(t.s.app.core.issueToken('store', 'reader'));
     expect(alsoDenied.code).toBe(ErrorCode.PERMISSION_DENIED);
-    expect(grantOf(s, 'stranger', 'store')).toBeUndefined();
-    expect(grantOf(s, 'store', 'reader')).toBeUndefined();
+    expect(grantOf(t.s, 'stranger', 'store')).toBeUndefined();
+    expect(grantOf(t.s, 'store', 'reader')).toBeUndefined();
     // Asking for a method outside the policy's offer is a deny too.
-    const scoped = await errorOf(s.app.core.issueToken('reader', 'store', ['set']));
+    const scoped = await errorOf(t.s.app.core.issueToken('reader', 'store', ['set']));
     expect(scoped.code).toBe(ErrorCode.PERMISSION_DENIED);
     expect(scoped.message).toContain('none of the requested methods');
     expect(executed['get']).toBeUndefined();
@@ -73,8 +58,8 @@ describe('the default Rego policy, compiled to wasm, decides every token end to 
   });
 
   it('enforces the method scope on the call path: get runs, set is PERMISSION_DENIED at the store and never runs', async () => {
-    const { token } = await s.app.core.issueToken('reader', 'store');
-    const peer = await s.dial('store');
+    const { token } = await t.s.app.core.issueToken('reader', 'store');
+    const peer = await t.s.dial('store');
     await expect(peer.call('get', ['greeting'], { token })).resolves.toBe('hello');
     expect(await codeOf(peer.call('set', ['greeting', 'pwned'], { token }))).toBe(
       ErrorCode.PERMISSION_DENIED,
@@ -82,8 +67,8 @@ describe('the default Rego policy, compiled to wasm, decides every token end to 
     await expect(peer.call('get', ['greeting'], { token })).resolves.toBe('hello');
     // The same through reader's client (its own request replaces the pair's grant, one per
     // pair): the store refuses set, and the code reaches back through reader.
-    const eve = await s.app.core.issueToken('eve', 'reader');
-    const viaReader = await s.dial('reader');
+    const eve = await t.s.app.core.issueToken('eve', 'reader');
+    const viaReader = await t.s.dial('reader');
     await expect(viaReader.call('readStore', ['greeting'], { token: eve.token })).resolves.toBe(
       'hello',
     );
@@ -96,24 +81,24 @@ describe('the default Rego policy, compiled to wasm, decides every token end to 
 
   it('expires a token at the TTL the policy data sets (data.tessera.ttl.per_target), on the next call', async () => {
     writeData(
-      bundle,
+      t.bundle,
       defaultData((d) => (d.tessera.ttl.per_target = { store: 30 })),
     );
-    await expect(s.engine.reload()).resolves.toMatchObject({ ok: true, revision: 2 });
-    await s.app.core.capability.settled();
+    await expect(t.s.engine.reload()).resolves.toMatchObject({ ok: true, revision: 2 });
+    await t.s.app.core.capability.settled();
 
-    const issuedAt = s.clock.now;
-    const { token, expiresAt } = await s.app.core.issueToken('reader', 'store');
+    const issuedAt = t.s.clock.now;
+    const { token, expiresAt } = await t.s.app.core.issueToken('reader', 'store');
     expect(expiresAt).toBe(issuedAt + 30_000);
-    const peer = await s.dial('store');
+    const peer = await t.s.dial('store');
     await expect(peer.call('get', ['greeting'], { token })).resolves.toBe('hello');
-    s.clock.now = issuedAt + 29_999;
+    t.s.clock.now = issuedAt + 29_999;
     await expect(peer.call('get', ['greeting'], { token })).resolves.toBe('hello');
-    s.clock.now = issuedAt + 30_000;
+    t.s.clock.now = issuedAt + 30_000;
     expect(await codeOf(peer.call('get', ['greeting'], { token }))).toBe(ErrorCode.UNAUTHENTICATED);
     expect(executed['get']).toBe(2);
     // Other targets keep the default TTL.
-    const eve = await s.app.core.issueToken('eve', 'reader');
-    expect(eve.expiresAt).toBe(s.clock.now + 3600 * 1000);
+    const eve = await t.s.app.core.issueToken('eve', 'reader');
+    expect(eve.expiresAt).toBe(t.s.clock.now + 3600 * 1000);
   });
 });

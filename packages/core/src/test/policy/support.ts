@@ -14,6 +14,7 @@ import {
   mkdtempSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -238,6 +239,27 @@ export async function startStack(bundle: string, watch = false): Promise<Stack> 
       await engine.close();
     },
   };
+}
+
+/**
+ * Per test: a fresh copy of the default bundle (under `prefix`) and an app
+ * running on it; both are closed and removed after the test, even a failing one.
+ */
+export function useDefaultPolicyStack(
+  prefix: string,
+  watch = false,
+): { readonly bundle: string; readonly s: Stack } {
+  const current = {} as { bundle: string; s: Stack };
+  beforeEach(async () => {
+    resetExecuted();
+    current.bundle = copyBundle(DEFAULT_BUILD, scratch(prefix));
+    current.s = await startStack(current.bundle, watch);
+  });
+  afterEach(async () => {
+    await current.s?.close();
+    rmSync(current.bundle, { recursive: true, force: true });
+  });
+  return current;
 }
 
 export function grantOf(s: Stack, caller: string, target: string) {
