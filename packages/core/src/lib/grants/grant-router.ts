@@ -1,5 +1,5 @@
 import type { GrantDelivery } from '@tessera/capability';
-import type { HostControl } from '@tessera/host';
+import { CONTROL_TIMEOUT_MS, type HostControl, contractClient } from '@tessera/host';
 import { TesseraError } from '@tessera/protocol';
 import type { GrantInfo } from '@tessera/token-manager';
 import type { ModuleRegistry } from '../registry/module-registry';
@@ -49,6 +49,9 @@ export class GrantRouter implements GrantDelivery {
   }
 
   private sinkOf(identity: string): GrantSink | undefined {
-    return this.local.get(identity) ?? this.registry.get(identity)?.control;
+    const local = this.local.get(identity);
+    if (local) return local;
+    const channel = this.registry.get(identity)?.channel;
+    return channel && contractClient<HostControl>(channel, { timeoutMs: CONTROL_TIMEOUT_MS });
   }
 }

@@ -1,10 +1,5 @@
 import type { CapabilityModule } from '@tessera/capability';
-import {
-  contractClient,
-  CONTROL_TIMEOUT_MS,
-  type HostControl,
-  type HostRegistration,
-} from '@tessera/host';
+import type { HostRegistration } from '@tessera/host';
 import { TesseraError } from '@tessera/protocol';
 import type { TokenManager } from '@tessera/token-manager';
 import type { RpcPeer, Transport } from '@tessera/transport';
@@ -135,14 +130,12 @@ export class Supervisor {
     const r = this.o.registry.get(caller);
     if (!r || r.channel) return;
     r.channel = peer;
-    r.control = contractClient<HostControl>(peer, { timeoutMs: CONTROL_TIMEOUT_MS });
   }
 
   channelClosed(caller: string | undefined, peer: RpcPeer): void {
     const r = caller ? this.o.registry.get(caller) : undefined;
     if (r?.channel !== peer) return;
     r.channel = undefined;
-    r.control = undefined;
     // A remote host lives as long as its connection: losing it is a crash.
     if (r.remote) void this.onHostExit(r, false, 'connection to the remote host lost');
   }

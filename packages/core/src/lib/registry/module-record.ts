@@ -1,5 +1,4 @@
-import type { HostControl } from '@tessera/host';
-import type { Client, ModuleDefinition, ModuleSpec } from '@tessera/sdk';
+import type { ModuleDefinition, ModuleSpec } from '@tessera/sdk';
 import type { ModuleFacts } from '@tessera/policy';
 import type { RpcPeer } from '@tessera/transport';
 import type { RunningHost } from '../launch/host-launcher';
@@ -23,8 +22,6 @@ export interface ModuleRecord {
   spec?: ModuleSpec;
   /** The module's private core channel (its host serves HostControl on it). */
   channel?: RpcPeer;
-  /** {@link HostControl} over `channel`. */
-  control?: Client<HostControl>;
   host?: RunningHost;
   startedAt: number;
   readyAt?: number;
