@@ -11,7 +11,7 @@ export { TesseraError, type ErrorData } from './lib/errors/tessera-error';
 export { fromWireError, toWireError, type WireError } from './lib/errors/wire-error';
 
 // frames and codec
-export type { CallFrame, ControlFrame, EventFrame, Frame } from './lib/frames/frame';
+export type { CallFrame, ControlFrame, ControlOp, EventFrame, Frame } from './lib/frames/frame';
 export { DEFAULT_MAX_FRAME_BYTES, decodeFrame, encodeFrame } from './lib/codec/codec';
 
 // names

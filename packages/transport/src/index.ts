@@ -27,3 +27,13 @@ export {
   type TransportFactory,
 } from './lib/transport-registry';
 export { registerTransportRegistry } from './lib/register';
+export {
+  type ChannelIdentity,
+  type ChannelIdentitySecret,
+  channelIdentityFrom,
+  createChannelIdentity,
+  isChannelKey,
+  verifyChannelSignature,
+} from './lib/channel-auth/channel-identity';
+export { type ChannelAuthOptions, acceptChannel, openChannel } from './lib/channel-auth/handshake';
+export { withChannelAuth } from './lib/channel-auth/with-channel-auth';

@@ -1,4 +1,8 @@
-import { describeTransportContract, serveContract } from '@tessera/transport/testing';
+import {
+  describeChannelAuthContract,
+  describeTransportContract,
+  serveContract,
+} from '@tessera/transport/testing';
 import { container } from 'tsyringe';
 import { TRANSPORT_REGISTRY } from '@tessera/transport';
 import { ErrorCode, TesseraError, resolveToken } from '@tessera/protocol';
@@ -51,3 +55,6 @@ describe('inproc transport', () => {
     void c.dispose();
   });
 });
+
+const channelHub = new InProcHub();
+describeChannelAuthContract('inproc', () => new InProcTransport({ hub: channelHub }));

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RpcPeer } from '@tessera/transport';
-import { describeTransportContract } from '@tessera/transport/testing';
+import { describeChannelAuthContract, describeTransportContract } from '@tessera/transport/testing';
 import { killAllChildren, startChildServer } from '../../test/child-server';
 import { IpcTransport } from './ipc-transport';
 
@@ -44,3 +44,5 @@ describe('ipc contract server lifecycle', () => {
     expect(readdirSync(runtimeDir)).toEqual([]);
   });
 });
+
+describeChannelAuthContract('ipc', () => new IpcTransport({ runtimeDir: join(root, 'auth') }));

@@ -1,4 +1,4 @@
-import { describeTransportContract } from '@tessera/transport/testing';
+import { describeChannelAuthContract, describeTransportContract } from '@tessera/transport/testing';
 import { startChildServer } from '../testing/child-server';
 import { generateKeyPair } from './curve/key-pair';
 import { ZeroMqTransport } from './zeromq-transport';
@@ -22,3 +22,5 @@ describeTransportContract('zeromq tcp:// + CURVE', () => {
       }),
   };
 });
+
+describeChannelAuthContract('zeromq ipc://', () => new ZeroMqTransport());

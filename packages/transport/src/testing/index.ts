@@ -4,3 +4,4 @@ export {
   type ContractHarness,
   type ContractServer,
 } from './transport-contract';
+export { describeChannelAuthContract } from './channel-auth-contract';

@@ -1,5 +1,5 @@
 import type { WireError } from '../errors/wire-error';
-import type { Frame } from '../frames/frame';
+import type { ControlOp, Frame } from '../frames/frame';
 
 /**
  * On the wire a frame is a msgpack array whose first element says its kind,
@@ -47,7 +47,15 @@ export function toWire(frame: Frame): unknown[] {
 
 const isId = (v: unknown): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const CONTROL_OPS: ReadonlySet<string> = new Set(['ping', 'pong']);
+const CONTROL_OPS: ReadonlySet<string> = new Set<ControlOp>([
+  'ping',
+  'pong',
+  'hello',
+  'challenge',
+  'proof',
+  'welcome',
+  'refused',
+]);
 
 /**
  * Rebuild and validate a frame from its positional form. Returns a reason

@@ -34,12 +34,18 @@ export interface CancelFrame {
   t: 'cancel';
   id: number;
 }
-/** Connection-level control: a liveness ping and its pong. */
+/**
+ * Connection-level control: a liveness ping and its pong, and the channel
+ * handshake that proves each end's identity key before the first call
+ * (`hello` → `challenge` → `proof` → `welcome` | `refused`).
+ */
 export interface ControlFrame {
   t: 'control';
-  op: 'ping' | 'pong';
+  op: ControlOp;
   data?: Record<string, unknown>;
 }
+
+export type ControlOp = 'ping' | 'pong' | 'hello' | 'challenge' | 'proof' | 'welcome' | 'refused';
 
 export type Frame = CallFrame | ResultFrame | ErrorFrame | EventFrame | CancelFrame | ControlFrame;
 export type FrameKind = Frame['t'];

@@ -1,0 +1,47 @@
+import type { Connection, ConnectOptions, Listener, Transport } from '../connection';
+import { type ChannelAuthOptions, acceptChannel, openChannel } from './handshake';
+
+/**
+ * The same carrier, with every connection proving its identity key in the
+ * channel handshake before its first frame reaches the layer above: an
+ * accepted connection is handed on only once the client proved a key
+ * `authorize` admits (its `peer` says which), and `connect` resolves only
+ * once the server proved the key the route named (`serverKey`).
+ *
+ * Closing it closes only what it opened through `inner` when it `owns`
+ * the inner transport; a shared carrier (in-process hosts) stays open.
+ */
+export function withChannelAuth(
+  inner: Transport,
+  options: ChannelAuthOptions & { owns?: boolean },
+): Transport {
+  const listeners = new Set<Listener>();
+  const connections = new Set<Connection>();
+  return {
+    kind: inner.kind,
+    async listen(address, onConnection) {
+      const listener = await inner.listen(address, (raw) => {
+        acceptChannel(raw, options).then(onConnection, () => undefined); // refused: closed, and reported via onRefused
+      });
+      listeners.add(listener);
+      return listener;
+    },
+    async connect(address: string, connectOptions: ConnectOptions = {}) {
+      const raw = await inner.connect(address, connectOptions);
+      const conn = await openChannel(raw, {
+        ...options,
+        ...(connectOptions.serverKey !== undefined ? { serverKey: connectOptions.serverKey } : {}),
+      });
+      connections.add(conn);
+      return conn;
+    },
+    async close() {
+      if (options.owns) return inner.close();
+      const all = [...listeners, ...connections];
+      listeners.clear();
+      connections.clear();
+      await Promise.all(all.map((x) => x.close()));
+    },
+    ...(inner.reclaim ? { reclaim: (address: string) => inner.reclaim!(address) } : {}),
+  };
+}
