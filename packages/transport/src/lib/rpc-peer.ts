@@ -130,18 +130,26 @@ export class RpcPeer {
       try {
         this.connection.send(frame);
       } catch (err) {
-        this.settle(id)?.reject(asTesseraError(err));
+        this.settle(id)?.reject(callNotSent(err, method));
       }
     });
   }
 
-  /** Send an event frame to the peer (fire and forget; dropped if closed). */
-  emit(source: string, name: string, payload: unknown): void {
-    if (this.isClosed) return;
+  /**
+   * Send an event frame to the peer: fire and forget, never throws. Returns
+   * false when it was not sent: the connection is closed or full, or the
+   * payload is something msgpack cannot carry (a function, a cycle...), which
+   * an emitter able to report it should check.
+   */
+  emit(source: string, name: string, payload: unknown): boolean {
+    if (this.isClosed) return false;
     try {
       this.connection.send({ t: 'event', source, name, payload });
+      return true;
     } catch {
-      // The peer is gone; its close handler cleans up subscriptions.
+      // A closed peer's close handler cleans up subscriptions; a bad payload
+      // must not look like a broken subscriber to whoever fans events out.
+      return false;
     }
   }
 
@@ -207,26 +215,26 @@ export class RpcPeer {
       });
       return;
     }
-    const { id } = frame;
-    const call = new Incoming(id, frame.token, frame.method, frame.args, this);
+    const { id, method } = frame;
+    const call = new Incoming(id, frame.token, method, frame.args, this);
     let result: unknown;
     try {
       result = handler(call);
     } catch (err) {
-      this.reply(id, false, err);
+      this.reply(id, method, false, err);
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (value) => this.reply(id, true, value),
-        (err) => this.reply(id, false, err),
+        (value) => this.reply(id, method, true, value),
+        (err) => this.reply(id, method, false, err),
       );
     } else {
-      this.reply(id, true, result);
+      this.reply(id, method, true, result);
     }
   }
 
-  private reply(id: number, ok: boolean, value: unknown): void {
+  private reply(id: number, method: string, ok: boolean, value: unknown): void {
     if (this.controllers.size > 0) {
       const ctl = this.controllers.get(id);
       if (ctl) {
@@ -236,7 +244,16 @@ export class RpcPeer {
     }
     if (this.cancelled.size > 0 && this.cancelled.delete(id)) return;
     if (this.isClosed) return;
-    this.safeSend(ok ? { t: 'result', id, value } : { t: 'error', id, error: toWireError(value) });
+    try {
+      this.connection.send(
+        ok ? { t: 'result', id, value } : { t: 'error', id, error: toWireError(value) },
+      );
+    } catch (err) {
+      // Never leave the caller waiting for its timeout: say why instead.
+      if (this.connection.closed || isUnavailable(err)) return;
+      const error = answerNotSent(err, `${ok ? 'result' : 'error'} of '${method}'`);
+      this.safeSend({ t: 'error', id, error: toWireError(error) });
+    }
   }
 
   private safeSend(frame: Frame): void {
@@ -334,6 +351,33 @@ class Incoming implements IncomingCall {
   }
 }
 
-function asTesseraError(err: unknown): TesseraError {
+// A carrier's send throws UNAVAILABLE once closed, RESOURCE_EXHAUSTED when
+// full or too large, and passes on encodeFrame's INVALID_ARGUMENT for a value
+// msgpack cannot carry, whose `data.reason` names the kind of value only.
+
+const isUnavailable = (err: unknown): boolean =>
+  err instanceof TesseraError && err.code === ErrorCode.UNAVAILABLE;
+
+function unencodable(err: unknown): string | undefined {
+  if (!(err instanceof TesseraError) || err.code !== ErrorCode.INVALID_ARGUMENT) return undefined;
+  const reason = err.data?.['reason'];
+  return typeof reason === 'string' ? `: ${reason}` : '';
+}
+
+/** Why a call did not go out: its own arguments, or the carrier. */
+function callNotSent(err: unknown, method: string): TesseraError {
+  const reason = unencodable(err);
+  if (reason !== undefined)
+    return TesseraError.invalidArgument(`arguments of '${method}' could not be encoded${reason}`);
   return err instanceof TesseraError ? err : TesseraError.unavailable('send failed');
+}
+
+/** The error the caller gets instead of an answer (`what`: "result of 'get'") that did not go out. */
+function answerNotSent(err: unknown, what: string): TesseraError {
+  const reason = unencodable(err);
+  if (reason !== undefined)
+    return new TesseraError(ErrorCode.INTERNAL, `${what} could not be encoded${reason}`);
+  if (err instanceof TesseraError)
+    return new TesseraError(err.code, `${what} was not sent: ${err.message}`);
+  return new TesseraError(ErrorCode.INTERNAL, `${what} could not be sent`);
 }

@@ -1,4 +1,4 @@
-import { TesseraError, type ErrorCode } from '@tessera/protocol';
+import { ErrorCode, TesseraError } from '@tessera/protocol';
 import type { Listener, Transport } from '../lib/connection';
 import { type IncomingCall, RpcPeer } from '../lib/rpc-peer';
 
@@ -41,6 +41,16 @@ export function contractHandler(state: { aborted: number }) {
       }
       case 'abortedCount':
         return state.aborted;
+      case 'unencodable':
+        return unencodable(a);
+      case 'throwUnencodable':
+        throw new TesseraError(ErrorCode.NOT_FOUND, 'gone', { detail: unencodable(a) });
+      case 'emitUnencodable':
+        // What each emit returned: the bad payload is not sent, the next one is.
+        return [
+          call.peer.emit('contract', 'tick', unencodable(a)),
+          call.peer.emit('contract', 'tick', 'after'),
+        ];
       case 'emit': {
         for (let i = 0; i < Number(a); i++) call.peer.emit('contract', 'tick', i);
         return Number(a);
@@ -55,6 +65,25 @@ export function contractHandler(state: { aborted: number }) {
         throw TesseraError.methodNotFound(`no method ${call.method}`);
     }
   };
+}
+
+/** A value of the named kind that msgpack cannot carry. */
+export function unencodable(kind: unknown): unknown {
+  switch (kind) {
+    case 'function':
+      return { nested: [() => 'not data'] };
+    case 'symbol':
+      return Symbol('not data');
+    case 'bigint':
+      return 2n ** 64n;
+    case 'cycle': {
+      const node: Record<string, unknown> = {};
+      node['self'] = node;
+      return node;
+    }
+    default:
+      throw TesseraError.invalidArgument(`no unencodable kind '${String(kind)}'`);
+  }
 }
 
 /** Serve the contract service on `transport` at `address`; returns the listener. */

@@ -144,6 +144,49 @@ export function describeTransportContract(name: string, harness: () => ContractH
       }
     });
 
+    it('answers a result or error msgpack cannot carry with INTERNAL naming the method, and keeps serving', async () => {
+      const peer = await connect();
+      const reasons: Record<string, string> = {
+        function: 'a function',
+        symbol: 'a symbol',
+        bigint: 'a bigint beyond 64 bits',
+        cycle: 'a circular or too deeply nested value',
+      };
+      // A short timeout: an answer that is dropped fails as TIMEOUT, not as a hung test.
+      for (const [kind, reason] of Object.entries(reasons)) {
+        const err = await rejection(peer.call('unencodable', [kind], { timeoutMs: 3_000 }));
+        expect({ code: err.code, message: err.message }).toEqual({
+          code: ErrorCode.INTERNAL,
+          message: `result of 'unencodable' could not be encoded: ${reason}`,
+        });
+      }
+      const err = await rejection(peer.call('throwUnencodable', ['bigint'], { timeoutMs: 3_000 }));
+      expect({ code: err.code, message: err.message }).toEqual({
+        code: ErrorCode.INTERNAL,
+        message: `error of 'throwUnencodable' could not be encoded: a bigint beyond 64 bits`,
+      });
+      await expect(peer.call('echo', ['still serving'])).resolves.toBe('still serving');
+    });
+
+    it('refuses arguments msgpack cannot carry with INVALID_ARGUMENT, before sending', async () => {
+      const peer = await connect();
+      const err = await rejection(peer.call('echo', [{ f: () => 1 }], { timeoutMs: 3_000 }));
+      expect({ code: err.code, message: err.message }).toEqual({
+        code: ErrorCode.INVALID_ARGUMENT,
+        message: `arguments of 'echo' could not be encoded: a function`,
+      });
+      expect(peer.pendingCount).toBe(0);
+      await expect(peer.call('echo', [1])).resolves.toBe(1);
+    });
+
+    it('drops an event payload msgpack cannot carry, and the events after it still flow', async () => {
+      const got: unknown[] = [];
+      const peer = await connect({ onEvent: (e) => got.push(e.payload) });
+      await expect(peer.call('emitUnencodable', ['function'])).resolves.toEqual([false, true]);
+      for (let i = 0; i < 50 && got.length < 1; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(got).toEqual(['after']);
+    });
+
     it('answers an unknown method with METHOD_NOT_FOUND and keeps serving', async () => {
       const peer = await connect();
       expect((await rejection(peer.call('nope', []))).code).toBe(ErrorCode.METHOD_NOT_FOUND);

@@ -2,24 +2,58 @@ import { Packr } from 'msgpackr';
 import { ErrorCode } from '../errors/error-codes';
 import { TesseraError } from '../errors/tessera-error';
 import type { Frame } from '../frames/frame';
+import { refusedContent } from './msgpack-subset';
 import { fromWire, toWire } from './wire-layout';
 
 /** Default largest frame a peer may send: 16 MiB. */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
-// Records off: both ends stay stateless, so any frame decodes on its own.
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+const A_FUNCTION = 'a function';
 
-/** Encode one frame as msgpack bytes. */
+// Records off: both ends stay stateless, so any frame decodes on its own.
+// Structured clone off, per instance (refusedContent refuses its extensions
+// anyway). A function would silently become undefined: refuse it instead, as
+// msgpackr refuses a symbol.
+const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  moreTypes: false,
+  structuredClone: false,
+  writeFunction: () => {
+    throw new TypeError(A_FUNCTION);
+  },
+});
+
+/**
+ * Encode one frame as msgpack bytes. Throws `INVALID_ARGUMENT` ("frame could
+ * not be encoded: a function") for a value msgpack cannot carry (a function,
+ * a symbol, a bigint beyond 64 bits, a cycle or nesting too deep, a throwing
+ * getter) and for bytes {@link decodeFrame} would refuse, such as an extension
+ * other code registered with msgpackr: what we send always decodes. `data.reason`
+ * is the part after the colon; it names a kind of value, never the value.
+ */
 export function encodeFrame(frame: Frame): Buffer {
-  return packr.pack(toWire(frame));
+  let bytes: Buffer;
+  try {
+    bytes = packr.pack(toWire(frame));
+  } catch (err) {
+    throw unencodable(encodeFailure(err));
+  }
+  const refused = refusedContent(bytes);
+  if (refused !== undefined) throw unencodable(refused);
+  return bytes;
 }
 
 /**
  * Decode and validate one frame. Throws `INVALID_ARGUMENT` for bytes that
- * are not msgpack or not a frame, so a carrier can drop that connection only.
+ * are not msgpack, carry a msgpack extension Tessera does not write, or are
+ * not a frame, so a carrier can drop that connection only.
  */
 export function decodeFrame(bytes: Uint8Array): Frame {
+  const refused = refusedContent(bytes); // before msgpackr builds anything from them
+  if (refused !== undefined) {
+    throw new TesseraError(ErrorCode.INVALID_ARGUMENT, `malformed frame: ${refused}`);
+  }
   let value: unknown;
   try {
     value = packr.unpack(bytes);
@@ -31,4 +65,22 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     throw new TesseraError(ErrorCode.INVALID_ARGUMENT, `malformed frame: ${frame}`);
   }
   return frame;
+}
+
+function unencodable(reason: string): TesseraError {
+  return new TesseraError(ErrorCode.INVALID_ARGUMENT, `frame could not be encoded: ${reason}`, {
+    reason,
+  });
+}
+
+/** What kind of value msgpackr choked on, without quoting the value. */
+function encodeFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : '';
+  if (err instanceof TypeError && message === A_FUNCTION) return A_FUNCTION;
+  if (err instanceof RangeError) {
+    if (message.includes('call stack')) return 'a circular or too deeply nested value';
+    if (message.includes('too large to fit')) return 'a bigint beyond 64 bits';
+  }
+  if (message.startsWith('Unknown type: ')) return `a ${message.slice('Unknown type: '.length)}`;
+  return 'a value msgpack cannot carry';
 }

@@ -1,0 +1,131 @@
+import { ErrorCode, type Frame, TesseraError, encodeFrame } from '@tessera/protocol';
+import type { Connection, ConnectionHandler } from './connection';
+import { type CallHandler, RpcPeer } from './rpc-peer';
+
+/** A carrier that encodes like the real ones and can be told to fail a send. */
+class FakeConnection implements Connection {
+  readonly id = 'fake';
+  readonly peer = {};
+  closed = false;
+  readonly sent: Frame[] = [];
+  handler: ConnectionHandler | undefined;
+  /** Thrown by the next sends, one per send, before encoding. */
+  readonly failures: unknown[] = [];
+
+  send(frame: Frame): void {
+    const failure = this.failures.shift();
+    if (failure !== undefined) throw failure;
+    encodeFrame(frame);
+    this.sent.push(frame);
+  }
+  attach(handler: ConnectionHandler): void {
+    this.handler = handler;
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+async function answerTo(
+  handler: CallHandler,
+  failures: unknown[] = [],
+): Promise<{ sent: Frame[]; peer: RpcPeer }> {
+  const conn = new FakeConnection();
+  const peer = new RpcPeer(conn, { handler });
+  conn.failures.push(...failures);
+  conn.handler?.onFrame({ t: 'call', id: 9, token: '', method: 'get', args: [] });
+  await new Promise((r) => setImmediate(r));
+  return { sent: conn.sent, peer };
+}
+
+describe('RpcPeer: answers that cannot be sent', () => {
+  it('replaces a result msgpack cannot carry with an INTERNAL error naming the method', async () => {
+    const { sent } = await answerTo(async () => ({ when: 2n ** 64n }));
+    expect(sent).toEqual([
+      {
+        t: 'error',
+        id: 9,
+        error: {
+          code: ErrorCode.INTERNAL,
+          message: "result of 'get' could not be encoded: a bigint beyond 64 bits",
+        },
+      },
+    ]);
+  });
+
+  it('replaces an error whose data cannot be encoded, dropping the data', async () => {
+    const { sent } = await answerTo(() => {
+      throw TesseraError.notFound('gone', { retry: () => 1 });
+    });
+    expect(sent).toEqual([
+      {
+        t: 'error',
+        id: 9,
+        error: {
+          code: ErrorCode.INTERNAL,
+          message: "error of 'get' could not be encoded: a function",
+        },
+      },
+    ]);
+  });
+
+  it('passes on a carrier limit with its code, and a non-Tessera failure as INTERNAL', async () => {
+    const tooBig = new TesseraError(ErrorCode.RESOURCE_EXHAUSTED, 'frame of 9 bytes exceeds 8');
+    expect((await answerTo(() => 'x', [tooBig])).sent).toEqual([
+      {
+        t: 'error',
+        id: 9,
+        error: {
+          code: ErrorCode.RESOURCE_EXHAUSTED,
+          message: "result of 'get' was not sent: frame of 9 bytes exceeds 8",
+        },
+      },
+    ]);
+    expect((await answerTo(() => 'x', [new Error('/secret/path')])).sent).toEqual([
+      {
+        t: 'error',
+        id: 9,
+        error: { code: ErrorCode.INTERNAL, message: "result of 'get' could not be sent" },
+      },
+    ]);
+  });
+
+  it('sends nothing more when the connection is gone, or when the replacement fails too', async () => {
+    const gone = TesseraError.unavailable('connection closed');
+    expect((await answerTo(() => 'x', [gone])).sent).toEqual([]);
+    const full = new TesseraError(ErrorCode.RESOURCE_EXHAUSTED, 'send queue full');
+    expect((await answerTo(() => 'x', [full, full])).sent).toEqual([]);
+  });
+
+  it('keeps serving after an answer it could not send', async () => {
+    const { sent, peer } = await answerTo((call) => (call.id === 9 ? Symbol('x') : 'fine'));
+    const conn = peer.connection as FakeConnection;
+    conn.handler?.onFrame({ t: 'call', id: 10, token: '', method: 'get', args: [] });
+    await new Promise((r) => setImmediate(r));
+    expect(sent.map((f) => f.t)).toEqual(['error', 'result']);
+    expect(sent[1]).toEqual({ t: 'result', id: 10, value: 'fine' });
+  });
+});
+
+describe('RpcPeer: calls and events that cannot be sent', () => {
+  it('rejects a call whose arguments cannot be encoded with INVALID_ARGUMENT, leaving nothing pending', async () => {
+    const peer = new RpcPeer(new FakeConnection());
+    await expect(peer.call('put', [Symbol('k')])).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+      message: "arguments of 'put' could not be encoded: a symbol",
+    });
+    expect(peer.pendingCount).toBe(0);
+  });
+
+  it('reports from emit whether the event went out, and never throws', async () => {
+    const conn = new FakeConnection();
+    const peer = new RpcPeer(conn);
+    expect(peer.emit('m', 'changed', { at: () => 1 })).toBe(false);
+    expect(peer.emit('m', 'changed', { at: 1 })).toBe(true);
+    conn.failures.push(TesseraError.unavailable('gone'));
+    expect(peer.emit('m', 'changed', 1)).toBe(false);
+    await peer.close();
+    expect(peer.emit('m', 'changed', 1)).toBe(false);
+    expect(conn.sent).toEqual([{ t: 'event', source: 'm', name: 'changed', payload: { at: 1 } }]);
+  });
+});
