@@ -1,7 +1,7 @@
 /**
  * `@tessera/policy`: the {@link PolicyEngine} seam the capability module
  * asks, the OPA WebAssembly engine behind it (hot reload, smoke-tested
- * swaps, deny on any failure), {@link checkDecision} (the one validator of a
+ * swaps vetted by reload guards, deny on any failure), {@link checkDecision} (the one validator of a
  * policy decision), bundle building and the decision audit log.
  */
 export {
@@ -12,6 +12,7 @@ export {
   type PolicyEngine,
   type PolicyInput,
 } from './lib/policy-engine';
+export type { CandidatePolicy, ReloadGuard, ReloadOptions } from './lib/reload-guard';
 export { DenyAllPolicyEngine } from './lib/deny-all-engine';
 export { OpaPolicyEngine, type OpaPolicyEngineOptions } from './lib/opa/opa-policy-engine';
 export type { ReloadOutcome } from './lib/opa/reload-outcome';

@@ -8,8 +8,10 @@ import {
   deny,
 } from '@tessera/policy';
 import { mintToken, tokenId } from '@tessera/token-manager';
+import { objectionToCoreCutOff } from './core-cut-off-guard';
 import type { GrantDelivery } from './grant-delivery';
 import type { CapabilityEvent, CapabilityRequest, IssuedToken, LiveGrant } from './live-grant';
+import { policyInput, verdictOf } from './reevaluation';
 
 export interface CapabilityOptions {
   now?: () => number;
@@ -26,13 +28,16 @@ interface Held {
   target: ModuleFacts;
 }
 
-const pairKey = (caller: string, target: string): string => `${caller}\u0000${target}`;
+const pairKey = (caller: string, target: string, session?: string): string =>
+  session === undefined ? `${caller}\u0000${target}` : `${caller}\u0000${target}\u0000${session}`;
+const keyOfGrant = (g: LiveGrant): string => pairKey(g.caller, g.target, g.session);
 
 /** Facts are kept for re-evaluation: a copy, so later changes by the caller cannot alter them. */
 const copyFacts = (f: ModuleFacts): ModuleFacts => ({
   name: f.name,
   provides: Object.fromEntries(Object.entries(f.provides).map(([k, v]) => [k, [...v]])),
   requires: [...f.requires],
+  ...(f.remote === true ? { remote: true } : {}),
 });
 
 /**
@@ -63,9 +68,18 @@ export class CapabilityModule {
       this.sweeper = setInterval(() => void this.revokeExpired(), every);
       this.sweeper.unref?.();
     }
-    this.unsubscribe = engine.onChange(() => {
+    const offChange = engine.onChange(() => {
       this.reevaluating = this.reevaluating.then(() => this.reevaluate());
     });
+    // Vetted in the engine's swap step, before anything is revoked: no grant
+    // can come or go between this dry run and the commit.
+    const unguard = engine.guardReload?.((candidate) =>
+      objectionToCoreCutOff(this.live.values(), candidate, this.now()),
+    );
+    this.unsubscribe = () => {
+      offChange();
+      unguard?.();
+    };
   }
 
   /** Subscribe to audit events; returns an unsubscribe. */
@@ -109,6 +123,7 @@ export class CapabilityModule {
       reason: decision.reason,
       ...(channel.operator ? { operator: true } : {}),
       ...(channel.key !== undefined ? { callerKey: channel.key } : {}),
+      ...(channel.session !== undefined ? { session: channel.session } : {}),
     };
     try {
       await this.delivery.informTarget(target.name, token, {
@@ -122,23 +137,28 @@ export class CapabilityModule {
       throw TesseraError.unavailable(`module '${target.name}' did not acknowledge the grant`);
     }
     const held: Held = { grant, subject: copyFacts(subject), target: copyFacts(target) };
-    const previous = this.live.get(pairKey(caller, target.name));
-    this.live.set(pairKey(caller, target.name), held);
+    const previous = this.live.get(keyOfGrant(grant));
+    this.live.set(keyOfGrant(grant), held);
     if (previous)
       await this.delivery.revokeAtTarget(target.name, [previous.grant.id]).catch(() => undefined);
     this.emit({ kind: 'granted', grant: { ...grant } });
     if (this.engine.revision !== generation) {
       // A reload raced the decision: the grant stands only if the new policy keeps it.
       await this.reevaluateOne(held);
-      if (this.live.get(pairKey(caller, target.name)) !== held)
+      if (this.live.get(keyOfGrant(grant)) !== held)
         throw TesseraError.permissionDenied('the policy changed while the grant was issued');
     }
     return { token, methods: [...grant.methods], expiresAt: grant.expiresAt, generation };
   }
 
   /** Revoke one pair's grant (the caller releases it, or an operator revokes it). */
-  async release(caller: string, target: string, reason = 'released'): Promise<boolean> {
-    const held = this.live.get(pairKey(caller, target));
+  async release(
+    caller: string,
+    target: string,
+    reason = 'released',
+    session?: string,
+  ): Promise<boolean> {
+    const held = this.live.get(pairKey(caller, target, session));
     if (!held) return false;
     await this.revoke(held, reason);
     return true;
@@ -181,13 +201,11 @@ export class CapabilityModule {
 
   private async reevaluateOne(held: Held): Promise<void> {
     const { grant } = held;
-    if (this.live.get(pairKey(grant.caller, grant.target)) !== held) return;
+    if (this.live.get(keyOfGrant(grant)) !== held) return;
     const decision = await this.decide(held.subject, held.target, [], 'reevaluate', grant.operator);
-    if (!decision.allow) return this.revoke(held, `policy reload: ${decision.reason}`);
-    const allowed = new Set(decision.methods);
-    const kept = grant.methods.filter((m) => allowed.has(m));
-    if (kept.length === 0)
-      return this.revoke(held, 'policy reload: no granted method is still allowed');
+    const verdict = verdictOf(grant, decision);
+    if ('revoke' in verdict) return this.revoke(held, verdict.revoke);
+    const kept = verdict.keep;
     if (kept.length < grant.methods.length) {
       const from = grant.methods;
       grant.methods = kept;
@@ -205,16 +223,7 @@ export class CapabilityModule {
     purpose: PolicyInput['context']['purpose'],
     operator?: boolean,
   ): Promise<PolicyDecision> {
-    const input: PolicyInput = {
-      subject,
-      target,
-      methods,
-      context: {
-        time: new Date(this.now()).toISOString(),
-        purpose,
-        ...(operator ? { operator: true } : {}),
-      },
-    };
+    const input = policyInput(subject, target, methods, purpose, this.now(), operator);
     let raw: unknown;
     try {
       raw = await this.engine.decide(input);
@@ -227,7 +236,7 @@ export class CapabilityModule {
 
   private async revoke(held: Held, reason: string): Promise<void> {
     const { grant } = held;
-    const key = pairKey(grant.caller, grant.target);
+    const key = keyOfGrant(grant);
     if (this.live.get(key) !== held) return;
     this.live.delete(key);
     await Promise.all([

@@ -15,6 +15,8 @@ export interface LiveGrant {
   callerKey?: string;
   /** Issued to the operator identity (its channel said so); re-evaluated the same way. */
   operator?: boolean;
+  /** The session it belongs to, when the channel asked for one of its own. */
+  session?: string;
 }
 
 /**
@@ -34,6 +36,12 @@ export interface CapabilityRequest {
     key?: string;
     /** The subject is the operator, not a module. */
     operator?: boolean;
+    /**
+     * A session of its own (e.g. one operator connection): the grant lives
+     * beside the pair's other sessions instead of replacing the pair's
+     * grant, and is released by that session alone.
+     */
+    session?: string;
   };
 }
 

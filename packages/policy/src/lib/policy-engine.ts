@@ -1,4 +1,5 @@
 import { typedToken } from '@tessera/protocol';
+import type { ReloadGuard } from './reload-guard';
 
 /** What a policy knows about a module: its manifest's security-relevant part. */
 export interface ModuleFacts {
@@ -7,6 +8,11 @@ export interface ModuleFacts {
   provides: Record<string, string[]>;
   /** Capability names it requires from others. */
   requires: string[];
+  /**
+   * `true` for a module hosted on another machine (admitted by a join
+   * credential, its facts pinned at admission); absent for local modules.
+   */
+  remote?: boolean;
 }
 
 /** Input of every decision. Built by the capability module, never by the requester. */
@@ -46,6 +52,11 @@ export interface PolicyEngine {
   decide(input: PolicyInput): Promise<PolicyDecision>;
   /** Called after a new policy is in force (hot reload). Returns an unsubscribe. */
   onChange(listener: (revision: number) => void): () => void;
+  /**
+   * Have every new policy vetted before it goes in force (hot reload);
+   * returns an unregister. Engines that never reload may omit it.
+   */
+  guardReload?(guard: ReloadGuard): () => void;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import type { PolicyDecision, PolicyEngine, PolicyInput } from '../lib/policy-engine';
 import { deny } from '../lib/policy-engine';
+import { type ReloadGuard, type ReloadOptions, objectionTo } from '../lib/reload-guard';
 
 /** One allow rule of the test engine. */
 export interface StaticRule {
@@ -12,13 +13,14 @@ export interface StaticRule {
 /**
  * A table-driven engine for unit tests of the layers above policy. Not for
  * applications: real apps use the OPA engine. `setRules` bumps the revision
- * and notifies listeners, like a hot reload.
+ * and notifies listeners, like a hot reload, once the reload guards let it.
  */
 export class StaticPolicyEngine implements PolicyEngine {
   revision = 1;
   readonly asked: PolicyInput[] = [];
   private rules: StaticRule[];
   private readonly listeners = new Set<(revision: number) => void>();
+  private readonly guards = new Set<ReloadGuard>();
 
   constructor(rules: StaticRule[] = []) {
     this.rules = rules;
@@ -26,22 +28,20 @@ export class StaticPolicyEngine implements PolicyEngine {
 
   async decide(input: PolicyInput): Promise<PolicyDecision> {
     this.asked.push(input);
-    const rule = this.rules.find(
-      (r) => r.caller === input.subject.name && r.target === input.target.name,
-    );
-    if (!rule) return deny(`no rule lets ${input.subject.name} call ${input.target.name}`);
-    return {
-      allow: true,
-      methods: [...rule.methods],
-      ttlSeconds: rule.ttlSeconds ?? 3600,
-      reason: 'static rule',
-    };
+    return decideBy(this.rules, input);
   }
 
-  setRules(rules: StaticRule[]): void {
+  /**
+   * Put `rules` in force, as a reload would. Returns the guards' objection
+   * when they refuse it (rules unchanged, nobody notified) unless `force`.
+   */
+  setRules(rules: StaticRule[], options: ReloadOptions = {}): string | undefined {
+    const objection = objectionTo({ decide: (input) => decideBy(rules, input) }, this.guards);
+    if (objection !== undefined && !options.force) return objection;
     this.rules = rules;
     this.revision++;
     for (const l of this.listeners) l(this.revision);
+    return undefined;
   }
 
   onChange(listener: (revision: number) => void): () => void {
@@ -49,7 +49,24 @@ export class StaticPolicyEngine implements PolicyEngine {
     return () => this.listeners.delete(listener);
   }
 
+  guardReload(guard: ReloadGuard): () => void {
+    this.guards.add(guard);
+    return () => this.guards.delete(guard);
+  }
+
   async close(): Promise<void> {
     this.listeners.clear();
+    this.guards.clear();
   }
+}
+
+function decideBy(rules: StaticRule[], input: PolicyInput): PolicyDecision {
+  const rule = rules.find((r) => r.caller === input.subject.name && r.target === input.target.name);
+  if (!rule) return deny(`no rule lets ${input.subject.name} call ${input.target.name}`);
+  return {
+    allow: true,
+    methods: [...rule.methods],
+    ttlSeconds: rule.ttlSeconds ?? 3600,
+    reason: 'static rule',
+  };
 }

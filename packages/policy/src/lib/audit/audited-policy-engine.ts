@@ -1,4 +1,5 @@
 import type { PolicyDecision, PolicyEngine, PolicyInput } from '../policy-engine';
+import type { ReloadGuard } from '../reload-guard';
 import { toAuditRecord } from './audit-record';
 import type { AuditSink } from './audit-sink';
 
@@ -39,6 +40,11 @@ export class AuditedPolicyEngine implements PolicyEngine {
 
   onChange(listener: (revision: number) => void): () => void {
     return this.inner.onChange(listener);
+  }
+
+  /** The inner engine's guards; its dry runs are not decisions, so they are not audited. */
+  guardReload(guard: ReloadGuard): () => void {
+    return this.inner.guardReload?.(guard) ?? (() => undefined);
   }
 
   async close(): Promise<void> {

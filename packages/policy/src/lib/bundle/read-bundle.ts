@@ -10,14 +10,31 @@ export function isBundleArchive(path: string): boolean {
   return path.endsWith('.tar.gz') || path.endsWith('.tgz');
 }
 
-function parseData(text: Buffer, where: string): unknown {
+/**
+ * The data document: empty means `{}`. It must be a JSON object, as OPA's
+ * `data` is: a list or a scalar would replace the whole document, so every
+ * `data.tessera...` lookup of the policy would be undefined at once.
+ */
+function parseData(text: Buffer, where: string): Record<string, unknown> {
+  let data: unknown;
   try {
-    return text.length === 0 ? {} : JSON.parse(text.toString('utf8'));
+    data = text.length === 0 ? {} : JSON.parse(text.toString('utf8'));
   } catch (err) {
     throw TesseraError.invalidArgument(
       `policy bundle rejected: ${where} is not valid JSON (${(err as Error).message})`,
     );
   }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw TesseraError.invalidArgument(
+      `policy bundle rejected: ${where}: data.json must be a JSON object, got ${jsonType(data)}`,
+    );
+  }
+  return data as Record<string, unknown>;
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'array' : typeof value;
 }
 
 /** Extract `policy.wasm` and `data.json` from a `.tar.gz` bundle in memory. */

@@ -3,6 +3,13 @@ import { DEFAULT_ENTRYPOINT } from '../bundle/build-bundle';
 import { readBundle } from '../bundle/read-bundle';
 import { type PolicyDecision, type PolicyEngine, type PolicyInput, deny } from '../policy-engine';
 import { stderrPolicyLogger } from '../policy-logger';
+import {
+  type CandidatePolicy,
+  HOW_TO_FORCE,
+  type ReloadGuard,
+  type ReloadOptions,
+  objectionTo,
+} from '../reload-guard';
 import { BundleWatcher } from './bundle-watcher';
 import { CompiledPolicy } from './compiled-policy';
 import type { ReloadOutcome } from './reload-outcome';
@@ -23,6 +30,11 @@ export interface OpaPolicyEngineOptions {
   smokeInput?: PolicyInput;
   /** Wasm memory above which the instance is rebuilt (see {@link CompiledPolicy}). */
   memoryBudgetBytes?: number;
+  /**
+   * Put every reload in force even when a {@link ReloadGuard} objects, as
+   * `reload({ force: true })` does (config: `policy.allowRevokeAll`). Default false.
+   */
+  forceReloads?: boolean;
   logger?: Logger;
 }
 
@@ -31,7 +43,8 @@ export interface OpaPolicyEngineOptions {
  * starts loading the bundle; `decide` waits for that first load. Every failure
  * (no bundle, bad bundle, bad input, engine error, undefined or malformed
  * decision) is a deny with the reason recorded; `decide` never throws.
- * New bundles are loaded to the side, smoke-tested, then swapped atomically.
+ * New bundles are loaded to the side, smoke-tested, vetted by the reload
+ * guards (a dry run of the candidate), then swapped atomically.
  */
 export class OpaPolicyEngine implements PolicyEngine {
   private policy: CompiledPolicy | undefined;
@@ -42,6 +55,7 @@ export class OpaPolicyEngine implements PolicyEngine {
   private closed = false;
   private readonly changeListeners = new Set<(revision: number) => void>();
   private readonly errorListeners = new Set<(error: TesseraError) => void>();
+  private readonly guards = new Set<ReloadGuard>();
   private readonly logger: Logger;
   private readonly entrypoint: string;
 
@@ -49,7 +63,7 @@ export class OpaPolicyEngine implements PolicyEngine {
     this.logger = options.logger ?? stderrPolicyLogger;
     this.entrypoint = options.entrypoint ?? DEFAULT_ENTRYPOINT;
     this.unavailable = `policy bundle not loaded yet: ${options.bundle}`;
-    this.pending = this.load();
+    this.pending = this.load(false);
     if (options.watch) this.watch();
   }
 
@@ -86,6 +100,10 @@ export class OpaPolicyEngine implements PolicyEngine {
     if (this.closed) return deny('policy engine is closed');
     const policy = this.policy;
     if (!policy) return deny(this.unavailable);
+    return this.decideWith(policy, input);
+  }
+
+  private decideWith(policy: CompiledPolicy, input: unknown): PolicyDecision {
     const problems = validatePolicyInput(input);
     if (problems.length > 0) return deny(`invalid policy input: ${problems.join('; ')}`);
     let resultSet: unknown;
@@ -100,10 +118,21 @@ export class OpaPolicyEngine implements PolicyEngine {
     return check.ok ? check.decision : deny(`malformed policy decision, denied: ${check.problem}`);
   }
 
-  /** Load the bundle again now. Serialized with other loads; never throws. */
-  reload(): Promise<ReloadOutcome> {
-    this.pending = this.pending.then(() => this.load());
+  /**
+   * Load the bundle again now. Serialized with other loads; never throws.
+   * Refused (`FAILED_PRECONDITION`, old policy kept) when a reload guard
+   * objects, unless `force` or the engine's `forceReloads` is set.
+   */
+  reload(options: ReloadOptions = {}): Promise<ReloadOutcome> {
+    const force = options.force === true;
+    this.pending = this.pending.then(() => this.load(force));
     return this.pending;
+  }
+
+  /** Have every reload vetted before the swap; returns an unregister. */
+  guardReload(guard: ReloadGuard): () => void {
+    this.guards.add(guard);
+    return () => this.guards.delete(guard);
   }
 
   /** Start watching the bundle path; idempotent. */
@@ -139,9 +168,10 @@ export class OpaPolicyEngine implements PolicyEngine {
     this.policy = undefined;
     this.changeListeners.clear();
     this.errorListeners.clear();
+    this.guards.clear();
   }
 
-  private async load(): Promise<ReloadOutcome> {
+  private async load(force: boolean): Promise<ReloadOutcome> {
     if (this.closed) return this.fail(TesseraError.unavailable('policy engine is closed'), false);
     let candidate: CompiledPolicy;
     try {
@@ -161,6 +191,12 @@ export class OpaPolicyEngine implements PolicyEngine {
       return this.fail(error, true);
     }
     if (this.closed) return this.fail(TesseraError.unavailable('policy engine is closed'), false);
+    // From the guards to the swap nothing awaits: what they vetted is what is committed.
+    const objection = this.policy ? this.vet(candidate) : undefined; // a first load replaces nothing
+    if (objection !== undefined) {
+      if (!force && !this.options.forceReloads) return this.refuse(objection);
+      this.logger.warn(`policy reload forced although ${objection}`);
+    }
     // The swap: one assignment, so no decision ever sees half a policy.
     this.policy = candidate;
     const revision = ++this.currentRevision;
@@ -193,6 +229,23 @@ export class OpaPolicyEngine implements PolicyEngine {
       );
   }
 
+  /** The guards' objection to `candidate`, asked with dry-run decisions of it. */
+  private vet(candidate: CompiledPolicy): string | undefined {
+    if (this.guards.size === 0) return undefined;
+    const dryRun: CandidatePolicy = { decide: (input) => this.decideWith(candidate, input) };
+    return objectionTo(dryRun, this.guards);
+  }
+
+  /** A guard objected: keep the policy in force, warn, tell the error listeners. */
+  private refuse(objection: string): ReloadOutcome {
+    const error = TesseraError.failedPrecondition(
+      `policy reload refused: ${objection}; revision ${this.currentRevision} stays in force (${HOW_TO_FORCE})`,
+    );
+    this.logger.warn(error.message);
+    this.notifyError(error);
+    return { ok: false, revision: this.currentRevision, error };
+  }
+
   private fail(error: TesseraError, report: boolean): ReloadOutcome {
     if (!this.policy) this.unavailable = error.message;
     if (report) this.report(error);
@@ -204,6 +257,10 @@ export class OpaPolicyEngine implements PolicyEngine {
       ? `; revision ${this.currentRevision} stays in force`
       : '; every request is denied';
     this.logger.error(`${error.message}${kept}`);
+    this.notifyError(error);
+  }
+
+  private notifyError(error: TesseraError): void {
     for (const listener of [...this.errorListeners]) {
       try {
         listener(error);
