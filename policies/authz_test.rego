@@ -101,6 +101,28 @@ test_deny_list_other_pair_does_not_match if {
 	d.allow == true
 }
 
+test_deny_list_remote_entry_denies_a_remote_subject if {
+	d := authz.decision with input as req(object.union(notes, {"remote": true}), storage, [])
+		with data.tessera.deny as [{"caller": "*", "target": "storage", "remote": true, "reason": "no remote writers"}]
+	d.allow == false
+	d.reason == "denied by deny list: * -> storage (no remote writers)"
+}
+
+test_deny_list_remote_entry_spares_a_local_subject if {
+	deny := [{"caller": "*", "target": "storage", "remote": true}]
+	local := authz.decision with input as req(notes, storage, []) with data.tessera.deny as deny
+	local.allow == true
+	marked := authz.decision with input as req(object.union(notes, {"remote": false}), storage, [])
+		with data.tessera.deny as deny
+	marked.allow == true
+}
+
+test_remote_subject_is_allowed_like_a_local_one_without_a_deny_entry if {
+	d := authz.decision with input as req(object.union(notes, {"remote": true}), storage, [])
+	d.allow == true
+	d.reason == "notes requires kv-read provided by storage"
+}
+
 test_deny_list_not_a_list_is_ignored if {
 	d := authz.decision with input as req(notes, storage, [])
 		with data.tessera.deny as "notes"

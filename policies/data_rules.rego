@@ -5,12 +5,23 @@ default deny_list := []
 
 deny_list := data.tessera.deny if is_array(data.tessera.deny)
 
-# Deny-list entries matching this request; "*" matches any name.
+# Deny-list entries matching this request; "*" matches any name. An entry
+# with "remote": true matches only subjects hosted on other machines
+# (input.subject.remote, set by the core for hosts admitted with a join
+# credential; absent for local modules).
 deny_hits := [e |
 	some e in deny_list
 	_name_matches(e.caller, input.subject.name)
 	_name_matches(e.target, input.target.name)
+	_remote_matches(e)
 ]
+
+_remote_matches(e) if not e.remote
+
+_remote_matches(e) if {
+	e.remote == true
+	input.subject.remote == true
+}
 
 _name_matches("*", _)
 

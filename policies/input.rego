@@ -27,6 +27,13 @@ malformed contains sprintf("target.provides[%q] must be an array of strings", [c
 	not _strings(ms)
 }
 
+malformed contains sprintf("%s.remote must be a boolean when present", [side]) if {
+	some side in ["subject", "target"]
+	v := _at([side, "remote"])
+	v != null
+	not is_boolean(v)
+}
+
 malformed contains "methods must be an array of strings" if not _strings(_at(["methods"]))
 
 malformed contains "context must be an object" if not is_object(_at(["context"]))

@@ -43,6 +43,13 @@ test_wrong_types_are_denied if {
 	contains(d.reason, "methods must be an array of strings")
 }
 
+test_remote_must_be_a_boolean if {
+	d := authz.decision with input as req(object.union(notes, {"remote": "yes"}), object.union(storage, {"remote": 1}), [])
+	d.allow == false
+	contains(d.reason, "subject.remote must be a boolean when present")
+	contains(d.reason, "target.remote must be a boolean when present")
+}
+
 test_well_formed_input_has_no_complaints if {
 	count(authz.malformed) == 0 with input as req(notes, storage, [])
 }

@@ -35,7 +35,12 @@ describe('tessera admit / tessera host (built CLI, separate processes on 127.0.0
 
   it('admits a remote notes host with a one-time credential; calls cross machines both ways', async () => {
     expect(run.stdout).toContain('process isolation over zeromq');
-    const admitted = await tessera('admit', 'notes', '--config', app.config);
+    // The app's own module's name is never handed to a remote host.
+    const own = await tessera('admit', '@tessera-demo/storage', '--config', app.config);
+    expect(own.code).toBe(1);
+    expect(own.stderr).toMatch(/'storage' is one of this app's own modules/);
+
+    const admitted = await tessera('admit', '@tessera-demo/notes', '--config', app.config);
     expect(admitted.stderr).toBe('');
     expect(admitted.code).toBe(0);
     const credential = admitted.stdout.trim();
@@ -102,5 +107,10 @@ describe('tessera admit / tessera host (built CLI, separate processes on 127.0.0
     });
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/could not join/);
+
+    // One live key per identity: a second admission needs --replace.
+    const second = await tessera('admit', '@tessera-demo/notes', '--config', app.config);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/already has an admitted remote host.*--replace/);
   }, 60_000);
 });

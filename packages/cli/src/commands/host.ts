@@ -26,6 +26,12 @@ users could read it. The host makes its own key pair, registers its public
 key with the core, and serves the module; with --identity-file it keeps that
 key (mode 0600) so a restarted host re-attaches without a new credential.
 
+The package's manifest (provides, requires) must match what the operator
+pinned at 'tessera admit', or the core refuses it (PERMISSION_DENIED naming
+the difference). A credential is spent by its first join, and refused once
+expired; a key the operator revoked or replaced (--replace) is refused at the
+next connection, and its open connections are closed.
+
   --module pkg          the module package to host
   --listen addr         where the module listens (default tcp://0.0.0.0:0)
   --advertise name      host name other machines reach this one by

@@ -2,6 +2,7 @@ import type { LiveGrant } from '@tessera/capability';
 import type { ModuleCoreApi } from '@tessera/host';
 import type { ModuleDescription } from '@tessera/proxy';
 import type { ModuleListing, ModuleStats } from '../registry/module-registry';
+import type { JoinRequest } from '../remote/join-request';
 
 /**
  * The core's whole surface (module/operator → core): what a module host
@@ -18,8 +19,12 @@ export interface CoreApi extends ModuleCoreApi {
   stats(): ModuleStats[];
   load(name: string): boolean;
   unload(name: string): boolean;
-  /** A one-time credential for a host on another machine to join as `module` (operator only). */
-  createJoinCredential(module: string, ttlSeconds?: number): string;
+  /**
+   * A one-time credential for a host on another machine to join as the
+   * module of package `module` (operator only): its facts are pinned now,
+   * from the package the core resolves or the package.json given.
+   */
+  createJoinCredential(module: string, options?: JoinRequest | number): string;
   /** The operator's call into a module, relayed under its own grant (operator only). */
   callModule(module: string, method: string, args?: unknown[]): unknown;
 }

@@ -8,6 +8,7 @@ import type { Supervisor } from '../lifecycle/supervisor';
 import type { OperatorRelay } from '../operator/operator-relay';
 import { OPERATOR } from '../registry/core-facts';
 import type { ModuleRegistry } from '../registry/module-registry';
+import { joinOptionsOf } from '../remote/join-request';
 import type { RemoteAdmission } from '../remote/remote-admission';
 import type { CoreApi } from './core-api';
 
@@ -62,17 +63,14 @@ export function coreSurface(d: CoreSurfaceDeps): Served<CoreApi> {
       return true;
     },
     unload: (_ctx, name) => d.supervisor.unload(name),
-    createJoinCredential: (ctx, module, ttlSeconds) => {
+    createJoinCredential: (ctx, module, options) => {
       operatorOnly(ctx, 'admits remote hosts');
       if (!d.remote) {
         throw TesseraError.failedPrecondition(
           'remote hosts need the zeromq transport with network.listen (CURVE over tcp)',
         );
       }
-      return d.remote.createCredential(
-        module,
-        typeof ttlSeconds === 'number' ? ttlSeconds * 1000 : undefined,
-      );
+      return d.remote.createCredential(module, joinOptionsOf(options));
     },
     callModule: (ctx, module, method, args = []) => {
       operatorOnly(ctx, 'relays calls through the core');

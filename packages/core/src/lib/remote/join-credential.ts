@@ -1,4 +1,5 @@
 import { TesseraError, isValidName } from '@tessera/protocol';
+import type { ModuleFacts } from '@tessera/policy';
 
 /**
  * What an operator hands a remote host so it can join once: where the core
@@ -13,6 +14,12 @@ export interface JoinCredential {
   publicKey: string;
   secretKey: string;
   expiresAt: number;
+  /**
+   * The facts the core pinned for the module, so a host whose package
+   * differs is told before it spends the credential. Informational: the
+   * core checks its own copy at attach.
+   */
+  facts?: ModuleFacts;
 }
 
 const PREFIX = 'tessera-join.';
@@ -46,9 +53,24 @@ export function decodeJoinCredential(text: string): JoinCredential {
     !keyOk(c.publicKey) ||
     !keyOk(c.secretKey) ||
     !isValidName(c.module) ||
-    typeof c.expiresAt !== 'number'
+    typeof c.expiresAt !== 'number' ||
+    (c.facts !== undefined && !isFacts(c.facts))
   ) {
     throw TesseraError.invalidArgument('join credential is malformed');
   }
   return c as JoinCredential;
+}
+
+function isFacts(f: unknown): f is ModuleFacts {
+  const o = f as Partial<ModuleFacts> | null;
+  const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    typeof o.name === 'string' &&
+    strings(o.requires) &&
+    typeof o.provides === 'object' &&
+    o.provides !== null &&
+    Object.values(o.provides).every(strings)
+  );
 }

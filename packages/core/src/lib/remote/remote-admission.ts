@@ -1,52 +1,86 @@
 import { TesseraError, assertValidName, validateManifest } from '@tessera/protocol';
+import type { ModuleFacts } from '@tessera/policy';
 import type { SessionIdentity } from '@tessera/proxy';
 import type { IncomingCall } from '@tessera/transport';
 import { generateKeyPair } from '@tessera/transport-zeromq';
 import type { RunningHost } from '../launch/host-launcher';
-import type { ModuleManifest } from '../registry/module-manifest';
+import { RESERVED_MODULE_NAMES } from '../registry/core-facts';
+import { factsOf, type ModuleManifest } from '../registry/module-manifest';
+import type { ModuleRegistry } from '../registry/module-registry';
 import { encodeJoinCredential } from './join-credential';
-import type { KeyRing } from './key-ring';
+import type { Admission, KeyRing } from './key-ring';
+import type { JoinCredentialOptions } from './join-request';
+import { factsMismatch, resolvePinnedFacts } from './pinned-facts';
 
 const JOIN_PREFIX = 'join:';
 const DEFAULT_JOIN_TTL_MS = 10 * 60_000;
+const MAX_JOIN_TTL_MS = 7 * 24 * 3600_000;
+const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
 
-/**
- * Admits hosts on other machines. A join credential carries a one-time key
- * pair the core admitted as `join:<module>`; the host uses it once to
- * register its own public key (its secret never leaves it), then connects
- * with that key and attaches its module. Both calls are authenticated by
- * CURVE and ZAP before any byte reaches here; nothing else is answered
- * without a token.
- */
-/** What admission needs of the core: its address, and the supervisor's attach. */
+/** What admission needs of the core. */
 export interface AdmissionCore {
   address(): string;
+  /** The supervisor's attach: record → core token → wait for `register`. */
   attach(manifest: ModuleManifest, host: RunningHost): Promise<string>;
+  /** Unload a module (a remote host being replaced): revokes its grants and its keys. */
+  unload(name: string, reason: string): Promise<unknown>;
+  /** Who holds which name: loaded records and the app's known modules. */
+  registry: Pick<ModuleRegistry, 'get' | 'known'>;
 }
 
-export class RemoteAdmission {
-  constructor(
-    private readonly core: AdmissionCore,
-    private readonly keys: KeyRing,
-    private readonly corePublicKey: string,
-    private readonly advertise?: string,
-  ) {}
+export interface RemoteAdmissionOptions {
+  core: AdmissionCore;
+  keys: KeyRing;
+  corePublicKey: string;
+  /** Host name to put in credentials when the core binds 0.0.0.0. */
+  advertise?: string;
+  /** Where module packages are resolved from to pin their facts (the app's directory). */
+  appDir: string;
+}
 
-  createCredential(module: string, ttlMs = DEFAULT_JOIN_TTL_MS): string {
+/**
+ * Admits hosts on other machines. `createCredential` pins the module's
+ * facts (from a manifest the core read, never from the host) and admits a
+ * one-time key pair as `join:<module>`; the host spends it once with
+ * `join` to register its own public key (its secret never leaves it), then
+ * connects with that key and `attach`es its package.json, which must say
+ * what was pinned. Policy only ever sees the pinned facts, marked
+ * `remote: true`. One live key per identity: reserved names, the app's own
+ * modules and identities already held are refused unless the operator
+ * explicitly replaces a remote one.
+ */
+export class RemoteAdmission {
+  constructor(private readonly o: RemoteAdmissionOptions) {}
+
+  /** A one-time join credential for `spec` (a module package's npm name, or the module name with `packageJson`). */
+  async createCredential(spec: string, options: JoinCredentialOptions = {}): Promise<string> {
+    if (typeof spec !== 'string' || spec === '')
+      throw TesseraError.invalidArgument('admit needs a module package name');
+    const ttlMs = options.ttlMs ?? DEFAULT_JOIN_TTL_MS;
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > MAX_JOIN_TTL_MS)
+      throw TesseraError.invalidArgument(
+        'a join credential lives more than 0 s and at most 7 days',
+      );
+    const facts = await resolvePinnedFacts(spec, this.o.appDir, options.packageJson);
+    const module = facts.name;
     assertValidName(module, 'module name');
+    this.assertAdmissible(module, options.replace === true);
+    if (options.replace) await this.evict(module);
+    this.assertAdmissible(module, false); // again: the awaits above let others in
     const pair = generateKeyPair();
     const expiresAt = Date.now() + ttlMs;
-    this.keys.admit(pair.publicKey, JOIN_PREFIX + module, { expiresAt });
-    let core = this.core.address();
-    if (this.advertise) core = core.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.advertise}:`);
+    this.o.keys.admit(pair.publicKey, JOIN_PREFIX + module, { kind: 'join', expiresAt, facts });
+    let core = this.o.core.address();
+    if (this.o.advertise) core = core.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.o.advertise}:`);
     return encodeJoinCredential({
       v: 1,
       core,
-      coreKey: this.corePublicKey,
+      coreKey: this.o.corePublicKey,
       module,
       publicKey: pair.publicKey,
       secretKey: pair.secretKey,
       expiresAt,
+      facts,
     });
   }
 
@@ -67,6 +101,42 @@ export class RemoteAdmission {
     return undefined;
   }
 
+  /** Refuse names no remote host may take; `replace` lets an existing remote identity go. */
+  private assertAdmissible(module: string, replace: boolean): void {
+    if (RESERVED_MODULE_NAMES.has(module))
+      throw TesseraError.permissionDenied(
+        `'${module}' is a reserved name: no host can be admitted as it`,
+      );
+    const { registry } = this.o.core;
+    const record = registry.get(module);
+    const known = registry.known.get(module);
+    if (
+      (record && !record.remote) ||
+      (known && (known.entryPath || known.definition || known.packageName))
+    )
+      throw TesseraError.permissionDenied(
+        `'${module}' is one of this app's own modules${record ? ', loaded on this core' : ''}: a remote host cannot take its identity`,
+      );
+    if (replace) return;
+    const pending = this.o.keys.keyOf(JOIN_PREFIX + module);
+    if (pending)
+      throw TesseraError.failedPrecondition(
+        `a join credential for '${module}' is still unspent: to revoke it and mint a new one, admit with replace (tessera admit … --replace)`,
+      );
+    if (this.o.keys.keyOf(module) || record)
+      throw TesseraError.failedPrecondition(
+        `'${module}' already has an admitted remote host: to hand its identity to a new host, admit with replace (tessera admit … --replace), which revokes the old key and closes its connections`,
+      );
+  }
+
+  /** Replace: the old host's record, key and pending credential go; its sessions close with its key. */
+  private async evict(module: string): Promise<void> {
+    this.o.keys.revokeIdentity(JOIN_PREFIX + module);
+    if (this.o.core.registry.get(module)?.remote)
+      await this.o.core.unload(module, 'replaced by a newly admitted host').catch(() => undefined);
+    this.o.keys.revokeIdentity(module);
+  }
+
   private join(
     identity: string | undefined,
     key: string | undefined,
@@ -75,14 +145,24 @@ export class RemoteAdmission {
     if (!identity?.startsWith(JOIN_PREFIX) || !key)
       throw TesseraError.unauthenticated('join needs a join credential');
     const publicKey = (arg as { publicKey?: unknown } | undefined)?.publicKey;
-    if (typeof publicKey !== 'string' || publicKey.length !== 40) {
+    if (typeof publicKey !== 'string' || !Z85_KEY.test(publicKey)) {
       throw TesseraError.invalidArgument(
         "join takes {publicKey}: the host's 40-character Z85 CURVE public key",
       );
     }
-    const module = identity.slice(JOIN_PREFIX.length);
-    this.keys.revoke(key); // one time: the credential is spent
-    this.keys.admit(publicKey, module, { remote: true });
+    // Spent here, once, whatever follows: a second join with it finds nothing.
+    const spent = this.o.keys.spend(key);
+    if (!spent?.facts)
+      throw TesseraError.unauthenticated(
+        'this join credential is spent or expired: ask the operator for a new one (tessera admit)',
+      );
+    const module = spent.identity.slice(JOIN_PREFIX.length);
+    if (publicKey === key || this.o.keys.lookup(publicKey))
+      throw TesseraError.permissionDenied(
+        'that public key is already admitted: generate a new key pair',
+      );
+    this.assertAdmissible(module, false);
+    this.o.keys.admit(publicKey, module, { kind: 'remote', facts: spent.facts });
     return { module };
   }
 
@@ -91,9 +171,16 @@ export class RemoteAdmission {
     key: string | undefined,
     arg: unknown,
   ): Promise<{ coreToken: string }> {
-    if (!identity || !key || identity.startsWith(JOIN_PREFIX) || !this.keys.isRemote(key)) {
-      throw TesseraError.unauthenticated('attach needs a host key admitted by join');
-    }
+    const admission: Admission | undefined = key ? this.o.keys.lookup(key) : undefined;
+    if (
+      !identity ||
+      admission?.kind !== 'remote' ||
+      admission.identity !== identity ||
+      !admission.facts
+    )
+      throw TesseraError.unauthenticated(
+        'attach needs a host key admitted by join (revoked or replaced keys are refused)',
+      );
     const pkg = (arg as { packageJson?: unknown } | undefined)?.packageJson as
       Record<string, unknown> | undefined;
     if (typeof pkg !== 'object' || pkg === null || typeof pkg['name'] !== 'string') {
@@ -101,13 +188,34 @@ export class RemoteAdmission {
         "attach takes {packageJson}: the module package's package.json",
       );
     }
-    const manifest = validateManifest(pkg, { packageName: pkg['name'] });
-    if (manifest.name !== identity) {
+    const offered = validateManifest(pkg, { packageName: pkg['name'] });
+    if (offered.name !== identity) {
       throw TesseraError.permissionDenied(
-        `this host was admitted for module '${identity}', not '${manifest.name}'`,
+        `this host was admitted for module '${identity}', not '${offered.name}'`,
       );
     }
-    const coreToken = await this.core.attach(manifest, { stop: async () => undefined });
+    const mismatch = factsMismatch(admission.facts, factsOf(offered));
+    if (mismatch)
+      throw TesseraError.permissionDenied(
+        `the package.json of module '${identity}' does not match the facts pinned when it was admitted (${mismatch}): ` +
+          `run the package version the operator admitted, or have it re-admitted (tessera admit … --replace)`,
+      );
+    const coreToken = await this.o.core.attach(pinnedManifest(offered, admission.facts), {
+      stop: async () => undefined,
+    });
     return { coreToken };
   }
+}
+
+/** What the core records for an attached remote module: the pinned facts, never the host's. */
+function pinnedManifest(offered: ModuleManifest, pinned: ModuleFacts): ModuleManifest {
+  return {
+    name: pinned.name,
+    ...(offered.version !== undefined ? { version: offered.version } : {}),
+    dependencies: [...(offered.dependencies ?? [])],
+    events: [...(offered.events ?? [])],
+    provides: Object.fromEntries(Object.entries(pinned.provides).map(([k, v]) => [k, [...v]])),
+    requires: [...pinned.requires],
+    remote: true,
+  };
 }

@@ -5,7 +5,10 @@ import { RpcPeer } from '@tessera/transport';
 import { type CurveKeyPair, ZeroMqTransport, generateKeyPair } from '@tessera/transport-zeromq';
 import { ModuleHost, loadDefinition } from '@tessera/host';
 import { discoverOne, readPackageJson } from '../discovery';
+import { factsOf } from '../registry/module-manifest';
+import type { ModuleManifest } from '../registry/module-manifest';
 import { decodeJoinCredential } from './join-credential';
+import { factsMismatch } from './pinned-facts';
 
 /** What a remote host remembers to re-attach after a restart without a new credential. */
 interface HostIdentity {
@@ -55,7 +58,7 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
   const found = await discoverOne(options.modulePackage, options.cwd);
   const packageJson = await readPackageJson(found.packageDir, options.modulePackage);
   const definition = loadDefinition(found.entryPath, found.manifest.name);
-  const identity = await establishIdentity(options, found.manifest.name, log);
+  const identity = await establishIdentity(options, found.manifest, log);
 
   const tokens = new TokenManager(identity.module);
   const transport = new ZeroMqTransport({
@@ -130,9 +133,10 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
 
 async function establishIdentity(
   options: RemoteHostOptions,
-  module: string,
+  manifest: ModuleManifest,
   log: (l: string) => void,
 ): Promise<HostIdentity> {
+  const module = manifest.name;
   if (!options.credential) {
     if (!options.identityFile)
       throw TesseraError.invalidArgument(
@@ -153,6 +157,13 @@ async function establishIdentity(
   if (Date.now() >= cred.expiresAt)
     throw TesseraError.unauthenticated(
       'the join credential has expired: ask the operator for a new one',
+    );
+  // Told before joining, so a mismatch does not spend the credential (the core checks at attach).
+  const mismatch = cred.facts && factsMismatch(cred.facts, factsOf(manifest));
+  if (mismatch)
+    throw TesseraError.permissionDenied(
+      `the package.json of module '${module}' does not match the facts pinned when it was admitted (${mismatch}): ` +
+        'install the package version the operator admitted, or have this one admitted (tessera admit … --replace); the credential is not spent',
     );
   const own: CurveKeyPair = generateKeyPair();
   const joiner = new ZeroMqTransport({

@@ -13,6 +13,8 @@ function checkFacts(facts: unknown, where: string, problems: string[]): void {
   if (typeof facts['name'] !== 'string' || facts['name'] === '')
     problems.push(`${where}.name must be a non-empty string`);
   if (!isStrings(facts['requires'])) problems.push(`${where}.requires must be an array of strings`);
+  if (facts['remote'] !== undefined && typeof facts['remote'] !== 'boolean')
+    problems.push(`${where}.remote must be a boolean when present`);
   const provides = facts['provides'];
   if (!isObject(provides)) {
     problems.push(`${where}.provides must be an object`);

@@ -5,11 +5,44 @@ import { z85Encode } from './z85';
 /** The well-known endpoint libzmq asks for ZAP decisions (RFC 27). */
 export const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
 
+/** Which keys are admitted now, and as whom: a view that asks `authorize` on every lookup. */
+export interface AdmittedKeys {
+  has(publicKey: string): boolean;
+  /** The identity `authorize` binds the key to right now, or undefined (refused or thrown). */
+  get(publicKey: string): string | undefined;
+}
+
 /** One listener's ZAP domain: who may connect, and as which module. */
 export interface ZapDomain {
   authorize(publicKey: string): string | undefined;
-  /** Keys ZAP admitted, with the module identity it bound them to. */
-  readonly admitted: Map<string, string>;
+  /**
+   * The same decision for the carrier handshake steps (HELLO, PROOF): live,
+   * never a cache of earlier ZAP answers, so a key revoked, spent or
+   * expired since ZAP let its CURVE session in is refused at the next step.
+   * Each lookup is one `authorize` call: no memory grows with the keys seen.
+   */
+  readonly admitted: AdmittedKeys;
+}
+
+/** The live {@link AdmittedKeys} of `authorize`: a throw or a non-identity is a refusal. */
+export function liveAdmittedKeys(
+  authorize: (publicKey: string) => string | undefined,
+  logger: Logger,
+): AdmittedKeys {
+  const get = (publicKey: string): string | undefined => {
+    let identity: unknown;
+    try {
+      identity = authorize(publicKey);
+    } catch (err) {
+      logger.warn('curve authorize threw; refusing the key', {
+        key: publicKey,
+        error: String(err),
+      });
+      return undefined;
+    }
+    return typeof identity === 'string' && identity.length > 0 ? identity : undefined;
+  };
+  return { get, has: (publicKey) => get(publicKey) !== undefined };
 }
 
 /**
@@ -45,7 +78,7 @@ export class ZapHandler {
     domain: ZapDomain;
   } {
     const name = `tessera-${++this.nextDomain}`;
-    const domain: ZapDomain = { authorize, admitted: new Map() };
+    const domain: ZapDomain = { authorize, admitted: liveAdmittedKeys(authorize, this.logger) };
     this.domains.set(name, domain);
     return { name, domain };
   }
@@ -96,16 +129,7 @@ export class ZapHandler {
       return deny;
     const domain = this.domains.get(domainName?.toString() ?? '');
     if (!domain) return deny;
-    const key = z85Encode(credential);
-    let identity: string | undefined;
-    try {
-      identity = domain.authorize(key);
-    } catch (err) {
-      this.logger.warn('curve authorize threw; refusing the key', { key, error: String(err) });
-      return deny;
-    }
-    if (typeof identity !== 'string' || identity.length === 0) return deny;
-    domain.admitted.set(key, identity);
-    return { status: '200', userId: identity };
+    const identity = domain.admitted.get(z85Encode(credential));
+    return identity === undefined ? deny : { status: '200', userId: identity };
   }
 }
