@@ -30,6 +30,11 @@ export { disposeWith } from './lib/di/dispose-with';
 
 // manifest
 export type { ValidatedManifest } from './lib/manifest/manifest-fields';
+export {
+  SANDBOX_FIELDS,
+  type ModuleSandboxJson,
+  type SandboxDeclaration,
+} from './lib/manifest/sandbox-declaration';
 export { validateManifest, type ValidateManifestOptions } from './lib/manifest/validate-manifest';
 
 // config
@@ -43,9 +48,12 @@ export {
   ISOLATION_MODES,
   POLICY_FIELDS,
   RESTART_FIELDS,
+  SANDBOX_MODES,
+  DEFAULT_SANDBOX_MODE,
   TRANSPORT_FIELDS,
   TRANSPORT_KINDS,
   type AppConfig,
+  type SandboxMode,
 } from './lib/config/app-config';
 export { isRelativeModuleSpec } from './lib/config/module-spec';
 export { validateConfig, type ValidateConfigOptions } from './lib/config/validate-config';

@@ -24,6 +24,12 @@ export interface ModuleLogger {
  */
 export interface ModuleContext {
   readonly name: string;
+  /**
+   * This module's own private directory (mode 0700), kept across restarts:
+   * in a sandboxed host the only place it may write, besides what its
+   * manifest declares under `tessera.sandbox.write`.
+   */
+  readonly dataDir: string;
   /** A typed client for another module. */
   client<T extends object>(target: string): Client<T>;
   /** Call one method of another module. */

@@ -9,6 +9,7 @@ import {
   ISOLATION_MODES,
   POLICY_FIELDS,
   RESTART_FIELDS,
+  SANDBOX_MODES,
   TRANSPORT_FIELDS,
   TRANSPORT_KINDS,
   validateConfig,
@@ -45,6 +46,7 @@ const valid: unknown[] = [
   },
   { ...base, audit: { kind: 'stderr' }, restart: {}, heartbeatMs: 1, callTimeoutMs: 30000 },
   { ...base, audit: { kind: 'none' } },
+  { ...base, sandbox: 'none' },
 ];
 const invalid: unknown[] = [
   [],
@@ -77,6 +79,7 @@ const invalid: unknown[] = [
   { ...base, heartbeatMs: 0 },
   { ...base, callTimeoutMs: '5' },
   { ...base, $schema: 1 },
+  { ...base, sandbox: 'docker' },
 ];
 
 const accepts = (json: unknown): boolean => {
@@ -94,6 +97,7 @@ describe('tessera.config.schema.json agrees with validateConfig', () => {
     expect(schema['required']).toEqual(['modules', 'policy']);
     expect(props['isolation']?.['enum']).toEqual([...ISOLATION_MODES]);
     expect(props['deniedResult']?.['enum']).toEqual([...DENIED_RESULTS]);
+    expect(props['sandbox']?.['enum']).toEqual([...SANDBOX_MODES]);
     expect(sub('transport')['kind']?.['enum']).toEqual([...TRANSPORT_KINDS]);
     expect(Object.keys(sub('transport'))).toEqual([...TRANSPORT_FIELDS]);
     expect(Object.keys(sub('policy'))).toEqual([...POLICY_FIELDS]);

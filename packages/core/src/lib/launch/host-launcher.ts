@@ -1,3 +1,4 @@
+import type { SandboxDeclaration } from '@tessera/protocol';
 import type { ModuleDefinition } from '@tessera/sdk';
 
 /** Everything a host needs to start one module. Tokens travel only in here. */
@@ -8,6 +9,10 @@ export interface LaunchRequest {
   packageName?: string;
   /** Absolute path of the package's entry file (process hosts load it). */
   entryPath?: string;
+  /** The package's directory (what a sandboxed host may read); default: found above `entryPath`. */
+  packageDir?: string;
+  /** What the manifest asks of the sandbox (`tessera.sandbox`). */
+  sandbox?: SandboxDeclaration;
   coreAddress: string;
   coreToken: string;
 }

@@ -1,7 +1,8 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { TesseraError, isErrorCode } from '@tessera/protocol';
 import { type BootstrapMessage, type HostMessage, hostMainPath } from '@tessera/host';
 import type { HostExit, HostStats, RunningHost } from './host-launcher';
+import type { HostSpawn } from './sandbox';
 
 export interface ProcessHostOptions {
   bootstrap: BootstrapMessage;
@@ -12,6 +13,8 @@ export interface ProcessHostOptions {
   readyTimeoutMs: number;
   /** Node flags for the child (e.g. memory limits). */
   execArgv?: string[];
+  /** How to start the child (sandboxed: node with permission flags, or bwrap); default: fork the host entry. */
+  spawn?: HostSpawn;
 }
 
 /**
@@ -33,11 +36,20 @@ export class ProcessHost implements RunningHost {
   private constructor(private readonly options: ProcessHostOptions) {
     const env = { ...process.env };
     delete env['TESSERA_CORE_TOKEN']; // belt and braces: tokens never travel in the environment
-    this.child = fork(hostMainPath(), [], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env,
-      execArgv: options.execArgv ?? [],
-    });
+    const plan = options.spawn;
+    // With a plan, the whole environment and command come from it; the 'ipc' stdio is the fork channel either way.
+    this.child = plan
+      ? spawn(plan.command, plan.args, {
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          env: plan.env,
+          cwd: plan.cwd,
+          detached: plan.detached,
+        })
+      : fork(hostMainPath(), [], {
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          env,
+          execArgv: options.execArgv ?? [],
+        });
     this.stats = {
       pid: this.child.pid ?? -1,
       cpuPercent: 0,

@@ -7,9 +7,21 @@ import type { ModuleFacts } from '@tessera/policy';
  * can declare a module in code.
  */
 export type ModuleManifest = Pick<ValidatedManifest, 'name'> &
-  Partial<Pick<ValidatedManifest, 'version' | 'dependencies' | 'provides' | 'requires' | 'events'>>;
+  Partial<
+    Pick<
+      ValidatedManifest,
+      'version' | 'dependencies' | 'provides' | 'requires' | 'events' | 'sandbox'
+    >
+  > & {
+    /**
+     * Hosted on another machine: set by remote admission on the manifest it
+     * pinned, never read from a package.json (the manifest validator has no
+     * such field).
+     */
+    remote?: boolean;
+  };
 
-/** What a policy sees of a manifest. */
+/** What a policy sees of a manifest; `remote: true` marks a host admitted by a join credential. */
 export function factsOf(manifest: ModuleManifest): ModuleFacts {
   return {
     name: manifest.name,
@@ -17,5 +29,6 @@ export function factsOf(manifest: ModuleManifest): ModuleFacts {
       Object.entries(manifest.provides ?? {}).map(([k, v]) => [k, [...v]]),
     ),
     requires: [...(manifest.requires ?? [])],
+    ...(manifest.remote === true ? { remote: true } : {}),
   };
 }

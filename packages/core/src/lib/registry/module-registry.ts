@@ -14,6 +14,8 @@ export interface ModuleEntry {
   packageName?: string;
   /** Absolute path of the package's entry file, for process hosts. */
   entryPath?: string;
+  /** The package's directory (a sandboxed host may read it); default: found above `entryPath`. */
+  packageDir?: string;
 }
 
 /** One row of `listModules`. */

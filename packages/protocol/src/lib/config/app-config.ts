@@ -14,6 +14,16 @@ export type AuditKind = (typeof AUDIT_KINDS)[number];
 export const DENIED_RESULTS = ['error', 'empty'] as const;
 export type DeniedResult = (typeof DENIED_RESULTS)[number];
 
+/**
+ * How module hosts are confined: `auto` (default) is the Node permission
+ * model plus bubblewrap when it is available (Linux); `node` the permission
+ * model alone; `bwrap` both, failing to start when bubblewrap cannot run;
+ * `none` no sandbox at all (a warning says so).
+ */
+export const SANDBOX_MODES = ['auto', 'node', 'bwrap', 'none'] as const;
+export type SandboxMode = (typeof SANDBOX_MODES)[number];
+export const DEFAULT_SANDBOX_MODE: SandboxMode = 'auto';
+
 /** Top-level fields of tessera.config.json. */
 export const CONFIG_FIELDS = [
   '$schema',
@@ -27,10 +37,11 @@ export const CONFIG_FIELDS = [
   'heartbeatMs',
   'callTimeoutMs',
   'network',
+  'sandbox',
 ] as const;
 export const NETWORK_FIELDS = ['listen', 'hostListen', 'advertise'] as const;
 export const TRANSPORT_FIELDS = ['kind', 'options'] as const;
-export const POLICY_FIELDS = ['bundle', 'watch'] as const;
+export const POLICY_FIELDS = ['bundle', 'watch', 'allowRevokeAll'] as const;
 export const RESTART_FIELDS = ['maxRestarts', 'backoffMs', 'maxBackoffMs'] as const;
 /** Fields each audit kind allows. */
 export const AUDIT_FIELDS: Readonly<Record<AuditKind, readonly string[]>> = {
@@ -56,8 +67,12 @@ export interface AppConfig {
   modules: string[];
   isolation: IsolationMode;
   transport: { kind: TransportKind; options?: Record<string, unknown> };
-  /** `bundle` is as written (relative to the config file); resolve it there. */
-  policy: { bundle: string; watch: boolean };
+  /**
+   * `bundle` is as written (relative to the config file); resolve it there.
+   * `allowRevokeAll` (absent means false) lets a reload go in force even
+   * when it would revoke every live grant to the core.
+   */
+  policy: { bundle: string; watch: boolean; allowRevokeAll?: boolean };
   audit: AuditConfig;
   restart: RestartConfig;
   deniedResult: DeniedResult;
@@ -65,6 +80,8 @@ export interface AppConfig {
   callTimeoutMs?: number;
   /** Spread modules across hosts: the core listens on `listen` (tcp://, CURVE). Needs zeromq and process isolation. */
   network?: { listen: string; hostListen?: string; advertise?: string };
+  /** How process hosts are confined; absent means {@link DEFAULT_SANDBOX_MODE}. */
+  sandbox?: SandboxMode;
 }
 
 export const DEFAULT_ISOLATION: IsolationMode = 'process';

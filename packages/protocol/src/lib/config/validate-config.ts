@@ -14,6 +14,7 @@ import {
   POLICY_FIELDS,
   NETWORK_FIELDS,
   RESTART_FIELDS,
+  SANDBOX_MODES,
   TRANSPORT_FIELDS,
   TRANSPORT_KINDS,
   type AppConfig,
@@ -59,6 +60,8 @@ export function validateConfig(json: unknown, options: ValidateConfigOptions = {
   if (root.callTimeoutMs !== undefined)
     config.callTimeoutMs = check.integer(root.callTimeoutMs, 'callTimeoutMs', 1);
   if (root.network !== undefined) config.network = networkOf(check, root.network, config);
+  if (root.sandbox !== undefined)
+    config.sandbox = check.oneOf(root.sandbox, SANDBOX_MODES, 'sandbox');
   return config;
 }
 
@@ -109,6 +112,9 @@ function policyOf(check: FieldChecker, value: unknown): AppConfig['policy'] {
   return {
     bundle: check.string(p.bundle, 'policy.bundle'),
     watch: p.watch === undefined ? false : check.boolean(p.watch, 'policy.watch'),
+    ...(p.allowRevokeAll === undefined
+      ? {}
+      : { allowRevokeAll: check.boolean(p.allowRevokeAll, 'policy.allowRevokeAll') }),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { ModuleSandboxJson, SandboxDeclaration } from './sandbox-declaration';
+
 /** The field of a module's package.json that makes it a Tessera module. */
 export const MANIFEST_FIELD = 'tessera';
 
@@ -10,6 +12,7 @@ export const MANIFEST_FIELDS = [
   'provides',
   'requires',
   'events',
+  'sandbox',
 ] as const;
 
 /** What a module author writes in package.json under `tessera`. */
@@ -28,6 +31,8 @@ export interface ModuleManifestJson {
   requires?: string[];
   /** Events this module may emit. */
   events?: string[];
+  /** What the module's sandbox grants beyond its package, dependencies and data dir. */
+  sandbox?: ModuleSandboxJson;
 }
 
 /** A manifest after validation: every list present, defaults applied. */
@@ -42,6 +47,8 @@ export interface ValidatedManifest {
   provides: Record<string, string[]>;
   requires: string[];
   events: string[];
+  /** Present only when the package declares `tessera.sandbox`. */
+  sandbox?: SandboxDeclaration;
 }
 
 /** Names that would reach Object.prototype or Function.prototype rather than a module method. */

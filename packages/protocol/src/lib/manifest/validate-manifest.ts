@@ -9,6 +9,7 @@ import {
   type ValidatedManifest,
   unscopedName,
 } from './manifest-fields';
+import { sandboxOf } from './sandbox-declaration';
 
 export interface ValidateManifestOptions {
   /** The npm package name, used in messages and to check `tessera.name`. */
@@ -68,6 +69,7 @@ export function validateManifest(
   };
   const version = versionOf(check, t.version, packageJson.version);
   if (version !== undefined) manifest.version = version;
+  if (t.sandbox !== undefined) manifest.sandbox = sandboxOf(check, t.sandbox, options.packageDir);
   if (options.packageDir !== undefined)
     manifest.entryPath = entryPathOf(check, options.packageDir, manifest.entry);
   return manifest;

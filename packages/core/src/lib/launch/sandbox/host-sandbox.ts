@@ -1,0 +1,217 @@
+import { resolve } from 'node:path';
+import { type SandboxDeclaration, type SandboxMode, TesseraError } from '@tessera/protocol';
+import type { TransportConfig } from '@tessera/transport';
+import { hostMainPath } from '@tessera/host';
+import { bwrapArgs } from './bwrap-args';
+import { probeBwrap, warnBwrapUnusable } from './bwrap-probe';
+import { HostDirs } from './host-dirs';
+import { hostMounts } from './host-mounts';
+import type { HostPlan, HostPlanRequest, HostSpawn } from './host-plan';
+import { nodePermissionFlags } from './node-permission-flags';
+import { codePaths, isWithin, packageRootOf, real } from './package-paths';
+import { sandboxEnv } from './sandbox-env';
+import {
+  type SandboxLayers,
+  UNCONFINED_WARNING,
+  isUnconfined,
+  sandboxLayers,
+} from './sandbox-settings';
+
+export interface HostSandboxOptions {
+  /** A mode from config, or layers by name; default `auto`. */
+  sandbox?: SandboxMode | SandboxLayers;
+  /** The app's state directory (always protected, except each module's own data dir). */
+  stateDir?: string;
+  /** Never readable nor writable by a module: the policy bundle, the config file... */
+  protect?: string[];
+  /** The carrier hosts use. */
+  transport: TransportConfig;
+  /** The core's environment (what declared variables are taken from); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Where unconfined-mode warnings go; default stderr. */
+  warn?: (line: string) => void;
+}
+
+/** A session of its own (not on Windows, where detached means a console window of its own). */
+const OWN_SESSION = process.platform !== 'win32';
+
+const NOTHING_DECLARED: SandboxDeclaration = {
+  read: [],
+  write: [],
+  env: [],
+  childProcess: false,
+  worker: false,
+  network: false,
+};
+
+/**
+ * Plans each host start of one launcher: the module's data dir, and (unless
+ * the sandbox is off) the Node permission flags, bubblewrap mounts and
+ * minimal environment that let the host read its code and write only its
+ * own directories. See docs/security.md for what each layer holds.
+ */
+export class HostSandbox {
+  readonly layers: SandboxLayers;
+  private readonly dirs: HostDirs;
+  private readonly scanCache = new Map<string, string[]>();
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(private readonly o: HostSandboxOptions) {
+    this.layers = sandboxLayers(o.sandbox);
+    this.env = o.env ?? process.env;
+    const runtimeDir = o.transport.kind === 'ipc' ? o.transport.options?.['runtimeDir'] : undefined;
+    this.dirs = new HostDirs({
+      stateDir: o.stateDir,
+      socketBase: typeof runtimeDir === 'string' ? runtimeDir : undefined,
+    });
+    if (isUnconfined(this.layers))
+      (o.warn ?? ((l) => process.stderr.write(`${l}\n`)))(UNCONFINED_WARNING);
+  }
+
+  async plan(request: HostPlanRequest): Promise<HostPlan> {
+    const dataDir = await this.dirs.dataDir(request.name);
+    const hostEntry = real(hostMainPath());
+    if (isUnconfined(this.layers)) {
+      const env = { ...this.env };
+      delete env['TESSERA_CORE_TOKEN']; // belt and braces: tokens never travel in the environment
+      return {
+        spawn: { command: process.execPath, args: [hostEntry], env, detached: false },
+        dataDir,
+        entryPath: request.entryPath,
+        transport: this.o.transport,
+        layers: { node: false, bwrap: false },
+        release: async () => undefined,
+      };
+    }
+    const socketDir = await this.dirs.socketDir();
+    try {
+      return await this.confined(request, { dataDir, hostEntry, socketDir });
+    } catch (err) {
+      await this.dirs.removeSocketDir(socketDir);
+      throw err;
+    }
+  }
+
+  private async confined(
+    request: HostPlanRequest,
+    at: { dataDir: string; hostEntry: string; socketDir: string },
+  ): Promise<HostPlan> {
+    const { dataDir, hostEntry, socketDir } = at;
+    const declared = request.sandbox ?? NOTHING_DECLARED;
+    const entryPath = real(request.entryPath);
+    const packageDir = real(request.packageDir ?? packageRootOf(entryPath));
+    const hostRoot = packageRootOf(hostEntry);
+    const protect = [await this.dirs.stateDir(), ...(this.o.protect ?? []).map(real)];
+    const exposes = (p: string): string | undefined =>
+      protect.find((q) => isWithin(q, p) || isWithin(p, q));
+
+    for (const essential of [hostRoot, packageDir]) {
+      const hit = exposes(essential);
+      if (hit)
+        throw TesseraError.failedPrecondition(
+          `cannot sandbox module ${request.name}: ${essential} must be readable, and it overlaps ${hit}, which no module may read`,
+        );
+    }
+    const code = codePaths([hostRoot, packageDir], this.scanCache).filter((p) => !exposes(p));
+    const own = (p: string, field: string): string => {
+      const path = resolve(packageDir, p);
+      const hit = exposes(path);
+      if (hit)
+        throw TesseraError.failedPrecondition(
+          `module ${request.name} declares ${field} ${path}, which overlaps ${hit}: no module may reach it`,
+          { field: `tessera.sandbox.${field}` },
+        );
+      return path;
+    };
+    const reads = declared.read.map((p) => own(p, 'read'));
+    const writes = declared.write.map((p) => own(p, 'write'));
+    const zeromq = this.o.transport.kind === 'zeromq';
+    const network =
+      request.network === true || declared.network || request.coreAddress.startsWith('tcp://');
+
+    const nodeFlags = this.layers.node
+      ? nodePermissionFlags({
+          read: [
+            ...code,
+            ...reads,
+            ...writes,
+            dataDir,
+            socketDir,
+            // zeromq's addon loader checks this file to tell musl from glibc.
+            ...(zeromq ? ['/etc/alpine-release'] : []),
+          ],
+          write: [dataDir, socketDir, ...writes],
+          addons: zeromq,
+          childProcess: declared.childProcess,
+          worker: declared.worker,
+        })
+      : [];
+    const env = sandboxEnv({
+      core: this.env,
+      declared: declared.env,
+      home: dataDir,
+      tmp: socketDir,
+      childProcess: declared.childProcess,
+    });
+    const node = real(process.execPath);
+    const bwrap = await this.bwrap(network);
+    const spawn: HostSpawn = bwrap
+      ? {
+          command: bwrap,
+          args: bwrapArgs({
+            network,
+            cwd: dataDir,
+            command: [node, ...nodeFlags, hostEntry],
+            mounts: hostMounts({
+              network,
+              node,
+              code,
+              reads,
+              writes,
+              dataDir,
+              socketDir,
+              coreAddress: request.coreAddress,
+            }),
+          }),
+          env,
+          detached: true,
+        }
+      : {
+          command: node,
+          args: [...nodeFlags, hostEntry],
+          env,
+          cwd: dataDir,
+          detached: OWN_SESSION,
+        };
+    const options = this.o.transport.options ?? {};
+    return {
+      spawn,
+      dataDir,
+      entryPath,
+      transport:
+        this.o.transport.kind === 'ipc'
+          ? { kind: 'ipc', options: { ...options, runtimeDir: socketDir } }
+          : this.o.transport,
+      layers: { node: this.layers.node, bwrap: bwrap !== undefined },
+      release: () => this.dirs.removeSocketDir(socketDir),
+    };
+  }
+
+  private async bwrap(network: boolean): Promise<string | undefined> {
+    if (this.layers.bwrap === 'off') return undefined;
+    const status = await probeBwrap(!network);
+    if (status.ok) return status.path;
+    if (this.layers.bwrap === 'required')
+      throw TesseraError.failedPrecondition(
+        `sandbox "bwrap" needs bubblewrap, and ${status.reason}: install it (apt-get install bubblewrap) or use sandbox "node"`,
+        { field: 'sandbox' },
+      );
+    warnBwrapUnusable(status.reason);
+    return undefined;
+  }
+
+  /** Remove every socket directory, and the state directory when it was temporary. */
+  close(): Promise<void> {
+    return this.dirs.close();
+  }
+}

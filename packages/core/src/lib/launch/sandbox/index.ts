@@ -1,0 +1,21 @@
+export {
+  BWRAP_NAMESPACE_FLAGS,
+  bwrapArgs,
+  systemMounts,
+  type BwrapMount,
+  type BwrapPlan,
+} from './bwrap-args';
+export { findBwrap, probeBwrap, type BwrapStatus } from './bwrap-probe';
+export { HostDirs, type HostDirsOptions } from './host-dirs';
+export { HostSandbox, type HostSandboxOptions } from './host-sandbox';
+export { hostMounts } from './host-mounts';
+export type { HostPlan, HostPlanRequest, HostSpawn } from './host-plan';
+export { nodePermissionFlags, type NodePermissions } from './node-permission-flags';
+export { codePaths, isWithin, packageRootOf } from './package-paths';
+export { sandboxEnv, type SandboxEnvInput } from './sandbox-env';
+export {
+  UNCONFINED_WARNING,
+  isUnconfined,
+  sandboxLayers,
+  type SandboxLayers,
+} from './sandbox-settings';
