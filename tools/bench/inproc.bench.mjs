@@ -45,9 +45,17 @@ const policy = new StaticPolicyEngine([
   { caller: 'driver', target: 'target', methods: ['echo'] },
   { caller: 'bench', target: 'driver', methods: ['run'] },
 ]);
+const {
+  createChannelIdentity,
+  channelIdentityFrom,
+  withChannelAuth,
+} = require('@tessera/transport');
+// The bench process is an identity of its own, with a key it proves in the channel handshake.
+const benchKey = createChannelIdentity().secret;
 const app = await createTessera({
   policy,
   identities: [{ name: 'bench', provides: {}, requires: [] }],
+  identityKeys: { bench: benchKey },
   modules: [
     { manifest: { name: 'target' }, definition: target },
     { manifest: { name: 'driver', dependencies: ['target'] }, definition: driver },
@@ -57,7 +65,10 @@ const app = await createTessera({
 const { token } = await app.core.issueToken('bench', 'driver', []);
 const { TRANSPORT_REGISTRY } = require('@tessera/transport');
 const { RpcPeer } = require('@tessera/transport');
-const transport = app.container.resolve(TRANSPORT_REGISTRY).create({ kind: 'inproc' });
+const transport = withChannelAuth(
+  app.container.resolve(TRANSPORT_REGISTRY).create({ kind: 'inproc' }),
+  { identity: channelIdentityFrom(benchKey), owns: true },
+);
 const addr = app.core.listModules().find((m) => m.name === 'driver').address;
 const peer = new RpcPeer(await transport.connect(addr), { defaultTimeoutMs: 600_000 });
 const authenticated = (n, inflight) =>

@@ -36,6 +36,23 @@ const PAYLOAD = { text: 'hello', n: 42, list: [1, 2, 3] };
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..');
 
+// The bench process is an identity of its own ("bench"), with a pinned key it
+// proves in the channel handshake, as a module host proves its own.
+const {
+  channelIdentityFrom,
+  createChannelIdentity,
+  withChannelAuth,
+} = require('@tessera/transport');
+const benchKey = createChannelIdentity().secret;
+const benchTransport = (app) =>
+  withChannelAuth(
+    app.container.resolve(require('@tessera/transport').TRANSPORT_REGISTRY).create({ kind: 'ipc' }),
+    {
+      identity: channelIdentityFrom(benchKey),
+      owns: true,
+    },
+  );
+
 // ---- measurement -----------------------------------------------------------
 
 async function sequential(call) {
@@ -96,7 +113,7 @@ const int = (n) => Math.round(n).toLocaleString('en-US');
 async function callBench(dir, cleanups) {
   const { createTessera, CORE_MODULE_METHODS } = require('@tessera/core');
   const { StaticPolicyEngine } = require('@tessera/policy/testing');
-  const { RpcPeer, TRANSPORT_REGISTRY } = require('@tessera/transport');
+  const { RpcPeer } = require('@tessera/transport');
 
   const raw = await startRawServer(dir);
   cleanups.push(() => stopChild(raw.child));
@@ -118,6 +135,7 @@ async function callBench(dir, cleanups) {
     transport: { kind: 'ipc' },
     policy,
     identities: [{ name: 'bench', provides: {}, requires: [] }],
+    identityKeys: { bench: benchKey },
   });
   cleanups.push(() => app.close());
   const entry = (pkg, name, extra = {}) => ({
@@ -130,7 +148,7 @@ async function callBench(dir, cleanups) {
     entry('@tessera-test/relay', 'relay', { dependencies: ['echo'] }),
   ]);
 
-  const transport = app.container.resolve(TRANSPORT_REGISTRY).create({ kind: 'ipc' });
+  const transport = benchTransport(app);
   cleanups.push(() => transport.close());
   const dial = async (name) => {
     const peer = new RpcPeer(await transport.connect(app.core.module(name).address));
@@ -138,7 +156,7 @@ async function callBench(dir, cleanups) {
     return peer;
   };
   const echoToken = (await app.core.issueToken('bench', 'echo', [])).token;
-  const relayToken = (await app.core.issueToken('bench', 'relay', [])).token;
+  const relayToken = (await app.core.issueToken('bench', 'relay', [])).token; // before dialing: the handshake admits only keys holding a grant
   const echo = await dial('echo');
   const relay = await dial('relay');
   const callOpts = { token: echoToken };
@@ -184,7 +202,7 @@ async function callBench(dir, cleanups) {
 async function scaleBench(cleanups) {
   const { createTessera, CORE_MODULE_METHODS } = require('@tessera/core');
   const { StaticPolicyEngine } = require('@tessera/policy/testing');
-  const { RpcPeer, TRANSPORT_REGISTRY } = require('@tessera/transport');
+  const { RpcPeer } = require('@tessera/transport');
 
   // Tiny CommonJS modules in the repo's git-ignored .tessera/ so '@tessera/sdk' resolves from node_modules.
   const modDir = join(repoRoot, '.tessera', `bench-process-${process.pid}`);
@@ -212,13 +230,14 @@ async function scaleBench(cleanups) {
     policy,
     heartbeatMs,
     identities: [{ name: 'bench', provides: {}, requires: [] }],
+    identityKeys: { bench: benchKey },
   });
   cleanups.push(() => app.close());
   await app.core.load(entries);
   const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
 
   // Every module answers an authenticated call: loaded and ready, not just forked.
-  const transport = app.container.resolve(TRANSPORT_REGISTRY).create({ kind: 'ipc' });
+  const transport = benchTransport(app);
   cleanups.push(() => transport.close());
   const t1 = process.hrtime.bigint();
   const answers = await Promise.all(

@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     io,
     afterStart: async (app) => {
       if (!app.operatorAddress) throw new Error('the demo needs the operator socket');
-      const { failures } = await playScenario(app.operatorAddress, io);
+      const { failures } = await playScenario(app.configFile, io);
       if (values.exit) return failures ? ExitCode.FAILURE : ExitCode.OK;
       io.stdout(
         `serving until Ctrl-C; in another terminal try: npx tessera inspect --config ${app.configFile.startsWith(`${io.cwd}/`) ? app.configFile.slice(io.cwd.length + 1) : app.configFile}\n`,

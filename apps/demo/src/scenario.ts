@@ -31,10 +31,11 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 300
  * the number of steps that did not behave as scripted.
  */
 export async function playScenario(
-  operatorAddress: string,
+  configFile: string,
   io: CliIo,
 ): Promise<{ steps: number; failures: number }> {
-  const session = await OperatorSession.open(operatorAddress);
+  // Logged in as any `tessera` command is: the socket from run.json, the credential from its 0600 file.
+  const session = await OperatorSession.forConfig(configFile, configFile);
   const script = new Script(io);
   const grantOf = async (caller: string, target: string): Promise<string | undefined> => {
     const g = (await session.core.grants()).find((x) => x.caller === caller && x.target === target);

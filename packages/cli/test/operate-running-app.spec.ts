@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { RpcPeer } from '@tessera/transport';
+import { IpcTransport } from '@tessera/transport-ipc';
+import { OperatorSession } from '../src';
 import { join } from 'node:path';
 import {
   CLI,
@@ -170,13 +173,60 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
     expect(r.stderr).toContain(`usage: tessera ${args[0]}`);
   });
 
-  it('SIGINT stops run cleanly: stopping…, stopped, exit 0, run.json removed, no module process left', async () => {
+  it("the operator socket answers only with this run's credential (a 0600 file); each session has its own grant", async () => {
+    const state = JSON.parse(readFileSync(join(app.dir, '.tessera/run.json'), 'utf8')) as {
+      operator: string;
+      operatorKey: string;
+    };
+    expect(state.operatorKey).toBe(join(app.dir, '.tessera/operator.key'));
+    expect(statSync(state.operatorKey).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(app.dir, '.tessera/run.json'), 'utf8')).not.toContain(
+      readFileSync(state.operatorKey, 'utf8').trim(),
+    );
+    const credential = readFileSync(state.operatorKey, 'utf8').trim();
+    // Reaching the socket is not enough: no credential, or a wrong one, gets no token.
+    const refused = await OperatorSession.open(state.operator, 'x'.repeat(43)).catch(
+      (e: { code?: string; message: string }) => e,
+    );
+    expect(refused).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: expect.stringMatching(/credential/),
+    });
+    const transport = new IpcTransport();
+    const raw = new RpcPeer(await transport.connect(state.operator));
+    await expect(raw.call('login', [])).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(raw.call('listModules', [], { token: 'a.b' })).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    await raw.close();
+    await transport.close();
+    // Two sessions and a separate `tessera ls` coexist; closing one leaves the other's grant.
+    const one = await OperatorSession.open(state.operator, credential);
+    const two = await OperatorSession.open(state.operator, credential);
+    try {
+      const operatorGrants = async () =>
+        (await one.core.grants()).filter((g) => g.caller === 'operator' && g.target === 'core');
+      expect(await operatorGrants()).toHaveLength(2);
+      expect((await tessera('ls', ...cfg())).code).toBe(0);
+      await two.close();
+      await expect(one.core.listModules()).resolves.toHaveLength(3);
+      for (let i = 0; i < 50 && (await operatorGrants()).length > 1; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(await operatorGrants()).toHaveLength(1); // two's grant went with its connection
+    } finally {
+      await one.close();
+      await two.close().catch(() => undefined);
+    }
+  });
+
+  it('SIGINT stops run cleanly: stopping…, stopped, exit 0, run.json and the credential removed, no module process left', async () => {
     expect(pids).toHaveLength(3);
     run.child.kill('SIGINT');
     const { code } = await run.exited;
     expect(run.stdout).toMatch(/stopping…\nstopped\n$/);
     expect(code).toBe(0);
     expect(existsSync(join(app.dir, '.tessera/run.json'))).toBe(false);
+    expect(existsSync(join(app.dir, '.tessera/operator.key'))).toBe(false);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
     const after = await tessera('ls', ...cfg());
     expect(after.code).toBe(1);

@@ -5,10 +5,12 @@
  * {@link startApp}.
  */
 export { createTessera, type Tessera, type TesseraOptions } from './lib/tessera';
+export type { SandboxLayers } from './lib/launch/sandbox';
 export {
   loadConfig,
   startApp,
   stateFileFor,
+  operatorKeyFileFor,
   type RunningApp,
   type StartAppOptions,
 } from './lib/app/start-app';
@@ -19,3 +21,4 @@ export { CORE_MANAGER_METHODS, type CoreApi } from './lib/api/core-api';
 export { CORE_MODULE_METHODS } from '@tessera/host';
 export { OPERATOR } from './lib/registry/core-facts';
 export { runRemoteHost, type RemoteHostOptions } from './lib/remote/remote-host';
+export type { JoinRequest } from './lib/remote/join-request';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type CoreApi, stateFileFor } from '@tessera/core';
+import { type CoreApi, operatorKeyFileFor, stateFileFor } from '@tessera/core';
 import { contractClient } from '@tessera/host';
 import type { Client } from '@tessera/sdk';
 import { RpcPeer } from '@tessera/transport';
@@ -65,12 +65,15 @@ export class OperatorSession {
     this.core = contractClient<CoreApi>(peer, { token });
   }
 
-  /** Connect to `address` (an `ipc://` operator socket) and log in. */
-  static async open(address: string): Promise<OperatorSession> {
+  /** Connect to `address` (an `ipc://` operator socket) and log in with this run's credential. */
+  static async open(address: string, credential: string): Promise<OperatorSession> {
     const transport = new IpcTransport();
     try {
       const peer = new RpcPeer(await transport.connect(address), { defaultTimeoutMs: 15_000 });
-      const login = (await peer.call('login', [])) as { token: string; expiresAt: number };
+      const login = (await peer.call('login', [{ credential }])) as {
+        token: string;
+        expiresAt: number;
+      };
       return new OperatorSession(transport, peer, login.token, login.expiresAt);
     } catch (err) {
       await transport.close();
@@ -81,8 +84,18 @@ export class OperatorSession {
   /** Connect to the app running for `configFile`. */
   static async forConfig(configFile: string, configShown: string): Promise<OperatorSession> {
     const state = await readRunState(configFile, configShown);
+    const keyFile = operatorKeyFileFor(resolve(configFile));
+    let credential: string;
     try {
-      return await OperatorSession.open(state.operator);
+      credential = (await readFile(keyFile, 'utf8')).trim();
+    } catch (err) {
+      throw new NoRunningAppError(
+        configShown,
+        `cannot read the operator credential ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+    try {
+      return await OperatorSession.open(state.operator, credential);
     } catch (err) {
       throw new NoRunningAppError(
         configShown,

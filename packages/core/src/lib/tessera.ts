@@ -6,11 +6,17 @@ import {
   registerCapability,
   type CapabilityOptions,
 } from '@tessera/capability';
-import { TesseraError, resolveToken, typedToken } from '@tessera/protocol';
+import { type SandboxMode, TesseraError, resolveToken, typedToken } from '@tessera/protocol';
 import { type PolicyEngine, type ModuleFacts, registerPolicy } from '@tessera/policy';
 import { MODULE_PROXY_OPTIONS, registerProxy } from '@tessera/proxy';
 import { TOKEN_MANAGER_FACTORY, registerTokenManager } from '@tessera/token-manager';
-import { TRANSPORT_REGISTRY, type TransportConfig } from '@tessera/transport';
+import {
+  type ChannelIdentitySecret,
+  TRANSPORT_REGISTRY,
+  type TransportConfig,
+  createChannelIdentity,
+  withChannelAuth,
+} from '@tessera/transport';
 import { InProcHub, registerInProcTransport } from '@tessera/transport-inproc';
 import { registerIpcTransport } from '@tessera/transport-ipc';
 import { generateKeyPair, registerZeroMqTransport } from '@tessera/transport-zeromq';
@@ -23,6 +29,7 @@ import { ModuleRegistry, type ModuleEntry } from './registry/module-registry';
 import { ProcessLauncher } from './launch/process-launcher';
 import type { HostLauncher } from './launch/host-launcher';
 import { InProcessLauncher } from './launch/inproc-launcher';
+import type { SandboxLayers } from './launch/sandbox';
 
 /** DI token for the running core. */
 export const CORE = typedToken<Core>('Core');
@@ -49,8 +56,26 @@ export interface TesseraOptions {
   restart?: RestartPolicy;
   /** Process hosts: heartbeat interval; a host silent for 3 beats is killed as hung. Default 1000 ms. */
   heartbeatMs?: number;
+  /**
+   * Process hosts: how they are confined (docs/security.md), as a mode or
+   * by layer. Default `auto`: the Node permission model, plus bubblewrap
+   * when it can run.
+   */
+  sandbox?: SandboxMode | SandboxLayers;
+  /** Each module's data dir is `<stateDir>/data/<module>` (0700); default a temporary dir removed at close. */
+  stateDir?: string;
+  /** Paths no module host may read or write besides the state dir: the policy bundle, the config file. */
+  protect?: string[];
   capability?: CapabilityOptions;
   now?: () => number;
+  /**
+   * Pinned identity keys (channel-handshake mode, i.e. without `network`):
+   * a module's host proves its pinned key instead of a fresh one, and a
+   * non-module identity listed in `identities` may connect with its own.
+   * Grants to that identity are bound to the key. Default: none; every host
+   * gets a fresh key per start.
+   */
+  identityKeys?: Record<string, ChannelIdentitySecret>;
   /**
    * Spread modules across hosts: the core listens on `listen` (tcp://) with
    * CURVE; every host gets its own key pair, admitted by the core's ZAP
@@ -65,6 +90,8 @@ export interface TesseraOptions {
     keys?: { publicKey: string; secretKey: string };
     /** Host name to put in join credentials when `listen` binds 0.0.0.0. */
     advertise?: string;
+    /** Where `tessera admit` resolves module packages to pin their facts; default: the working directory. */
+    appDir?: string;
   };
 }
 
@@ -99,7 +126,8 @@ export async function createTessera(
   let transportConfig = options.transport ?? {
     kind: options.isolation === 'process' ? 'ipc' : 'inproc',
   };
-  let keyRing: KeyRing | undefined;
+  // Who every key stands for: hosts' identity keys (or CURVE keys) and the core's own.
+  const keyRing = new KeyRing();
   let coreKeys: { publicKey: string; secretKey: string } | undefined;
   if (options.network) {
     if (transportConfig.kind !== 'zeromq' || options.isolation !== 'process') {
@@ -108,7 +136,7 @@ export async function createTessera(
         { field: 'network' },
       );
     }
-    const ring = (keyRing = new KeyRing());
+    const ring = keyRing;
     coreKeys = options.network.keys ?? generateKeyPair();
     ring.admit(coreKeys.publicKey, OPERATOR); // the core's own outbound calls act for the operator
     transportConfig = {
@@ -119,9 +147,9 @@ export async function createTessera(
       },
     };
   }
-  const transport = resolveToken(c, TRANSPORT_REGISTRY).create(transportConfig);
-  if (options.isolation === 'process' && transport.kind === 'inproc') {
-    await transport.close();
+  const carrier = resolveToken(c, TRANSPORT_REGISTRY).create(transportConfig);
+  if (options.isolation === 'process' && carrier.kind === 'inproc') {
+    await carrier.close();
     throw TesseraError.invalidArgument(
       'isolation "process" needs a transport that crosses processes (ipc or zeromq), not "inproc"',
       {
@@ -129,6 +157,21 @@ export async function createTessera(
       },
     );
   }
+  // Without CURVE, every connection proves an identity key in the channel
+  // handshake instead: the core's own acts for the operator, as in CURVE mode.
+  const coreIdentity = coreKeys ? undefined : createChannelIdentity().identity;
+  if (coreIdentity) keyRing.admit(coreIdentity.publicKey, OPERATOR);
+  const pinned = options.identityKeys ?? {};
+  if (coreIdentity)
+    for (const [name, secret] of Object.entries(pinned)) keyRing.admit(secret.publicKey, name);
+  const transport = coreIdentity
+    ? withChannelAuth(carrier, {
+        identity: coreIdentity,
+        authorize: (key) => keyRing.identityOf(key),
+        owns: true,
+      })
+    : carrier;
+  const channel = coreIdentity ? { keyRing, coreKey: coreIdentity.publicKey, pinned } : undefined;
   const launcher =
     options.launcher?.(c) ??
     (options.isolation === 'process'
@@ -137,20 +180,25 @@ export async function createTessera(
           heartbeatMs: options.heartbeatMs,
           deniedResult: options.deniedResult,
           callTimeoutMs: options.defaultTimeoutMs,
-          curve:
-            keyRing && coreKeys
-              ? {
-                  keyRing,
-                  coreServerKey: coreKeys.publicKey,
-                  hostListen: options.network?.hostListen ?? 'tcp://127.0.0.1:0',
-                }
-              : undefined,
+          channel,
+          sandbox: options.sandbox,
+          stateDir: options.stateDir,
+          protect: options.protect,
+          curve: coreKeys
+            ? {
+                keyRing,
+                coreServerKey: coreKeys.publicKey,
+                hostListen: options.network?.hostListen ?? 'tcp://127.0.0.1:0',
+              }
+            : undefined,
         })
       : new InProcessLauncher(
-          transport,
+          carrier,
           tokenFactory,
           resolveToken(c, MODULE_PROXY_OPTIONS),
           options.defaultTimeoutMs,
+          channel,
+          options.stateDir,
         ));
   // Built bottom-up, no cycles: registry → router → capability → core.
   const registry = new ModuleRegistry(options.identities);
@@ -165,12 +213,14 @@ export async function createTessera(
     capability: resolveToken(c, CAPABILITY_MODULE),
     restart: options.restart,
     address: options.network?.listen,
-    ...(keyRing && coreKeys
+    keyRing,
+    ...(coreKeys
       ? {
           remote: {
             keyRing,
             publicKey: coreKeys.publicKey,
             advertise: options.network?.advertise,
+            appDir: options.network?.appDir,
           },
         }
       : {}),

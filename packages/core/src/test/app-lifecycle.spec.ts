@@ -29,7 +29,7 @@ describe('app lifecycle and behaviour', () => {
       { caller: 'eve', target: 'alice', methods: ['writeVault'] },
     ]);
     const { token } = await h.app.core.issueToken('eve', 'bob', []);
-    const bob = await h.dial('bob');
+    const bob = await h.dial('bob', 'eve');
     await expect(bob.call('watch', [], { token })).resolves.toBe(true);
     await bob.call('write', ['a', 1], { token });
     await new Promise((r) => setTimeout(r, 10));
@@ -37,14 +37,14 @@ describe('app lifecycle and behaviour', () => {
 
     // alice's grant lacks event:changed: subscribing is refused before it is recorded
     const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
-    const raw = await h.dial('vault');
+    const raw = await h.dial('vault', 'alice');
     expect(await codeOf(raw.call('$subscribe', ['changed'], { token: aliceTok.token }))).toBe(
       ErrorCode.PERMISSION_DENIED,
     );
 
     await h.app.core.capability.release('bob', 'vault');
     const eveAlice = await h.app.core.issueToken('eve', 'alice', []);
-    const alice = await h.dial('alice');
+    const alice = await h.dial('alice', 'eve');
     await alice.call('writeVault', ['b', 2], { token: eveAlice.token });
     await new Promise((r) => setTimeout(r, 10));
     expect(await bob.call('seen', [], { token })).toEqual([{ key: 'a' }]);
@@ -53,7 +53,7 @@ describe('app lifecycle and behaviour', () => {
   it('serves introspection with parameter names to a caller holding a grant', async () => {
     h = await startApp([{ caller: 'alice', target: 'vault', methods: ['read'] }]);
     const { token } = await h.app.core.issueToken('alice', 'vault', []);
-    const raw = await h.dial('vault');
+    const raw = await h.dial('vault', 'alice');
     const d = (await raw.call('$describe', [], { token })) as {
       methods: { name: string; params: string[] }[];
       events: { name: string }[];
@@ -72,7 +72,7 @@ describe('app lifecycle and behaviour', () => {
   it('dispatches any arity, returns undefined, and turns an untyped throw into INTERNAL without internals', async () => {
     h = await startApp([{ caller: 'alice', target: 'vault', methods: ['sum', 'nothing', 'fail'] }]);
     const { token } = await h.app.core.issueToken('alice', 'vault', []);
-    const raw = await h.dial('vault');
+    const raw = await h.dial('vault', 'alice');
     await expect(raw.call('sum', [], { token })).resolves.toBe(0);
     await expect(raw.call('sum', [1, 2, 3, 4, 5, 6, 7], { token })).resolves.toBe(28);
     await expect(raw.call('nothing', [], { token })).resolves.toBeUndefined();
@@ -86,7 +86,7 @@ describe('app lifecycle and behaviour', () => {
       deniedResult: 'empty',
     });
     const { token } = await h.app.core.issueToken('alice', 'vault', []);
-    const raw = await h.dial('vault');
+    const raw = await h.dial('vault', 'alice');
     await expect(raw.call('write', ['k', 1], { token: '' })).resolves.toBeUndefined();
     await expect(raw.call('write', ['k', 1], { token })).resolves.toBeUndefined();
     await expect(raw.call('read', ['greeting'], { token })).resolves.toBe('hello');
@@ -99,7 +99,7 @@ describe('app lifecycle and behaviour', () => {
       { caller: 'eve', target: 'alice', methods: ['readVault'] },
     ]);
     const { token } = await h.app.core.issueToken('eve', 'alice', []);
-    const alice = await h.dial('alice');
+    const alice = await h.dial('alice', 'eve');
     await alice.call('readVault', ['greeting'], { token });
     expect(h.app.core.capability.grants().map((g) => `${g.caller}->${g.target}`)).toContain(
       'alice->vault',
@@ -135,7 +135,7 @@ describe('app lifecycle and behaviour', () => {
       },
     );
     const { token } = await h.app.core.issueToken('eve', 'alice', []);
-    const alice = await h.dial('alice');
+    const alice = await h.dial('alice', 'eve');
     expect(await codeOf(alice.call('callWithTimeout', [20], { token }))).toBe(ErrorCode.TIMEOUT);
     await expect(alice.call('callWithTimeout', [2000], { token })).resolves.toBe('late');
   });

@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
-import { ErrorCode, resolveToken } from '@tessera/protocol';
+import { ErrorCode } from '@tessera/protocol';
 import { OpaPolicyEngine, silentPolicyLogger } from '@tessera/policy';
-import { RpcPeer, TRANSPORT_REGISTRY, type Transport } from '@tessera/transport';
 import { loadDefinition } from '@tessera/host';
 import { discoverModules } from '../lib/discovery';
 import type { ModuleEntry } from '../lib/registry/module-registry';
@@ -28,8 +27,6 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 200
 describe('demo modules by package name, under the real policy', () => {
   let app: Tessera;
   let engine: OpaPolicyEngine;
-  let transport: Transport;
-  const peers: RpcPeer[] = [];
 
   beforeAll(async () => {
     const opened = await OpaPolicyEngine.open({
@@ -53,28 +50,16 @@ describe('demo modules by package name, under the real policy', () => {
       identities: [OPERATOR],
       capability: { sweepIntervalMs: 0 },
     });
-    transport = resolveToken(app.container, TRANSPORT_REGISTRY).create({ kind: 'inproc' });
   });
 
   afterAll(async () => {
-    await Promise.all(peers.map((p) => p.close()));
-    await transport?.close();
     await app?.close();
     await engine?.close();
   });
 
-  /** Call `module.method` as the operator, with a token the policy issued for it. */
-  async function asOperator(
-    module: string,
-    method: string,
-    args: unknown[] = [],
-  ): Promise<unknown> {
-    const { token } = await app.core.issueToken('operator', module, []);
-    const address = app.core.listModules().find((m) => m.name === module)?.address;
-    if (!address) throw new Error(`${module} is not loaded`);
-    const peer = new RpcPeer(await transport.connect(address));
-    peers.push(peer);
-    return peer.call(method, args, { token });
+  /** Call `module.method` as the operator (relayed by the core), with a token the policy issued for it. */
+  function asOperator(module: string, method: string, args: unknown[] = []): Promise<unknown> {
+    return app.core.operatorCall(module, method, args);
   }
 
   it('loads storage, notes and audit in dependency order, each with the scope the policy derives from the manifests', () => {

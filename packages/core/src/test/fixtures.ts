@@ -4,6 +4,7 @@ import { mintToken } from '@tessera/token-manager';
 import { type TransportRegistry, TRANSPORT_REGISTRY, RpcPeer } from '@tessera/transport';
 import { resolveToken } from '@tessera/protocol';
 import { createTessera, type Tessera, type TesseraOptions } from '../lib/tessera';
+import { connectAs, pinnedKeys } from './identities';
 import { CORE_MODULE_METHODS } from '../index';
 
 /** Counts every execution of vault code, so tests can prove it never ran. */
@@ -89,8 +90,13 @@ export interface Harness {
   app: Tessera;
   policy: StaticPolicyEngine;
   clock: { now: number };
-  /** A raw connection to a module's endpoint, as an attacker (or test) would open. */
-  dial(module: string): Promise<RpcPeer>;
+  /**
+   * A connection to a module's endpoint (or the core's) proving `as`'s
+   * identity key, as that identity's host would open it.
+   */
+  dial(module: string, as: string): Promise<RpcPeer>;
+  /** A connection that skips the channel handshake, as an attacker might try. */
+  dialRaw(module: string): Promise<RpcPeer>;
   /** A fresh core token for a non-module identity ("eve"), as its host would hold. */
   close(): Promise<void>;
 }
@@ -104,11 +110,16 @@ export async function startApp(
     ...coreRules(['vault', 'alice', 'bob', 'other', 'eve']),
     ...rules,
   ]);
+  const keys = pinnedKeys(['vault', 'alice', 'bob', 'other', 'eve', 'mallory']);
   const app = await createTessera({
     policy,
+    identityKeys: keys,
     now: () => clock.now,
     capability: { sweepIntervalMs: 0 },
-    identities: [{ name: 'eve', provides: {}, requires: [] }],
+    identities: [
+      { name: 'eve', provides: {}, requires: [] },
+      { name: 'mallory', provides: {}, requires: [] },
+    ],
     modules: [
       { manifest: { name: 'vault', events: ['changed'] }, definition: vault },
       { manifest: { name: 'alice', dependencies: ['vault'] }, definition: alice },
@@ -120,17 +131,25 @@ export async function startApp(
   const registry: TransportRegistry = resolveToken(app.container, TRANSPORT_REGISTRY);
   const transport = registry.create({ kind: 'inproc' });
   const peers: RpcPeer[] = [];
+  const addressOf = (module: string): string => {
+    const address =
+      module === 'core'
+        ? app.core.address
+        : app.core.listModules().find((m) => m.name === module)?.address;
+    if (!address) throw new Error(`no address for ${module}`);
+    return address;
+  };
   return {
     app,
     policy,
     clock,
-    async dial(module) {
-      const address =
-        module === 'core'
-          ? app.core.address
-          : app.core.listModules().find((m) => m.name === module)?.address;
-      if (!address) throw new Error(`no address for ${module}`);
-      const peer = new RpcPeer(await transport.connect(address));
+    async dial(module, as) {
+      const peer = new RpcPeer(await connectAs(transport, keys, addressOf(module), as, module));
+      peers.push(peer);
+      return peer;
+    },
+    async dialRaw(module) {
+      const peer = new RpcPeer(await transport.connect(addressOf(module)));
       peers.push(peer);
       return peer;
     },

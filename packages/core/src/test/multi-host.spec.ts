@@ -9,7 +9,8 @@ import { ZeroMqTransport, generateKeyPair } from '@tessera/transport-zeromq';
 import { createTessera, type Tessera } from '../lib/tessera';
 import { CORE_MODULE_METHODS } from '../index';
 import type { CoreEvent } from '../lib/lifecycle/core-events';
-import { codeOf } from '@tessera/protocol/testing';
+import { codeOf, errorOf } from '@tessera/protocol/testing';
+import { decodeJoinCredential } from '../lib/remote/join-credential';
 
 const ROOT = resolve(__dirname, '../../../..');
 const REMOTE_MAIN = join(ROOT, 'packages/core/dist/lib/remote/remote-main.js');
@@ -21,6 +22,7 @@ const REMOTE_MAIN = join(ROOT, 'packages/core/dist/lib/remote/remote-main.js');
  */
 describe('modules on other hosts over ZeroMQ with CURVE', () => {
   let app: Tessera;
+  let policy: StaticPolicyEngine;
   let events: CoreEvent[];
   const coreKeys = generateKeyPair();
   const remotes: ChildProcess[] = [];
@@ -69,7 +71,7 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
       transport: { kind: 'zeromq', options: { heartbeatIntervalMs: 200 } },
       network: { listen: 'tcp://127.0.0.1:0', keys: coreKeys },
       heartbeatMs: 200,
-      policy: new StaticPolicyEngine([
+      policy: (policy = new StaticPolicyEngine([
         ...['echo', 'relay'].map((caller) => ({
           caller,
           target: 'core',
@@ -78,7 +80,7 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
         { caller: 'relay', target: 'echo', methods: ['echo', 'pid'] },
         { caller: 'operator', target: 'relay', methods: ['relay', 'whoAmI'] },
         { caller: 'operator', target: 'echo', methods: ['echo'] },
-      ]),
+      ])),
       identities: [{ name: 'operator', provides: {}, requires: [] }],
       capability: { sweepIntervalMs: 0 },
     });
@@ -101,7 +103,7 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
   });
 
   async function joinRelay() {
-    const credential = app.core.createJoinCredential('relay');
+    const credential = await app.core.createJoinCredential('@tessera-test/relay');
     expect(credential).toMatch(/^tessera-join\./);
     const remote = startRemote(credential, join(dir, 'relay.identity'));
     await waitFor(() => app.core.module('relay')?.state === 'ready');
@@ -117,7 +119,8 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
       echo: number;
     };
     expect(who.relay).toBe(remote.child.pid);
-    expect(who.echo).toBe(app.core.module('echo')?.host?.pid);
+    // echo's pid as it sees it: a sandboxed local host may have a pid namespace of its own.
+    expect(who.echo).toEqual(expect.any(Number));
     await expect(app.core.operatorCall('relay', 'relay', [{ over: 'tcp' }])).resolves.toEqual({
       over: 'tcp',
     });
@@ -129,6 +132,43 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
     };
     expect(grant?.callerKey).toBe(identity.publicKey);
     expect(grant?.callerKey).toHaveLength(40);
+    // Policy saw relay as remote, with the facts pinned at admission; echo and the operator as local.
+    const asked = policy.asked.find((i) => i.subject.name === 'relay' && i.target.name === 'echo');
+    expect(asked?.subject).toMatchObject({ requires: ['echo-all'], remote: true });
+    expect(asked?.target).not.toHaveProperty('remote');
+    const byOperator = policy.asked.find((i) => i.subject.name === 'operator');
+    expect(byOperator?.subject).not.toHaveProperty('remote');
+  });
+
+  it('refuses a real host whose package says other than what was pinned, and tells its operator why', async () => {
+    const pinned = JSON.parse(
+      readFileSync(require.resolve('@tessera-test/relay/package.json'), 'utf8'),
+    ) as { tessera: Record<string, unknown> };
+    const credential = await app.core.createJoinCredential('relay', {
+      packageJson: { ...pinned, tessera: { ...pinned.tessera, requires: [] } },
+    });
+    const remote = startRemote(credential, join(dir, 'relay.identity'));
+    expect(await remote.exited).toBe(1);
+    expect(remote.output()).toMatch(
+      /PERMISSION_DENIED: the package.json of module 'relay' does not match the facts pinned when it was admitted \(requires \+echo-all\).*the credential is not spent/,
+    );
+    expect(app.core.module('relay')).toBeUndefined();
+
+    // It said so before joining: the credential still works once, and the core makes the same check at attach.
+    const cred = decodeJoinCredential(credential);
+    const own = generateKeyPair();
+    const joiner = new ZeroMqTransport({
+      curve: { publicKey: cred.publicKey, secretKey: cred.secretKey, serverKey: cred.coreKey },
+    });
+    const host = new ZeroMqTransport({ curve: { ...own, serverKey: cred.coreKey } });
+    transports.push(joiner, host);
+    await new RpcPeer(await joiner.connect(cred.core)).call('join', [{ publicKey: own.publicKey }]);
+    const packageJson = { ...pinned, name: '@tessera-test/relay' };
+    const refused = await errorOf(
+      new RpcPeer(await host.connect(cred.core)).call('attach', [{ packageJson }]),
+    );
+    expect(refused.code).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(refused.message).toMatch(/does not match the facts pinned .*\(requires \+echo-all\)/);
   });
 
   it('gives a client with an unknown key nothing, at the core or at a module', async () => {

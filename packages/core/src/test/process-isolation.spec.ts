@@ -7,6 +7,7 @@ import { createTessera, type Tessera } from '../lib/tessera';
 import { CORE_MANAGER_METHODS, CORE_MODULE_METHODS } from '../index';
 import type { CoreEvent } from '../lib/lifecycle/core-events';
 import { codeOf } from '@tessera/protocol/testing';
+import { connectAs, pinnedKeys } from './identities';
 
 const entry = (pkg: string, name: string, extra: Record<string, unknown> = {}) => ({
   packageName: pkg,
@@ -37,8 +38,10 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
       await new Promise((r) => setTimeout(r, 20));
     }
   };
+  const keys = pinnedKeys(['eve']);
+  /** A connection proving eve's key, as her own host would open it. */
   const dial = async (address: string) => {
-    const p = new RpcPeer(await transport.connect(address));
+    const p = new RpcPeer(await connectAs(transport, keys, address, 'eve'));
     peers.push(p);
     return p;
   };
@@ -57,6 +60,8 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
       { caller: 'relay', target: 'echo', methods: ['echo', 'pid', 'dieMidCall'] },
       { caller: 'eve', target: 'relay', methods: ['relay', 'relayDie', 'whoAmI'] },
       { caller: 'eve', target: 'echo', methods: ['hang', 'echo'] },
+      { caller: 'eve', target: 'thief', methods: ['replay'] },
+      { caller: 'thief', target: 'core', methods: [...CORE_MODULE_METHODS] },
     ]);
     app = await createTessera({
       isolation: 'process',
@@ -65,12 +70,14 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
       heartbeatMs: 150,
       restart: { maxRestarts: 2, backoffMs: 50, maxBackoffMs: 200 },
       identities: [{ name: 'eve', provides: {}, requires: [] }],
+      identityKeys: keys,
       capability: { sweepIntervalMs: 0 },
     });
     app.core.onEvent((e) => events.push(e));
     await app.core.load([
       entry('@tessera-test/relay', 'relay', { dependencies: ['echo'] }),
       entry('@tessera-test/echo', 'echo', { events: ['beat'] }),
+      entry('@tessera-test/thief', 'thief'),
     ]);
     transport = resolveToken(app.container, TRANSPORT_REGISTRY).create({ kind });
   });
@@ -82,7 +89,7 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
       .stats()
       .map((s) => s.pid)
       .filter((p): p is number => typeof p === 'number');
-    const sockets = ['echo', 'relay']
+    const sockets = ['echo', 'relay', 'thief']
       .map(addressOf)
       .filter(Boolean)
       .map((a) => a.replace('ipc://', ''));
@@ -92,14 +99,16 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
   });
 
   it('runs each module in its own process, loads dependencies first, and allows a granted call', async () => {
-    expect(events.filter((e) => e.kind === 'ready').map((e) => e.module)).toEqual([
-      'echo',
-      'relay',
-    ]);
+    const ready = events.filter((e) => e.kind === 'ready').map((e) => e.module);
+    expect(ready.indexOf('echo')).toBeLessThan(ready.indexOf('relay'));
+    expect(ready.sort()).toEqual(['echo', 'relay', 'thief']);
+    const token = await eveToken('relay'); // a key holding no grant here is refused at the handshake
     const relay = await dial(addressOf('relay'));
-    const token = await eveToken('relay');
     const who = (await relay.call('whoAmI', [], { token })) as { relay: number; echo: number };
-    expect(new Set([who.relay, who.echo, process.pid]).size).toBe(3);
+    // Each pid as its host sees it (under bwrap, its own pid namespace): the core knows the real ones.
+    expect(who).toEqual({ relay: expect.any(Number), echo: expect.any(Number) });
+    const hostPids = ['relay', 'echo'].map((m) => app.core.module(m)?.host?.pid);
+    expect(new Set([...hostPids, process.pid]).size).toBe(3);
     await expect(relay.call('relay', [{ deep: [1, 'two', null] }], { token })).resolves.toEqual({
       deep: [1, 'two', null],
     });
@@ -115,8 +124,8 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
   });
 
   it('a module killed mid-call fails the caller fast with UNAVAILABLE, loses its grants, and works again after restart', async () => {
+    const token = await eveToken('relay'); // a key holding no grant here is refused at the handshake
     const relay = await dial(addressOf('relay'));
-    const token = await eveToken('relay');
     await relay.call('relay', ['warm'], { token });
     const echoPid = app.core.module('echo')?.host?.pid as number;
     const deadAddress = addressOf('echo');
@@ -174,18 +183,51 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
         s.on('error', () => resolve());
       });
     }
+    const relayToken = await eveToken('relay');
     const relay = await dial(addressOf('relay'));
-    await expect(relay.call('relay', ['fine'], { token: await eveToken('relay') })).resolves.toBe(
-      'fine',
-    );
+    await expect(relay.call('relay', ['fine'], { token: relayToken })).resolves.toBe('fine');
     expect(events.some((e) => e.kind === 'crashed')).toBe(false);
+  });
+
+  it("a malicious module replaying a sibling's tokens on connections of its own gets nothing", async () => {
+    // relay's token on echo and eve's core token, as if thief had read them out of their memory.
+    const onEcho = await app.core.issueToken('relay', 'echo', []);
+    const onCore = await app.core.issueToken('eve', 'core', []);
+    const token = await eveToken('thief'); // a key holding no grant here is refused at the handshake
+    const thief = await dial(addressOf('thief'));
+    type Outcome = { ok: boolean; code?: string; message?: string };
+    const atEcho = (await thief.call(
+      'replay',
+      [kind, addressOf('echo'), onEcho.token, 'echo', ['stolen']],
+      { token },
+    )) as { raw: Outcome; ownKey: Outcome };
+    // No handshake: dropped unread (or, on ZMTP, never answered).
+    expect(atEcho.raw.ok).toBe(false);
+    expect(['UNAVAILABLE', 'TIMEOUT']).toContain(atEcho.raw.code);
+    // Its own key: holds no grant at echo, so the handshake itself is refused.
+    expect(atEcho.ownKey).toMatchObject({ ok: false, code: 'UNAUTHENTICATED' });
+    expect(atEcho.ownKey.message).toMatch(/not admitted/);
+    const atCore = (await thief.call(
+      'replay',
+      [kind, app.core.address, onCore.token, 'requestModule', [{ to: 'echo' }]],
+      { token },
+    )) as { raw: Outcome; ownKey: Outcome };
+    expect(atCore.raw.ok).toBe(false);
+    expect(atCore.ownKey).toMatchObject({ ok: false, code: 'UNAUTHENTICATED' });
+    expect(app.core.capability.grants().filter((g) => g.caller === 'thief')).toEqual([
+      expect.objectContaining({ target: 'core' }),
+    ]);
+    // The app keeps serving, and relay still reaches echo with its own grant.
+    const relayToken = await eveToken('relay');
+    const relay = await dial(addressOf('relay'));
+    await expect(relay.call('relay', ['still'], { token: relayToken })).resolves.toBe('still');
   });
 
   it('serves the core-manager surface over RPC to a core-issued token', async () => {
     const token = await eveToken('core');
     const core = await dial(app.core.address);
     const loaded = (await core.call('listLoaded', [], { token })) as { name: string }[];
-    expect(loaded.map((m) => m.name)).toEqual(['echo', 'relay']);
+    expect(loaded.map((m) => m.name)).toEqual(['echo', 'relay', 'thief']);
     const methods = (await core.call('methods', ['echo'], { token })) as {
       methods: { name: string; params: string[] }[];
     };
@@ -207,7 +249,7 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
     await expect(core.call('unload', ['relay'], { token })).resolves.toBe(true);
     expect(
       ((await core.call('listLoaded', [], { token })) as { name: string }[]).map((m) => m.name),
-    ).toEqual(['echo']);
+    ).toEqual(['echo', 'thief']);
     await expect(core.call('load', ['relay'], { token })).resolves.toBe(true);
     expect(await codeOf(core.call('requestModule', [{ to: 'echo' }], { token }))).toBe(
       ErrorCode.PERMISSION_DENIED,

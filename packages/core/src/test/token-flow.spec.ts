@@ -22,7 +22,7 @@ describe('the token flow, end to end in one process', () => {
     );
     const { token } = await h.app.core.issueToken('eve', 'alice', []);
     expect(token).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
-    const alice = await h.dial('alice');
+    const alice = await h.dial('alice', 'eve');
     await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
     await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
     expect(executed['read']).toBe(2);
@@ -39,7 +39,7 @@ describe('the token flow, end to end in one process', () => {
 
   it('re-requests a token once, transparently, after expiry or revocation', async () => {
     const { token } = await h.app.core.issueToken('eve', 'alice', []);
-    const alice = await h.dial('alice');
+    const alice = await h.dial('alice', 'eve');
     await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
     await h.app.core.capability.release('alice', 'vault');
     await expect(alice.call('readVault', ['greeting'], { token })).resolves.toBe('hello');
@@ -55,7 +55,8 @@ describe('the token flow, end to end in one process', () => {
   });
 
   it('rejects an empty token before any module code runs', async () => {
-    const peer = await h.dial('vault');
+    await h.app.core.issueToken('bob', 'vault', []); // bob holds a grant, so his key gets past the handshake
+    const peer = await h.dial('vault', 'bob');
     expect(await codeOf(peer.call('read', ['greeting'], { token: '' }))).toBe(
       ErrorCode.UNAUTHENTICATED,
     );
@@ -63,7 +64,8 @@ describe('the token flow, end to end in one process', () => {
   });
 
   it('rejects a random token before any module code runs', async () => {
-    const peer = await h.dial('vault');
+    await h.app.core.issueToken('bob', 'vault', []);
+    const peer = await h.dial('vault', 'bob');
     for (const token of [mintToken(), 'x'.repeat(45), 'not a token', '\u0000']) {
       expect(await codeOf(peer.call('read', ['greeting'], { token }))).toBe(
         ErrorCode.UNAUTHENTICATED,
@@ -76,7 +78,7 @@ describe('the token flow, end to end in one process', () => {
     const forOther = await h.app.core.issueToken('eve', 'other', []);
     const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
     const bobTok = await h.app.core.issueToken('bob', 'vault', []);
-    const peer = await h.dial('vault');
+    const peer = await h.dial('vault', 'alice');
     expect(await codeOf(peer.call('read', ['greeting'], { token: forOther.token }))).toBe(
       ErrorCode.UNAUTHENTICATED,
     );
@@ -94,7 +96,7 @@ describe('the token flow, end to end in one process', () => {
 
   it('rejects a method the grant does not cover', async () => {
     const { token } = await h.app.core.issueToken('alice', 'vault', []);
-    const peer = await h.dial('vault');
+    const peer = await h.dial('vault', 'alice');
     expect(await codeOf(peer.call('write', ['k', 1], { token }))).toBe(ErrorCode.PERMISSION_DENIED);
     expect(await codeOf(peer.call('sum', [1, 2], { token }))).toBe(ErrorCode.PERMISSION_DENIED);
     expect(executed['write']).toBeUndefined();
@@ -103,7 +105,7 @@ describe('the token flow, end to end in one process', () => {
 
   it('rejects an expired token on the very next call', async () => {
     const { token, expiresAt } = await h.app.core.issueToken('alice', 'vault', []);
-    const peer = await h.dial('vault');
+    const peer = await h.dial('vault', 'alice');
     await expect(peer.call('read', ['greeting'], { token })).resolves.toBe('hello');
     h.clock.now = expiresAt;
     expect(await codeOf(peer.call('read', ['greeting'], { token }))).toBe(
@@ -114,7 +116,7 @@ describe('the token flow, end to end in one process', () => {
 
   it('rejects a revoked token on the very next call', async () => {
     const { token } = await h.app.core.issueToken('alice', 'vault', []);
-    const peer = await h.dial('vault');
+    const peer = await h.dial('vault', 'alice');
     await expect(peer.call('read', ['greeting'], { token })).resolves.toBe('hello');
     await h.app.core.capability.release('alice', 'vault', 'operator revoked');
     expect(await codeOf(peer.call('read', ['greeting'], { token }))).toBe(
@@ -135,12 +137,12 @@ describe('the token flow, end to end in one process', () => {
     ]);
     await h.app.core.capability.settled();
     const { token } = await h.app.core.issueToken('alice', 'vault', []);
-    const peer = await h.dial('vault');
+    const peer = await h.dial('vault', 'alice');
     for (const m of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
       expect(await codeOf(peer.call(m, [], { token }))).toBe(ErrorCode.METHOD_NOT_FOUND);
     }
     const plain = await h.app.core.issueToken('bob', 'vault', []);
-    const peer2 = await h.dial('vault');
+    const peer2 = await h.dial('vault', 'bob');
     for (const m of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       expect(await codeOf(peer2.call(m, [], { token: plain.token }))).toBe(
         ErrorCode.PERMISSION_DENIED,
@@ -151,7 +153,7 @@ describe('the token flow, end to end in one process', () => {
 
   it('rejects a requestModule that claims another module; the identity comes from the channel', async () => {
     const eveCore = await h.app.core.issueToken('eve', 'core', []);
-    const core = await h.dial('core');
+    const core = await h.dial('core', 'eve');
     const askedBefore = h.policy.asked.length;
     expect(
       await codeOf(
@@ -173,16 +175,77 @@ describe('the token flow, end to end in one process', () => {
 
   it('does not accept a module token as a core token, nor a core token at a module', async () => {
     const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
-    const core = await h.dial('core');
+    const core = await h.dial('core', 'alice');
     expect(
       await codeOf(core.call('requestModule', [{ to: 'vault' }], { token: aliceTok.token })),
     ).toBe(ErrorCode.UNAUTHENTICATED);
     const eveCore = await h.app.core.issueToken('eve', 'core', []);
-    const vault = await h.dial('vault');
+    await expect(h.dial('vault', 'eve')).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+    await h.app.core.issueToken('bob', 'vault', []);
+    const vault = await h.dial('vault', 'bob');
     expect(await codeOf(vault.call('read', ['greeting'], { token: eveCore.token }))).toBe(
       ErrorCode.UNAUTHENTICATED,
     );
     expect(Object.keys(executed)).toEqual([]);
+  });
+});
+
+describe('identity is proven by the channel, never by the token shown', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    resetExecuted();
+    h = await startApp([
+      { caller: 'alice', target: 'vault', methods: ['read'] },
+      { caller: 'bob', target: 'vault', methods: ['read', 'write'] },
+      { caller: 'mallory', target: 'other', methods: ['ping'] },
+    ]);
+  });
+  afterEach(() => h.close());
+
+  it("a sibling's token replayed on a connection proven as someone else is UNAUTHENTICATED", async () => {
+    const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
+    const bobTok = await h.app.core.issueToken('bob', 'vault', []);
+    // bob holds his own grant on vault, so he gets in; alice's token is still not his.
+    const asBob = await h.dial('vault', 'bob');
+    await expect(asBob.call('read', ['greeting'], { token: bobTok.token })).resolves.toBe('hello');
+    expect(await codeOf(asBob.call('read', ['greeting'], { token: aliceTok.token }))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
+    // ... even on a fresh connection, where it is the first token shown.
+    const fresh = await h.dial('vault', 'bob');
+    expect(await codeOf(fresh.call('read', ['greeting'], { token: aliceTok.token }))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
+    expect(executed['read']).toBe(1);
+  });
+
+  it('a module with no grant on the target cannot even finish the handshake, whatever it stole', async () => {
+    await h.app.core.issueToken('mallory', 'other', []);
+    const err = await h.dial('vault', 'mallory').catch((e: TesseraError) => e);
+    expect((err as TesseraError).code).toBe(ErrorCode.UNAUTHENTICATED);
+    expect((err as TesseraError).message).toMatch(/not admitted/);
+  });
+
+  it('a connection that skips the handshake is dropped before any call is read', async () => {
+    const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
+    const raw = await h.dialRaw('vault');
+    expect(await codeOf(raw.call('read', ['greeting'], { token: aliceTok.token }))).toBe(
+      ErrorCode.UNAVAILABLE,
+    );
+    expect(executed['read']).toBeUndefined();
+  });
+
+  it("a core token replayed on another identity's core channel gets nothing issued", async () => {
+    const eveCore = await h.app.core.issueToken('eve', 'core', []);
+    const asMallory = await h.dial('core', 'mallory');
+    expect(
+      await codeOf(asMallory.call('requestModule', [{ to: 'vault' }], { token: eveCore.token })),
+    ).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(
+      h.app.core.capability
+        .grants()
+        .some((g) => g.target === 'vault' && g.caller !== 'alice' && g.caller !== 'bob'),
+    ).toBe(false);
   });
 });
 

@@ -29,6 +29,7 @@ describe('openInboundSession (the one door)', () => {
         proxy,
         tokens,
         onBound: (caller) => bound.push(caller),
+        identity: { caller: 'alice' }, // as the channel handshake would have proved it
         ...extra,
       });
     });
@@ -43,7 +44,7 @@ describe('openInboundSession (the one door)', () => {
   });
   afterEach(() => transport.close());
 
-  it('binds the connection to the first grant’s caller, checking the token once on that call', async () => {
+  it('binds the connection to its proven caller, checking the token once on the first call', async () => {
     const { dial, bound } = await serve();
     const alice = grant('alice', ['add']);
     const verify = jest.spyOn(tokens, 'verify');
@@ -55,8 +56,12 @@ describe('openInboundSession (the one door)', () => {
     expect(verify).not.toHaveBeenCalled(); // the bind's grant is reused: a recheck, not a second parse
   });
 
-  it('refuses a token of another caller on a bound connection, before any module code runs', async () => {
+  it('refuses a token of another caller, first or later, before any module code runs', async () => {
     const { dial } = await serve();
+    const fresh = await dial();
+    expect(await codeOf(fresh.call('add', [1, 1], { token: grant('bob', ['add']) }))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
     const peer = await dial();
     await peer.call('add', [1, 1], { token: grant('alice', ['add']) });
     ran.length = 0;
@@ -76,8 +81,21 @@ describe('openInboundSession (the one door)', () => {
     expect(bound).toEqual(['operator']);
   });
 
+  it('gives a connection that proved no identity nothing, whatever valid token it shows', async () => {
+    const { dial, bound } = await serve({ identity: {} });
+    const peer = await dial();
+    const err = await peer.call('add', [1, 1], { token: grant('alice', ['add']) }).catch((e) => e);
+    expect(err).toMatchObject({
+      code: ErrorCode.UNAUTHENTICATED,
+      message: expect.stringMatching(/no identity/),
+    });
+    expect(bound).toEqual([]);
+    expect(ran).toEqual([]);
+  });
+
   it('answers bootstrap calls before the token checks, and only those', async () => {
     const { dial } = await serve({
+      identity: {},
       bootstrap: (call, who) =>
         call.method === 'login' ? { value: `hello ${who.caller ?? 'anonymous'}` } : undefined,
     });
@@ -99,7 +117,7 @@ describe('openInboundSession (the one door)', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(proxy.emit('tick', {})).toBe(0);
     expect(
-      await codeOf((await dial()).call('$subscribe', ['tick'], { token: grant('bob', ['add']) })),
+      await codeOf((await dial()).call('$subscribe', ['tick'], { token: grant('alice', ['add']) })),
     ).toBe(ErrorCode.PERMISSION_DENIED);
   });
 });

@@ -29,7 +29,7 @@ export interface InboundSessionOptions {
    * `{value}` to answer, `undefined` to pass the call on to the door.
    */
   bootstrap?(call: IncomingCall, identity: SessionIdentity): { value: unknown } | undefined;
-  /** Once, when the first valid grant binds the connection to a caller. */
+  /** Once, when the first valid grant is shown for the connection's caller. */
   onBound?(caller: string, session: InboundSession): void;
   onClosed?(caller: string | undefined, session: InboundSession): void;
   defaultTimeoutMs?: number;
@@ -46,10 +46,11 @@ export interface InboundSession {
 /**
  * The one door: every inbound call on every endpoint (module hosts, the core
  * endpoint, the operator endpoint) passes through here. The connection's
- * caller is the identity the carrier (or endpoint) proved or, failing that,
- * the caller of the first grant shown on it; from then on every call must
+ * caller is the identity its carrier proved (the channel handshake, or CURVE
+ * and ZAP) or the endpoint fixed (the operator socket, after its credential);
+ * a connection with neither is answered only by `bootstrap`. Every call must
  * carry a token issued to that caller (and to its key, where grants are
- * key-bound). Token, scope and method table are checked by the
+ * key-bound): a token is never a bearer token. Token, scope and method table are checked by the
  * {@link ModuleProxy} before any module code runs; `$describe`,
  * `$subscribe` and `$unsubscribe` are served here under the same grants.
  */
@@ -120,6 +121,10 @@ export function openInboundSession(
     handler: (call) => {
       const early = options.bootstrap?.(call, identity);
       if (early) return early.value;
+      if (caller === undefined)
+        throw TesseraError.unauthenticated(
+          'this connection proved no identity (the channel handshake names the caller); no token is honoured on it',
+        );
       if (!bound && !bind(call)) return undefined;
       if (call.method.charCodeAt(0) === 36 /* $ */) return internal(call);
       return proxy.invoke(call.token, caller, call.method, call.args, call, verified);

@@ -15,7 +15,7 @@ import type { CoreEvent } from '../lifecycle/core-events';
 import { OPERATOR } from '../registry/core-facts';
 import type { ModuleEntry } from '../registry/module-registry';
 import { discoverModules } from '../discovery';
-import { OperatorEndpoint } from '../operator/operator-endpoint';
+import { OperatorEndpoint, createOperatorCredential } from '../operator/operator-endpoint';
 import { createTessera, type Tessera } from '../tessera';
 
 export interface StartAppOptions {
@@ -38,9 +38,18 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Where `tessera run` records how to reach the app (no secrets: the socket's permissions guard it). */
+/** Where `tessera run` records how to reach the app (no secrets: the credential has a file of its own). */
 export function stateFileFor(configFile: string): string {
   return join(dirname(resolve(configFile)), '.tessera', 'run.json');
+}
+
+/**
+ * Where `tessera run` keeps this run's operator credential: a 0600 file in
+ * the app's state directory, which module hosts' sandboxes do not expose.
+ * Whoever can read it can act as the operator.
+ */
+export function operatorKeyFileFor(configFile: string): string {
+  return join(dirname(resolve(configFile)), '.tessera', 'operator.key');
 }
 
 /** Read and validate a config file; every mistake names the file and the field. */
@@ -72,6 +81,7 @@ async function openPolicy(
   const { engine, outcome } = await OpaPolicyEngine.open({
     bundle,
     watch: config.policy.watch,
+    forceReloads: config.policy.allowRevokeAll === true,
     logger,
   });
   if (!outcome.ok) {
@@ -115,6 +125,7 @@ export async function startApp(
     manifest: m.manifest,
     packageName: m.packageName,
     entryPath: m.entryPath,
+    packageDir: m.packageDir,
     definition:
       config.isolation === 'in-process' ? loadDefinition(m.entryPath, m.manifest.name) : undefined,
   }));
@@ -129,35 +140,50 @@ export async function startApp(
       deniedResult: config.deniedResult,
       heartbeatMs: config.heartbeatMs,
       defaultTimeoutMs: config.callTimeoutMs,
+      // Hosts write only their own <app>/.tessera/data/<module>; the rest of .tessera, the
+      // policy bundle, the config and the audit log stay out of every module's reach.
+      sandbox: config.sandbox,
+      stateDir: dirname(stateFileFor(file)),
+      protect: [
+        resolve(dir, config.policy.bundle),
+        file,
+        ...(config.audit.kind === 'jsonl' ? [resolve(dir, config.audit.path)] : []),
+      ],
       identities: [{ name: OPERATOR, provides: {}, requires: [] }],
-      ...(config.network ? { network: config.network } : {}),
+      ...(config.network ? { network: { ...config.network, appDir: dir } } : {}),
     });
   } catch (err) {
     await policy.close();
     throw err;
   }
   const stateFile = stateFileFor(file);
+  const keyFile = operatorKeyFileFor(file);
   let operator: OperatorEndpoint | undefined;
   const close = async (): Promise<void> => {
     await operator?.close();
     await app.close();
     await policy.close();
     await rm(stateFile, { force: true });
+    if (operator) await rm(keyFile, { force: true });
   };
   try {
     if (options.onEvent) app.core.onEvent(options.onEvent);
     await app.core.load(entries);
     let operatorAddress: string | undefined;
     if (options.operator !== false) {
-      operator = new OperatorEndpoint(app.core, new IpcTransport());
-      operatorAddress = await operator.start();
+      const credential = createOperatorCredential();
       await mkdir(dirname(stateFile), { recursive: true, mode: 0o700 });
+      await rm(keyFile, { force: true }); // a fresh file, so no one else's open handle or mode survives
+      await writeFile(keyFile, credential + '\n', { mode: 0o600, flag: 'wx' });
+      operator = new OperatorEndpoint(app.core, new IpcTransport(), credential);
+      operatorAddress = await operator.start();
       await writeFile(
         stateFile,
         JSON.stringify(
           {
             pid: process.pid,
             operator: operatorAddress,
+            operatorKey: keyFile,
             config: file,
             startedAt: new Date().toISOString(),
           },

@@ -32,8 +32,14 @@ export interface CoreOptions {
   address?: string;
   /** Default: no restarts. */
   restart?: RestartPolicy;
-  /** CURVE mode (zeromq over tcp): the keys the core admits, and the core's own public key. */
-  remote?: { keyRing: KeyRing; publicKey: string; advertise?: string };
+  /** Who each admitted identity key (channel handshake or CURVE) stands for; grants bind to these keys. */
+  keyRing?: KeyRing;
+  /**
+   * CURVE mode (zeromq over tcp): the keys the core admits, the core's own
+   * public key, and where `tessera admit` resolves module packages to pin
+   * their facts (default: the process's working directory).
+   */
+  remote?: { keyRing: KeyRing; publicKey: string; advertise?: string; appDir?: string };
 }
 
 /** The core's roles, wired to each other once, with no cycle. */
@@ -54,7 +60,7 @@ export interface CoreParts {
  */
 export function assembleCore(o: CoreOptions, events: CoreEvents, address: () => string): CoreParts {
   const { registry, capability, transport, tokens } = o;
-  const keyRing = o.remote?.keyRing;
+  const keyRing = o.keyRing ?? o.remote?.keyRing;
   const issuer = new TokenIssuer(registry, capability, keyRing);
   const supervisor = new Supervisor({
     registry,
@@ -74,12 +80,18 @@ export function assembleCore(o: CoreOptions, events: CoreEvents, address: () => 
   o.router.addLocal('core', hostControl({ tokens }));
   o.router.addLocal(OPERATOR, relay.sink);
   const remote = o.remote
-    ? new RemoteAdmission(
-        { address, attach: (m, h) => supervisor.attach(m, h) },
-        o.remote.keyRing,
-        o.remote.publicKey,
-        o.remote.advertise,
-      )
+    ? new RemoteAdmission({
+        core: {
+          address,
+          attach: (m, h) => supervisor.attach(m, h),
+          unload: (name, reason) => supervisor.unload(name, reason),
+          registry,
+        },
+        keys: o.remote.keyRing,
+        corePublicKey: o.remote.publicKey,
+        advertise: o.remote.advertise,
+        appDir: o.remote.appDir ?? process.cwd(),
+      })
     : undefined;
   const surface = coreSurface({ registry, supervisor, loader, issuer, capability, relay, remote });
   const proxy = coreProxy(surface, tokens);
@@ -90,5 +102,7 @@ export function assembleCore(o: CoreOptions, events: CoreEvents, address: () => 
     onBound: (caller, session) => supervisor.bindChannel(caller, session.peer),
     onClosed: (caller, session) => supervisor.channelClosed(caller, session.peer),
   });
+  // A key leaving the ring (revoked, replaced, expired) closes the sessions it authenticated.
+  keyRing?.onRevoke((key) => void endpoint.closeSessionsOf(key));
   return { issuer, supervisor, loader, relay, remote, proxy, endpoint };
 }

@@ -5,6 +5,7 @@ import type { TokenManager } from '@tessera/token-manager';
 import { CoreEvents, type CoreEvent } from '../lifecycle/core-events';
 import type { ModuleRecord } from '../registry/module-record';
 import type { ModuleEntry, ModuleListing, ModuleStats } from '../registry/module-registry';
+import type { JoinCredentialOptions } from '../remote/join-request';
 import { assembleCore, type CoreOptions, type CoreParts } from './assemble-core';
 
 export type { CoreOptions } from './assemble-core';
@@ -63,8 +64,13 @@ export class Core {
   }
 
   /** Ask the policy for a token of `caller` on `target`, as the core would for a request on the caller's channel. */
-  issueToken(caller: string, target: string, methods: string[] = []): Promise<IssuedToken> {
-    return this.parts.issuer.issue(caller, target, methods);
+  issueToken(
+    caller: string,
+    target: string,
+    methods: string[] = [],
+    session?: string,
+  ): Promise<IssuedToken> {
+    return this.parts.issuer.issue(caller, target, methods, session);
   }
 
   /** Call a module as the operator: the policy decides, as for any caller. */
@@ -72,11 +78,19 @@ export class Core {
     return this.parts.relay.call(module, method, args);
   }
 
-  /** Mint a one-time credential for a remote host to join as `module` (network mode only). */
-  createJoinCredential(module: string, ttlMs?: number): string {
+  /**
+   * Mint a one-time credential for a remote host to join as the module of
+   * package `module` (network mode only), pinning that module's facts.
+   */
+  async createJoinCredential(module: string, options?: JoinCredentialOptions): Promise<string> {
     if (!this.parts.remote)
       throw TesseraError.failedPrecondition('remote hosts need network.listen');
-    return this.parts.remote.createCredential(module, ttlMs);
+    return this.parts.remote.createCredential(module, options);
+  }
+
+  /** Open sessions at the core endpoint authenticated by carrier key `key` (tests, inspection). */
+  sessionsOf(key: string): number {
+    return this.parts.endpoint.sessionsOf(key);
   }
 
   listModules(): ModuleListing[] {

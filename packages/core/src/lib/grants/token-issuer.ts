@@ -17,8 +17,16 @@ export class TokenIssuer {
     private readonly keyRing?: KeyRing,
   ) {}
 
-  /** A token for `caller` on `target` (a module, or the core). */
-  async issue(caller: string, target: string, methods: string[] = []): Promise<IssuedToken> {
+  /**
+   * A token for `caller` on `target` (a module, or the core). With `session`,
+   * the grant lives beside the pair's others (one per operator connection).
+   */
+  async issue(
+    caller: string,
+    target: string,
+    methods: string[] = [],
+    session?: string,
+  ): Promise<IssuedToken> {
     const subject = this.registry.facts(caller);
     if (!subject) throw TesseraError.unauthenticated(`unknown caller '${caller}'`);
     const targetFacts = target === 'core' ? CORE_FACTS : this.registry.facts(target);
@@ -31,6 +39,7 @@ export class TokenIssuer {
       channel: {
         ...(key !== undefined ? { key } : {}),
         ...(caller === OPERATOR ? { operator: true } : {}),
+        ...(session !== undefined ? { session } : {}),
       },
     });
   }
@@ -43,10 +52,12 @@ export class TokenIssuer {
       );
     const record = this.registry.ready(target);
     const issued = await this.issue(caller, target, methods);
+    // The key the caller must find at that address: the one the core admitted, never what the host said.
+    const serverKey = this.keyRing?.keyOf(target);
     return {
       ...issued,
       address: record.address as string,
-      ...(record.serverKey ? { serverKey: record.serverKey } : {}),
+      ...(serverKey ? { serverKey } : {}),
     };
   }
 

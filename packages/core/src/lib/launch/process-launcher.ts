@@ -1,9 +1,11 @@
-import { TesseraError } from '@tessera/protocol';
+import { type SandboxMode, TesseraError } from '@tessera/protocol';
 import type { TransportConfig } from '@tessera/transport';
 import type { HostLauncher, LaunchRequest, RunningHost } from './host-launcher';
 import { ProcessHost } from './process-host';
 import { generateKeyPair } from '@tessera/transport-zeromq';
 import type { KeyRing } from '../remote/key-ring';
+import { type ChannelKeys, hostIdentity } from './inproc-launcher';
+import { HostSandbox, type HostPlan, type SandboxLayers } from './sandbox';
 
 export interface ProcessLauncherOptions {
   /** The carrier hosts use (ipc, zeromq). */
@@ -13,13 +15,22 @@ export interface ProcessLauncherOptions {
   readyTimeoutMs?: number;
   deniedResult?: 'error' | 'empty';
   callTimeoutMs?: number;
+  /** Channel handshake mode (ipc, zeromq ipc://): each host gets a fresh identity key the core admits for its module. */
+  channel?: ChannelKeys;
   /** CURVE mode: each host gets a fresh key pair the core admits for its module. */
   curve?: { keyRing: KeyRing; coreServerKey: string; hostListen: string };
+  /** How hosts are confined (docs/security.md); default `auto`. */
+  sandbox?: SandboxMode | SandboxLayers;
+  /** The app's state dir: modules' data dirs go in `<stateDir>/data/<module>`; default a temporary one. */
+  stateDir?: string;
+  /** Paths no module may read or write besides the state dir (the policy bundle, the config file). */
+  protect?: string[];
 }
 
 /** Runs each module in its own child process (isolation: process). */
 export class ProcessLauncher implements HostLauncher {
   private readonly hosts = new Set<ProcessHost>();
+  private readonly sandbox: HostSandbox;
 
   constructor(private readonly options: ProcessLauncherOptions) {
     if (options.transport.kind === 'inproc') {
@@ -30,6 +41,12 @@ export class ProcessLauncher implements HostLauncher {
         },
       );
     }
+    this.sandbox = new HostSandbox({
+      sandbox: options.sandbox,
+      stateDir: options.stateDir,
+      protect: options.protect,
+      transport: options.transport,
+    });
   }
 
   async launch(request: LaunchRequest): Promise<RunningHost> {
@@ -41,22 +58,38 @@ export class ProcessLauncher implements HostLauncher {
     const curve = this.options.curve;
     const keys = curve ? generateKeyPair() : undefined;
     if (curve && keys) curve.keyRing.admit(keys.publicKey, request.name);
+    const channel = !curve ? this.options.channel : undefined;
+    const identity = channel ? hostIdentity(channel, request.name) : undefined;
     const forget = (): void => {
       if (curve && keys) curve.keyRing.revoke(keys.publicKey);
+      if (channel && identity && !channel.pinned?.[request.name])
+        channel.keyRing.revoke(identity.publicKey);
     };
     let host: ProcessHost;
+    let plan: HostPlan | undefined;
     try {
+      plan = await this.sandbox.plan({
+        name: request.name,
+        entryPath: request.entryPath,
+        packageDir: request.packageDir,
+        sandbox: request.sandbox,
+        coreAddress: request.coreAddress,
+        network: curve !== undefined,
+      });
       host = await ProcessHost.start({
+        spawn: plan.spawn,
         bootstrap: {
           kind: 'bootstrap',
           name: request.name,
-          entryPath: request.entryPath,
+          dataDir: plan.dataDir,
+          entryPath: plan.entryPath,
           coreAddress: request.coreAddress,
           coreToken: request.coreToken,
-          transport: this.options.transport,
+          transport: plan.transport,
           heartbeatMs,
           deniedResult: this.options.deniedResult ?? 'error',
           callTimeoutMs: this.options.callTimeoutMs,
+          ...(channel && identity ? { identity, coreKey: channel.coreKey } : {}),
           ...(curve && keys
             ? { curve: { ...keys, coreServerKey: curve.coreServerKey }, listen: curve.hostListen }
             : {}),
@@ -67,17 +100,21 @@ export class ProcessLauncher implements HostLauncher {
       });
     } catch (err) {
       forget();
+      await plan?.release();
       throw err;
     }
+    const release = plan.release;
     this.hosts.add(host);
     host.onExit(() => {
       this.hosts.delete(host);
       forget();
+      void release();
     });
     return host;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.hosts].map((h) => h.stop()));
+    await this.sandbox.close();
   }
 }

@@ -54,6 +54,8 @@ export class Supervisor {
         definition: entry.definition,
         packageName: entry.packageName,
         entryPath: entry.entryPath,
+        packageDir: entry.packageDir,
+        sandbox: entry.manifest.sandbox,
         coreAddress: this.o.coreAddress(),
         coreToken,
       });
@@ -103,6 +105,7 @@ export class Supervisor {
     this.ready.wait(name, this.o.readyTimeoutMs ?? 20_000).then(
       () => this.markReady(record),
       (err: Error) => {
+        if (this.o.registry.get(name) !== record) return; // unloaded or replaced meanwhile
         record.state = 'failed';
         void this.teardown(record, 'remote host did not register');
         this.o.events.emit({ kind: 'failed', module: name, reason: err.message });
@@ -230,5 +233,6 @@ export class Supervisor {
     await r.host?.stop().catch(() => undefined);
     await channel?.close();
     this.o.registry.records.delete(r.name);
+    if (r.remote) this.ready.settle(r.name, false); // no register wait outlives its record
   }
 }

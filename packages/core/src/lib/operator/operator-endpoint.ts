@@ -1,25 +1,40 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { TesseraError } from '@tessera/protocol';
 import { type InboundSession, openInboundSession } from '@tessera/proxy';
 import type { Listener, Transport } from '@tessera/transport';
 import type { Core } from '../core/core';
 import { OPERATOR } from '../registry/core-facts';
 
+/** A fresh per-run operator credential: 256 random bits, base64url. */
+export function createOperatorCredential(): string {
+  return randomBytes(32).toString('base64url');
+}
+
 /**
  * The operator's door into a running app: a Unix socket in a private
- * runtime directory (0700 dir, 0600 socket), so only the user who runs the
- * app can open it; that is the authentication, as for a Docker socket. A
- * connection is the operator; its first call is `login`, which asks the
- * policy for an operator token on the core. Every later call carries that
- * token and passes the same door as any module's call to the core.
+ * runtime directory (0700 dir, 0600 socket). Reaching the socket is not
+ * enough: a connection's first call is `login({credential})`, and the
+ * credential is a per-run secret the app writes to a 0600 file in its
+ * state directory, which no sandboxed module host can read. Each login gets
+ * a grant of its own from the policy (so two `tessera` commands and a
+ * long-running session coexist), released when its connection closes.
+ * Every later call carries that token and passes the same door as any
+ * module's call to the core.
  */
 export class OperatorEndpoint {
   private listener: Listener | undefined;
   private readonly sessions = new Set<InboundSession>();
+  private readonly credential: Buffer;
 
   constructor(
     private readonly core: Core,
     private readonly transport: Transport,
-  ) {}
+    credential: string,
+  ) {
+    if (typeof credential !== 'string' || credential.length < 32)
+      throw TesseraError.invalidArgument('the operator credential must be at least 32 characters');
+    this.credential = Buffer.from(credential);
+  }
 
   get address(): string {
     if (!this.listener) throw TesseraError.unavailable('operator endpoint not started');
@@ -28,12 +43,34 @@ export class OperatorEndpoint {
 
   async start(address?: string): Promise<string> {
     this.listener = await this.transport.listen(address, (conn) => {
+      const sessionId = randomBytes(9).toString('base64url');
+      let loggedIn = false;
       const session = openInboundSession(conn, {
         proxy: this.core.proxy,
         tokens: this.core.tokens,
         identity: { caller: OPERATOR },
-        bootstrap: (call) => (call.method === 'login' ? { value: this.login() } : undefined),
-        onClosed: (_caller, s) => this.sessions.delete(s),
+        bootstrap: (call) => {
+          if (call.method !== 'login') return undefined;
+          if (loggedIn)
+            return { value: Promise.reject(TesseraError.failedPrecondition('already logged in')) };
+          if (!this.matches(call.args[0]))
+            return {
+              value: Promise.reject(
+                TesseraError.unauthenticated(
+                  'login needs {credential}: the operator credential of this run (.tessera/operator.key)',
+                ),
+              ),
+            };
+          loggedIn = true;
+          return { value: this.login(sessionId) };
+        },
+        onClosed: (_caller, s) => {
+          this.sessions.delete(s);
+          if (loggedIn)
+            void this.core.capability
+              .release(OPERATOR, 'core', 'operator session closed', sessionId)
+              .catch(() => undefined);
+        },
       });
       this.sessions.add(session);
     });
@@ -46,8 +83,17 @@ export class OperatorEndpoint {
     await this.transport.close();
   }
 
-  private async login(): Promise<{ token: string; expiresAt: number; methods: string[] }> {
-    const issued = await this.core.issueToken(OPERATOR, 'core');
+  private matches(arg: unknown): boolean {
+    const presented = (arg as { credential?: unknown } | undefined)?.credential;
+    if (typeof presented !== 'string') return false;
+    const b = Buffer.from(presented);
+    return b.length === this.credential.length && timingSafeEqual(b, this.credential);
+  }
+
+  private async login(
+    session: string,
+  ): Promise<{ token: string; expiresAt: number; methods: string[] }> {
+    const issued = await this.core.issueToken(OPERATOR, 'core', [], session);
     return { token: issued.token, expiresAt: issued.expiresAt, methods: issued.methods };
   }
 }

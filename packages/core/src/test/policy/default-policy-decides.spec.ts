@@ -30,11 +30,11 @@ describe('the default Rego policy, compiled to wasm, decides every token end to 
       'reader requires kv-read provided by store',
     );
 
-    const peer = await t.s.dial('store');
+    const peer = await t.s.dial('store', 'reader');
     await expect(peer.call('get', ['greeting'], { token: issued.token })).resolves.toBe('hello');
     // Module to module: reader's own client asks the core on its channel, gets a token, calls.
     const eve = await t.s.app.core.issueToken('eve', 'reader');
-    const viaReader = await t.s.dial('reader');
+    const viaReader = await t.s.dial('reader', 'eve');
     await expect(viaReader.call('readStore', ['greeting'], { token: eve.token })).resolves.toBe(
       'hello',
     );
@@ -59,7 +59,7 @@ describe('the default Rego policy, compiled to wasm, decides every token end to 
 
   it('enforces the method scope on the call path: get runs, set is PERMISSION_DENIED at the store and never runs', async () => {
     const { token } = await t.s.app.core.issueToken('reader', 'store');
-    const peer = await t.s.dial('store');
+    const peer = await t.s.dial('store', 'reader');
     await expect(peer.call('get', ['greeting'], { token })).resolves.toBe('hello');
     expect(await codeOf(peer.call('set', ['greeting', 'pwned'], { token }))).toBe(
       ErrorCode.PERMISSION_DENIED,
@@ -68,7 +68,7 @@ describe('the default Rego policy, compiled to wasm, decides every token end to 
     // The same through reader's client (its own request replaces the pair's grant, one per
     // pair): the store refuses set, and the code reaches back through reader.
     const eve = await t.s.app.core.issueToken('eve', 'reader');
-    const viaReader = await t.s.dial('reader');
+    const viaReader = await t.s.dial('reader', 'eve');
     await expect(viaReader.call('readStore', ['greeting'], { token: eve.token })).resolves.toBe(
       'hello',
     );
@@ -90,7 +90,7 @@ describe('the default Rego policy, compiled to wasm, decides every token end to 
     const issuedAt = t.s.clock.now;
     const { token, expiresAt } = await t.s.app.core.issueToken('reader', 'store');
     expect(expiresAt).toBe(issuedAt + 30_000);
-    const peer = await t.s.dial('store');
+    const peer = await t.s.dial('store', 'reader');
     await expect(peer.call('get', ['greeting'], { token })).resolves.toBe('hello');
     t.s.clock.now = issuedAt + 29_999;
     await expect(peer.call('get', ['greeting'], { token })).resolves.toBe('hello');

@@ -25,7 +25,7 @@ describe('reloading the default Rego policy, compiled to wasm', () => {
 
   it('revokes a live grant when a reload denies it (data.tessera.deny): the next call is UNAUTHENTICATED', async () => {
     const { token } = await t.s.app.core.issueToken('reader', 'store');
-    const peer = await t.s.dial('store');
+    const peer = await t.s.dial('store', 'reader');
     await expect(peer.call('get', ['greeting'], { token })).resolves.toBe('hello');
     const eve = await t.s.app.core.issueToken('eve', 'reader');
 
@@ -47,7 +47,7 @@ describe('reloading the default Rego policy, compiled to wasm', () => {
     ]);
     expect(await codeOf(peer.call('get', ['greeting'], { token }))).toBe(ErrorCode.UNAUTHENTICATED);
     // reader's client drops its token, asks again, and is refused by the new policy.
-    const viaReader = await t.s.dial('reader');
+    const viaReader = await t.s.dial('reader', 'eve');
     const err = await errorOf(viaReader.call('readStore', ['greeting'], { token: eve.token }));
     expect(err.code).toBe(ErrorCode.PERMISSION_DENIED);
     expect(err.message).toContain('denied by deny list: reader -> store');
@@ -56,7 +56,7 @@ describe('reloading the default Rego policy, compiled to wasm', () => {
 
   it('rejects a bad bundle and keeps the old policy: grants, tokens and calls unchanged', async () => {
     const { token } = await t.s.app.core.issueToken('reader', 'store');
-    const peer = await t.s.dial('store');
+    const peer = await t.s.dial('store', 'reader');
     await expect(peer.call('get', ['greeting'], { token })).resolves.toBe('hello');
     const grantsBefore = t.s.app.core.capability.grants();
     const goodWasm = readFileSync(join(t.bundle, 'policy.wasm'));

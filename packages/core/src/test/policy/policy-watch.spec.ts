@@ -22,7 +22,7 @@ describe('watching the default policy bundle', () => {
 
   it('picks up an atomically replaced data.json by itself, once, and revokes the grant it denies', async () => {
     const { token } = await t.s.app.core.issueToken('reader', 'store');
-    const peer = await t.s.dial('store');
+    const peer = await t.s.dial('store', 'reader');
     await expect(peer.call('get', ['greeting'], { token })).resolves.toBe('hello');
     const revisions: number[] = [];
     t.s.engine.onChange((r) => revisions.push(r));

@@ -54,7 +54,7 @@ describe('a data-scoped fixture policy, compiled to wasm: reload narrows a live 
     const { token, methods, expiresAt } = await s.app.core.issueToken('reader', 'store');
     expect(methods).toEqual(['get', 'set']);
     expect(expiresAt).toBe(s.clock.now + 600_000); // data.ttl_seconds
-    const peer = await s.dial('store');
+    const peer = await s.dial('store', 'reader');
     await expect(peer.call('set', ['greeting', 'hi'], { token })).resolves.toBe(true);
     await expect(peer.call('get', ['greeting'], { token })).resolves.toBe('hi');
     const eve = await s.app.core.issueToken('eve', 'reader');
@@ -80,7 +80,7 @@ describe('a data-scoped fixture policy, compiled to wasm: reload narrows a live 
 
   it("narrows the grant a module's client holds: writeStore fails after the reload, readStore works without a new token", async () => {
     const eve = await s.app.core.issueToken('eve', 'reader');
-    const viaReader = await s.dial('reader');
+    const viaReader = await s.dial('reader', 'eve');
     await expect(
       viaReader.call('writeStore', ['greeting', 'hey'], { token: eve.token }),
     ).resolves.toBe(true);
@@ -104,7 +104,7 @@ describe('a data-scoped fixture policy, compiled to wasm: reload narrows a live 
 
   it('revokes when the data removes the pair entirely: the next call is UNAUTHENTICATED', async () => {
     const { token } = await s.app.core.issueToken('reader', 'store');
-    const peer = await s.dial('store');
+    const peer = await s.dial('store', 'reader');
     await expect(peer.call('get', ['greeting'], { token })).resolves.toBe('hello');
     const none = scopedData();
     delete none.grants['reader'];

@@ -30,6 +30,7 @@ import type { CapabilityEvent } from '@tessera/capability';
 import { defineModule } from '@tessera/sdk';
 import { RpcPeer, TRANSPORT_REGISTRY, type Transport } from '@tessera/transport';
 import { createTessera, type ModuleEntry, type Tessera } from '../../index';
+import { connectAs, pinnedKeys } from '../identities';
 
 export { createTessera, type Tessera };
 
@@ -192,8 +193,8 @@ export interface Stack {
   engine: OpaPolicyEngine;
   clock: { now: number };
   events: CapabilityEvent[];
-  /** A raw connection to a module's endpoint, as a caller holding a token would open. */
-  dial(module: string): Promise<RpcPeer>;
+  /** A connection to a module's endpoint proving `as`'s identity key, as its host would open it. */
+  dial(module: string, as: string): Promise<RpcPeer>;
   close(): Promise<void>;
 }
 
@@ -206,8 +207,10 @@ export async function startStack(bundle: string, watch = false): Promise<Stack> 
   });
   if (!outcome.ok) throw outcome.error;
   const clock = { now: Date.now() };
+  const keys = pinnedKeys([...MODULES.map((m) => m.manifest.name), EVE.name]);
   const app = await createTessera({
     policy: engine,
+    identityKeys: keys,
     now: () => clock.now,
     // No sweeper: expiry must be enforced on the call path itself.
     capability: { sweepIntervalMs: 0 },
@@ -225,10 +228,10 @@ export async function startStack(bundle: string, watch = false): Promise<Stack> 
     engine,
     clock,
     events,
-    async dial(module) {
+    async dial(module, as) {
       const address = app.core.listModules().find((m) => m.name === module)?.address;
       if (!address) throw new Error(`no address for ${module}`);
-      const peer = new RpcPeer(await transport.connect(address));
+      const peer = new RpcPeer(await connectAs(transport, keys, address, as, module));
       peers.push(peer);
       return peer;
     },

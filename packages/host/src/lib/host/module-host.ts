@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { TesseraError } from '@tessera/protocol';
 import {
   ModuleProxy,
@@ -7,7 +9,13 @@ import {
 } from '@tessera/proxy';
 import { type ModuleContext, type ModuleDefinition, type ModuleSpec, specOf } from '@tessera/sdk';
 import type { TokenManager } from '@tessera/token-manager';
-import { type Listener, RpcPeer, type Transport } from '@tessera/transport';
+import {
+  type ChannelIdentity,
+  type Listener,
+  RpcPeer,
+  type Transport,
+  withChannelAuth,
+} from '@tessera/transport';
 import { ModuleCaller } from '../caller/module-caller';
 import { createClient } from '../caller/create-client';
 import { contractClient } from '../contracts/contract-client';
@@ -23,6 +31,15 @@ export interface ModuleHostOptions {
   /** The module's core token, handed over privately (never argv/env). */
   coreToken: string;
   tokens: TokenManager;
+  /**
+   * The host's identity key, handed over privately: every connection it
+   * opens or accepts proves it (or the peer's) in the channel handshake, and
+   * only callers whose key holds a live grant here get past the handshake.
+   * Omitted when the carrier itself proves keys (CURVE).
+   */
+  identity?: ChannelIdentity;
+  /** The core's identity key: the core channel is opened only to the holder of it. */
+  coreKey?: string;
   proxyOptions?: ModuleProxyOptions;
   /** Where to listen for other modules; default: a fresh private address. */
   listenAddress?: string;
@@ -33,6 +50,11 @@ export interface ModuleHostOptions {
   /** Called when the channel to the core is lost while the module runs. */
   onCoreLost?: () => void;
   defaultTimeoutMs?: number;
+  /**
+   * The module's private data directory (`ctx.dataDir`), made by whoever
+   * launches the host; default `./.tessera/data/<name>`, created (0700) at start.
+   */
+  dataDir?: string;
 }
 
 /**
@@ -51,8 +73,17 @@ export class ModuleHost {
   private stopped = false;
   spec: ModuleSpec | undefined;
 
+  private readonly transport: Transport;
+
   constructor(private readonly options: ModuleHostOptions) {
     this.state = { tokens: options.tokens };
+    const tokens = options.tokens;
+    this.transport = options.identity
+      ? withChannelAuth(options.transport, {
+          identity: options.identity,
+          authorize: (key) => tokens.callerForKey(key),
+        })
+      : options.transport;
   }
 
   get name(): string {
@@ -65,9 +96,15 @@ export class ModuleHost {
 
   /** Start the module and register it with the core. */
   async start(): Promise<void> {
-    const { definition, transport, coreToken } = this.options;
+    const { definition, coreToken, coreKey } = this.options;
+    const transport = this.transport;
     const timeoutMs = this.options.defaultTimeoutMs;
-    const corePeer = new RpcPeer(await transport.connect(this.options.coreAddress), {
+    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+    const coreConn = await transport.connect(
+      this.options.coreAddress,
+      coreKey ? { serverKey: coreKey } : {},
+    );
+    const corePeer = new RpcPeer(coreConn, {
       handler: hostControlHandler(this.state),
       defaultTimeoutMs: timeoutMs,
       onClose: () => {
@@ -138,9 +175,15 @@ export class ModuleHost {
     }
   }
 
+  /** Where the module keeps its own data (`ctx.dataDir`). */
+  get dataDir(): string {
+    return this.options.dataDir ?? join(process.cwd(), '.tessera', 'data', this.name);
+  }
+
   private context(caller: ModuleCaller): ModuleContext {
     return {
       name: this.name,
+      dataDir: this.dataDir,
       log: consoleLogger(this.name),
       client: (target) => createClient(caller, target),
       call: (target, method, args = [], opts) => caller.call(target, method, args, opts),

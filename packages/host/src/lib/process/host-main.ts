@@ -8,11 +8,12 @@ import 'reflect-metadata';
 import { container } from 'tsyringe';
 import { TesseraError, resolveToken } from '@tessera/protocol';
 import { TokenManager } from '@tessera/token-manager';
-import { TRANSPORT_REGISTRY } from '@tessera/transport';
+import { TRANSPORT_REGISTRY, channelIdentityFrom } from '@tessera/transport';
 import { ModuleHost } from '../host/module-host';
 import { loadDefinition } from '../definition/load-definition';
 import type { BootstrapMessage, CoreMessage, HostMessage } from './host-messages';
-import { registerHostTransports } from './host-transports';
+import { confineSignals } from './confine-signals';
+import { registerHostTransport } from './host-transport';
 
 function send(msg: HostMessage): void {
   if (process.connected) process.send?.(msg);
@@ -31,9 +32,11 @@ async function stop(code: number): Promise<void> {
 }
 
 async function boot(msg: BootstrapMessage): Promise<void> {
+  // Under the permission model (a sandboxed host), signals are confined before module code loads.
+  if ('permission' in process) confineSignals();
   const definition = loadDefinition(msg.entryPath, msg.name);
   const c = container.createChildContainer();
-  registerHostTransports(c);
+  await registerHostTransport(c, msg.transport.kind);
   const tokens = new TokenManager(msg.name);
   const curve = msg.curve;
   // CURVE mode: our own keys; ZAP admits exactly the callers holding a grant bound to their key.
@@ -60,8 +63,11 @@ async function boot(msg: BootstrapMessage): Promise<void> {
     listenAddress: msg.listen,
     serverKey: curve?.publicKey,
     tokens,
+    ...(msg.identity ? { identity: channelIdentityFrom(msg.identity) } : {}),
+    ...(msg.coreKey ? { coreKey: msg.coreKey } : {}),
     proxyOptions: { deniedResult: msg.deniedResult },
     defaultTimeoutMs: msg.callTimeoutMs,
+    dataDir: msg.dataDir,
   });
   await host.start();
   send({ kind: 'ready', address: host.address as string });

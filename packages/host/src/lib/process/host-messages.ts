@@ -1,4 +1,4 @@
-import type { TransportConfig } from '@tessera/transport';
+import type { ChannelIdentitySecret, TransportConfig } from '@tessera/transport';
 
 /**
  * Messages on the private fork IPC channel between the core and a module
@@ -16,10 +16,19 @@ export interface BootstrapMessage {
   heartbeatMs: number;
   deniedResult: 'error' | 'empty';
   callTimeoutMs?: number;
+  /**
+   * The host's identity key pair (made by the core for this run) and the
+   * core's public key; every connection proves them in the channel
+   * handshake. Absent in CURVE mode, where the carrier proves keys.
+   */
+  identity?: ChannelIdentitySecret;
+  coreKey?: string;
   /** CURVE mode: the host's own key pair (made by the core for this run) and the core's public key. */
   curve?: { secretKey: string; publicKey: string; coreServerKey: string };
   /** Where the module listens (CURVE mode: a tcp:// address). */
   listen?: string;
+  /** The module's private data directory (`ctx.dataDir`), made by the core. */
+  dataDir: string;
 }
 
 export interface StopMessage {
