@@ -2,6 +2,7 @@
 // IPC transport vs a raw baseline, both against a server in a child process.
 //   subject:  RpcPeer over IpcTransport, server serves an `echo` handler.
 //   baseline: a net Unix socket with length-prefixed msgpackr echo, no RPC layer.
+//   channel binding: the subject with and without the identity handshake, alternating.
 // Measures sequential p50 latency and throughput with 64 calls in flight.
 // Run after `npx nx run-many -t build`: node tools/bench/run.mjs ipc
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,18 +20,31 @@ import {
 
 const require = createRequire(import.meta.url);
 const { IpcTransport } = require('@tessera/transport-ipc');
-const { RpcPeer } = require('@tessera/transport');
+const { RpcPeer, createChannelIdentity, withChannelAuth } = require('@tessera/transport');
 
 const WARMUP = 2_000;
 const SEQUENTIAL = 5_000;
 const PARALLEL = 200_000;
 const IN_FLIGHT = 64;
 const PAYLOAD = { text: 'hello', n: 42, list: [1, 2, 3] };
+const BINDING_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 // ---- child roles -----------------------------------------------------------
 
 async function serveIpc(dir) {
   const transport = new IpcTransport({ runtimeDir: dir });
+  const listener = await transport.listen(undefined, (conn) => {
+    new RpcPeer(conn, { handler: (call) => call.args[0] });
+  });
+  return { address: listener.address, close: () => transport.close() };
+}
+
+/** The same server behind the channel handshake: every client proves a key first. */
+async function serveIpcAuth(dir) {
+  const transport = withChannelAuth(new IpcTransport({ runtimeDir: dir }), {
+    identity: createChannelIdentity().identity,
+    owns: true,
+  });
   const listener = await transport.listen(undefined, (conn) => {
     new RpcPeer(conn, { handler: (call) => call.args[0] });
   });
@@ -84,6 +98,28 @@ async function main() {
     await peer.close();
     await transport.close();
 
+    // Channel binding: the same RpcPeer over ipc, without and with the
+    // handshake, in alternating rounds; the ratio is its per-call cost.
+    const auth = await startChild(fileURLToPath(import.meta.url), [
+      'serve-ipc-auth',
+      join(dir, 'run'),
+    ]);
+    children.push(auth.child);
+    const plainRounds = [];
+    const authRounds = [];
+    for (let round = 0; round < BINDING_ROUNDS; round++) {
+      const t = new IpcTransport({ runtimeDir: join(dir, 'run') });
+      const plainPeer = new RpcPeer(await t.connect(ipc.address));
+      plainRounds.push(await measure((v) => plainPeer.call('echo', [v])));
+      await plainPeer.close();
+      const proven = withChannelAuth(t, { identity: createChannelIdentity().identity });
+      const authPeer = new RpcPeer(await proven.connect(auth.address));
+      authRounds.push(await measure((v) => authPeer.call('echo', [v])));
+      await authPeer.close();
+      await t.close();
+    }
+    const med = (rounds, k) => rounds.map((r) => r[k]).sort((a, b) => a - b)[rounds.length >> 1];
+
     const fmt = (n, d = 1) => n.toFixed(d).padStart(12);
     console.log(
       `calls: ${SEQUENTIAL} sequential (p50/p99 µs), ${PARALLEL} with ${IN_FLIGHT} in flight (calls/s)`,
@@ -99,6 +135,14 @@ async function main() {
     );
     console.log(
       `${'RpcPeer over IpcTransport'.padEnd(28)}${fmt(ipcResult.p50)}${fmt(ipcResult.p99)}${fmt(ipcResult.throughput, 0)}`,
+    );
+    console.log(
+      `${'ipc + channel handshake'.padEnd(28)}${fmt(med(authRounds, 'p50'))}${fmt(med(authRounds, 'p99'))}${fmt(med(authRounds, 'throughput'), 0)}`,
+    );
+    const bindTput = med(authRounds, 'throughput') / med(plainRounds, 'throughput');
+    const bindLat = med(authRounds, 'p50') / med(plainRounds, 'p50');
+    console.log(
+      `channel binding, median of ${BINDING_ROUNDS} alternating rounds: throughput ratio ${bindTput.toFixed(3)}, p50 ratio ${bindLat.toFixed(3)} (budget: within 5%) ${bindTput >= 0.95 && bindLat <= 1.05 ? 'OK' : 'OVER BUDGET'}`,
     );
     const tput = ipcResult.throughput / rawResult.throughput;
     const lat = ipcResult.p50 / rawResult.p50;
@@ -116,4 +160,5 @@ async function main() {
 
 const [role, dir] = process.argv.slice(2);
 if (role === 'serve-ipc') await serveAsChild(() => serveIpc(dir));
+else if (role === 'serve-ipc-auth') await serveAsChild(() => serveIpcAuth(dir));
 else await main();

@@ -8,6 +8,8 @@ import { CORE_MANAGER_METHODS, CORE_MODULE_METHODS } from '../index';
 import type { CoreEvent } from '../lib/lifecycle/core-events';
 import { codeOf } from '@tessera/protocol/testing';
 import { connectAs, pinnedKeys } from './identities';
+import { IpcTransport } from '@tessera/transport-ipc';
+import { OperatorEndpoint, createOperatorCredential } from '../lib/operator/operator-endpoint';
 
 const entry = (pkg: string, name: string, extra: Record<string, unknown> = {}) => ({
   packageName: pkg,
@@ -60,7 +62,7 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
       { caller: 'relay', target: 'echo', methods: ['echo', 'pid', 'dieMidCall'] },
       { caller: 'eve', target: 'relay', methods: ['relay', 'relayDie', 'whoAmI'] },
       { caller: 'eve', target: 'echo', methods: ['hang', 'echo'] },
-      { caller: 'eve', target: 'thief', methods: ['replay'] },
+      { caller: 'eve', target: 'thief', methods: ['replay', 'operator'] },
       { caller: 'thief', target: 'core', methods: [...CORE_MODULE_METHODS] },
     ]);
     app = await createTessera({
@@ -217,6 +219,17 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
     expect(app.core.capability.grants().filter((g) => g.caller === 'thief')).toEqual([
       expect.objectContaining({ target: 'core' }),
     ]);
+    // The operator socket, its address leaked: hidden by the sandbox, or refused without the credential.
+    const operator = new OperatorEndpoint(app.core, new IpcTransport(), createOperatorCredential());
+    try {
+      const atOperator = (await thief.call('operator', [await operator.start()], {
+        token,
+      })) as Outcome;
+      expect(atOperator.ok).toBe(false);
+      expect(['UNAUTHENTICATED', 'UNAVAILABLE']).toContain(atOperator.code);
+    } finally {
+      await operator.close();
+    }
     // The app keeps serving, and relay still reaches echo with its own grant.
     const relayToken = await eveToken('relay');
     const relay = await dial(addressOf('relay'));

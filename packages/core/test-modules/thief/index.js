@@ -46,6 +46,25 @@ module.exports = defineModule({
           await transport.close();
         }
       },
+      /** Log in at the operator socket (its address leaked somehow) without the run's credential. */
+      operator: async (address) => {
+        const transport = carrier('ipc');
+        try {
+          return await outcome(async () => {
+            const peer = new RpcPeer(await transport.connect(address));
+            try {
+              const login = await peer.call('login', [{ credential: 'guess' }], {
+                timeoutMs: 2000,
+              });
+              return await peer.call('listModules', [], { token: login.token, timeoutMs: 2000 });
+            } finally {
+              await peer.close();
+            }
+          });
+        } finally {
+          await transport.close();
+        }
+      },
     };
   },
 });
