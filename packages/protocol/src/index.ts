@@ -12,7 +12,12 @@ export { fromWireError, toWireError, type WireError } from './lib/errors/wire-er
 
 // frames and codec
 export type { CallFrame, ControlFrame, ControlOp, EventFrame, Frame } from './lib/frames/frame';
-export { DEFAULT_MAX_FRAME_BYTES, decodeFrame, encodeFrame } from './lib/codec/codec';
+export {
+  DEFAULT_MAX_FRAME_BYTES,
+  assertEncodable,
+  decodeFrame,
+  encodeFrame,
+} from './lib/codec/codec';
 
 // names
 export {

@@ -1,4 +1,4 @@
-import { type Frame, TesseraError, encodeFrame } from '@tessera/protocol';
+import { type Frame, TesseraError, assertEncodable } from '@tessera/protocol';
 import {
   type Connection,
   type ConnectionHandler,
@@ -12,8 +12,8 @@ let nextConnectionId = 0;
  * One end of an in-process pipe. Frames are handed over by reference and
  * delivered in a microtask batch, so a send never runs the peer's code
  * synchronously (same ordering and re-entrancy as the real carriers). Each
- * frame is still encoded, and the bytes dropped, so a value msgpack cannot
- * carry fails here exactly as it fails on the wire.
+ * frame's values are checked as the encoder would (without encoding them),
+ * so a value msgpack cannot carry fails here as it fails on the wire.
  */
 export class InProcConnection implements Connection {
   readonly id = `inproc-${++nextConnectionId}`;
@@ -42,7 +42,7 @@ export class InProcConnection implements Connection {
 
   send(frame: Frame): void {
     if (this.isClosed) throw TesseraError.unavailable('connection closed');
-    encodeFrame(frame); // throws INVALID_ARGUMENT like the real carriers
+    assertEncodable(frame); // throws INVALID_ARGUMENT like the real carriers' encoder
     this.other?.inbox.deliver(frame);
   }
 

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../errors/error-codes';
 import type { Frame } from '../frames/frame';
-import { decodeFrame, encodeFrame } from './codec';
+import { assertEncodable, decodeFrame, encodeFrame } from './codec';
 import { Packr, addExtension } from 'msgpackr';
 
 const raw = new Packr({ useRecords: false });
@@ -229,3 +229,68 @@ function outcome(bytes: Uint8Array): string {
     return `${e.code} ${e.message}`;
   }
 }
+
+describe('assertEncodable (the in-process carrier, which never encodes)', () => {
+  const circular: Record<string, unknown> = {};
+  circular['self'] = circular;
+  const throwing = Object.defineProperty({}, 'x', {
+    enumerable: true,
+    get() {
+      throw new Error('boom');
+    },
+  });
+  const cases: [string, unknown][] = [
+    ['a function', { f: () => 1 }],
+    ['a symbol', [Symbol('s')]],
+    ['a bigint beyond 64 bits', 2n ** 70n],
+    ['a circular or too deeply nested value', circular],
+    ['a value msgpack cannot carry', throwing],
+  ];
+
+  it('refuses exactly what encodeFrame refuses, with the same code', () => {
+    for (const [, value] of cases) {
+      const frame: Frame = { t: 'result', id: 1, value };
+      const encoded = (() => {
+        try {
+          encodeFrame(frame);
+          return undefined;
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(encoded).toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+      expect(() => assertEncodable(frame)).toThrow(
+        expect.objectContaining({
+          code: ErrorCode.INVALID_ARGUMENT,
+          message: expect.stringMatching(/^frame could not be encoded: /),
+        }),
+      );
+    }
+    for (const [reason, value] of cases.slice(0, 3))
+      expect(() =>
+        assertEncodable({ t: 'call', id: 1, token: 't', method: 'm', args: [value] }),
+      ).toThrow(`frame could not be encoded: ${reason}`);
+  });
+
+  it('accepts every value encodeFrame accepts', () => {
+    const fine = [
+      null,
+      undefined,
+      1.5,
+      -(2n ** 63n),
+      2n ** 64n - 1n,
+      'x',
+      new Uint8Array([1]),
+      Buffer.from('b'),
+      new Date(0),
+      { nested: [{ a: [1, { b: null }] }] },
+    ];
+    for (const value of fine) {
+      expect(() => encodeFrame({ t: 'result', id: 1, value })).not.toThrow();
+      expect(() => assertEncodable({ t: 'result', id: 1, value })).not.toThrow();
+      expect(() =>
+        assertEncodable({ t: 'event', source: 's', name: 'n', payload: value }),
+      ).not.toThrow();
+    }
+  });
+});

@@ -84,3 +84,72 @@ function encodeFailure(err: unknown): string {
   if (message.startsWith('Unknown type: ')) return `a ${message.slice('Unknown type: '.length)}`;
   return 'a value msgpack cannot carry';
 }
+
+/** Deeper than this is treated as a cycle (msgpackr would overflow its stack on one). */
+const MAX_CHECK_DEPTH = 1000;
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * Throw what {@link encodeFrame} would throw for a frame msgpack cannot carry,
+ * without encoding it: a walk over the values only (a function, a symbol, a
+ * bigint beyond 64 bits, a cycle, a throwing getter). The in-process carrier
+ * hands frames over by reference and uses this, so a value that could not
+ * cross a socket fails in-process too, at a fraction of an encode's cost.
+ */
+export function assertEncodable(frame: Frame): void {
+  let reason: string | undefined;
+  switch (frame.t) {
+    case 'call':
+      reason = unencodableIn(frame.args, 0);
+      break;
+    case 'result':
+      reason = unencodableIn(frame.value, 0);
+      break;
+    case 'event':
+      reason = unencodableIn(frame.payload, 0);
+      break;
+    case 'error':
+      reason = unencodableIn(frame.error.data, 0);
+      break;
+    default:
+      return;
+  }
+  if (reason !== undefined) throw unencodable(reason);
+}
+
+function unencodableIn(v: unknown, depth: number): string | undefined {
+  switch (typeof v) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return undefined;
+    case 'function':
+      return A_FUNCTION;
+    case 'symbol':
+      return 'a symbol';
+    case 'bigint':
+      return v < INT64_MIN || v > UINT64_MAX ? 'a bigint beyond 64 bits' : undefined;
+  }
+  if (v === null || ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date)
+    return undefined;
+  if (depth >= MAX_CHECK_DEPTH) return 'a circular or too deeply nested value';
+  try {
+    if (Array.isArray(v)) {
+      for (const item of v) {
+        const r = unencodableIn(item, depth + 1);
+        if (r !== undefined) return r;
+      }
+      return undefined;
+    }
+    for (const key in v as Record<string, unknown>) {
+      if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+      const r = unencodableIn((v as Record<string, unknown>)[key], depth + 1);
+      if (r !== undefined) return r;
+    }
+  } catch {
+    return 'a value msgpack cannot carry';
+  }
+  return undefined;
+}
