@@ -198,6 +198,20 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
     await expect(raw.call('listModules', [], { token: 'a.b' })).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
     });
+    // A session's token is bound to its own connection: not usable before login, nor by another session.
+    const a = new RpcPeer(await transport.connect(state.operator));
+    const b = new RpcPeer(await transport.connect(state.operator));
+    const tokenA = ((await a.call('login', [{ credential }])) as { token: string }).token;
+    await expect(a.call('listModules', [], { token: tokenA })).resolves.toHaveLength(3);
+    await expect(b.call('listModules', [], { token: tokenA })).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    const tokenB = ((await b.call('login', [{ credential }])) as { token: string }).token;
+    await expect(b.call('listModules', [], { token: tokenA })).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    await expect(b.call('listModules', [], { token: tokenB })).resolves.toHaveLength(3);
+    await Promise.all([a.close(), b.close()]);
     await raw.close();
     await transport.close();
     // Two sessions and a separate `tessera ls` coexist; closing one leaves the other's grant.

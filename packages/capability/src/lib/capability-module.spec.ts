@@ -394,12 +394,18 @@ describe('CapabilityModule', () => {
       methods: [],
       context: { time: new Date(0).toISOString(), purpose: 'reevaluate', operator: true },
     });
-    expect(log).toEqual([
-      `narrowAtTarget b ${idOf(ab.token)} [y]`,
-      'narrowAtCaller a b [y]',
-      `revokeAtTarget a ${idOf(oa.token)}`,
-      'dropAtCaller operator a',
-    ]);
+    // Grants are re-evaluated side by side; each one's own steps keep their order.
+    expect([...log].sort()).toEqual(
+      [
+        `narrowAtTarget b ${idOf(ab.token)} [y]`,
+        'narrowAtCaller a b [y]',
+        `revokeAtTarget a ${idOf(oa.token)}`,
+        'dropAtCaller operator a',
+      ].sort(),
+    );
+    expect(log.indexOf(`narrowAtTarget b ${idOf(ab.token)} [y]`)).toBeLessThan(
+      log.indexOf('narrowAtCaller a b [y]'),
+    );
     expect(cap.grants().map((g) => [g.caller, g.target, g.methods])).toEqual([['a', 'b', ['y']]]);
 
     // Unchanged policy, second reload: still the stored facts, nothing delivered.
@@ -460,5 +466,31 @@ describe('CapabilityModule', () => {
     expect(await cap.revokeModule('a', 'unloaded')).toBe(1);
     expect(cap.grants()).toEqual([]);
     expect(log).toContain('dropAtCaller b a');
+  });
+
+  it('a target that never acknowledges a revoke delays no other revocation of a reload', async () => {
+    const engine = new StaticPolicyEngine([
+      { caller: 'a', target: 'stall', methods: ['x'] },
+      { caller: 'a', target: 'b', methods: ['x'] },
+    ]);
+    const fake = recordingDelivery();
+    let unstall = (): void => undefined;
+    const never = new Promise<void>((r) => (unstall = r)); // until the end of the test
+    const revokeAtTarget = fake.delivery.revokeAtTarget;
+    fake.delivery.revokeAtTarget = (t, ids) => (t === 'stall' ? never : revokeAtTarget(t, ids));
+    const { cap, events } = make(engine, fake);
+    await cap.requestModule(request('a', 'stall'));
+    await cap.requestModule(request('a', 'b'));
+    engine.setRules([]); // revokes both; the stalled target comes first
+    const revokedB = async () => {
+      for (let i = 0; i < 100; i++) {
+        if (events.some((e) => e.kind === 'revoked' && e.grant.target === 'b')) return true;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return false;
+    };
+    expect(await revokedB()).toBe(true);
+    expect(cap.grants()).toEqual([]); // both gone from the live set at once
+    unstall();
   });
 });

@@ -180,7 +180,9 @@ export class CapabilityModule {
 
   /** Re-decide every live grant under the policy now in force. */
   async reevaluate(): Promise<void> {
-    for (const held of [...this.live.values()]) await this.reevaluateOne(held);
+    // All at once: a target that is slow to acknowledge (or never does)
+    // delays only its own grants' delivery, never another grant's revocation.
+    await Promise.all([...this.live.values()].map((held) => this.reevaluateOne(held)));
   }
 
   /** Wait for re-evaluations triggered by policy changes (tests, shutdown). */
@@ -248,8 +250,11 @@ export class CapabilityModule {
 
   private async revokeExpired(): Promise<void> {
     const now = this.now();
-    for (const held of [...this.live.values()])
-      if (now >= held.grant.expiresAt) await this.revoke(held, 'expired');
+    await Promise.all(
+      [...this.live.values()]
+        .filter((held) => now >= held.grant.expiresAt)
+        .map((held) => this.revoke(held, 'expired')),
+    );
   }
 
   private emit(e: CapabilityEvent): void {

@@ -13,6 +13,7 @@ import { TOKEN_MANAGER_FACTORY, registerTokenManager } from '@tessera/token-mana
 import {
   type ChannelIdentitySecret,
   TRANSPORT_REGISTRY,
+  channelIdentityFrom,
   type TransportConfig,
   createChannelIdentity,
   withChannelAuth,
@@ -21,7 +22,7 @@ import { InProcHub, registerInProcTransport } from '@tessera/transport-inproc';
 import { registerIpcTransport } from '@tessera/transport-ipc';
 import { generateKeyPair, registerZeroMqTransport } from '@tessera/transport-zeromq';
 import { KeyRing } from './remote/key-ring';
-import { OPERATOR } from './registry/core-facts';
+import { OPERATOR, RESERVED_MODULE_NAMES } from './registry/core-facts';
 import { Core } from './core/core';
 import type { RestartPolicy } from './lifecycle/core-events';
 import { GrantRouter } from './grants/grant-router';
@@ -161,9 +162,8 @@ export async function createTessera(
   // handshake instead: the core's own acts for the operator, as in CURVE mode.
   const coreIdentity = coreKeys ? undefined : createChannelIdentity().identity;
   if (coreIdentity) keyRing.admit(coreIdentity.publicKey, OPERATOR);
-  const pinned = options.identityKeys ?? {};
-  if (coreIdentity)
-    for (const [name, secret] of Object.entries(pinned)) keyRing.admit(secret.publicKey, name);
+  const pinned = checkPinnedKeys(options.identityKeys ?? {}, coreIdentity !== undefined);
+  for (const [name, secret] of Object.entries(pinned)) keyRing.admit(secret.publicKey, name);
   const transport = coreIdentity
     ? withChannelAuth(carrier, {
         identity: coreIdentity,
@@ -249,4 +249,33 @@ export async function createTessera(
 /** Register a started core into `container` (for apps composing their own root). */
 export function registerCore(container: DependencyContainer, core: Core): void {
   container.register(CORE, { useValue: core });
+}
+
+/**
+ * `identityKeys` as given, or `INVALID_ARGUMENT`: only in handshake mode,
+ * never for a reserved identity, one name per key, and each a real key pair
+ * (so a pinned key cannot make one identity speak for another).
+ */
+function checkPinnedKeys(
+  keys: Record<string, ChannelIdentitySecret>,
+  handshake: boolean,
+): Record<string, ChannelIdentitySecret> {
+  const entries = Object.entries(keys);
+  if (entries.length === 0) return {};
+  const bad = (message: string) =>
+    TesseraError.invalidArgument(`identityKeys: ${message}`, { field: 'identityKeys' });
+  if (!handshake) throw bad('pinned keys need the channel handshake (not network mode)');
+  const seen = new Map<string, string>();
+  for (const [name, secret] of entries) {
+    if (RESERVED_MODULE_NAMES.has(name)) throw bad(`'${name}' is reserved and cannot be pinned`);
+    try {
+      channelIdentityFrom(secret);
+    } catch (err) {
+      throw bad(`'${name}': ${(err as Error).message}`);
+    }
+    const other = seen.get(secret.publicKey);
+    if (other !== undefined) throw bad(`'${name}' and '${other}' share one key`);
+    seen.set(secret.publicKey, name);
+  }
+  return keys;
 }

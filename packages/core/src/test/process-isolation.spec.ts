@@ -116,6 +116,27 @@ describe.each(['ipc', 'zeromq'])('process isolation over %s', (kind) => {
     });
   });
 
+  it("binds every module's grants, its core token included, to the key its host proved", async () => {
+    const relayToken = await eveToken('relay');
+    const relay = await dial(addressOf('relay'));
+    await relay.call('relay', ['bound'], { token: relayToken }); // relay -> echo is granted now
+    const grants = app.core.capability.grants().filter((g) => g.caller !== 'eve');
+    const byCaller = new Map<string, Set<string | undefined>>();
+    for (const g of grants) {
+      const keys = byCaller.get(g.caller) ?? new Set();
+      keys.add(g.callerKey);
+      byCaller.set(g.caller, keys);
+    }
+    expect([...byCaller.keys()].sort()).toEqual(['echo', 'relay', 'thief']);
+    expect(grants.filter((g) => g.target === 'core')).toHaveLength(3);
+    for (const [caller, keys] of byCaller) {
+      expect({ caller, keys: keys.size }).toEqual({ caller, keys: 1 }); // one key per host...
+      expect([...keys][0]).toEqual(expect.any(String)); // ... and never unbound
+    }
+    const distinct = new Set([...byCaller.values()].map((k) => [...k][0]));
+    expect(distinct.size).toBe(3);
+  });
+
   it('denies what the policy does not allow, with its reason', async () => {
     const err = (await app.core.issueToken('relay', 'relay', []).catch((e) => e)) as TesseraError;
     expect(err.code).toBe(ErrorCode.PERMISSION_DENIED);

@@ -1,6 +1,8 @@
 import { ErrorCode, type TesseraError } from '@tessera/protocol';
 import { type Harness, executed, mintToken, resetExecuted, startApp } from './fixtures';
 import { codeOf } from '@tessera/protocol/testing';
+import { createTessera } from '../lib/tessera';
+import { pinnedKeys } from './identities';
 
 describe('the token flow, end to end in one process', () => {
   let h: Harness;
@@ -256,3 +258,20 @@ function coreRulesFor() {
     methods: ['register', 'requestModule', 'releaseModule'],
   }));
 }
+
+describe('pinned identity keys', () => {
+  it('refuses a reserved identity, one key for two names, and a mismatched key pair', async () => {
+    const [k1, k2] = Object.values(pinnedKeys(['x', 'y']));
+    for (const [identityKeys, why] of [
+      [{ operator: k1 }, /'operator' is reserved/],
+      [{ core: k1 }, /'core' is reserved/],
+      [{ a: k1, b: k1 }, /'b' and 'a' share one key/],
+      [{ a: { publicKey: k2!.publicKey, privateKey: k1!.privateKey } }, /does not match/],
+    ] as const) {
+      await expect(createTessera({ identityKeys })).rejects.toMatchObject({
+        code: ErrorCode.INVALID_ARGUMENT,
+        message: expect.stringMatching(why),
+      });
+    }
+  });
+});

@@ -68,7 +68,7 @@ export class Core {
     caller: string,
     target: string,
     methods: string[] = [],
-    session?: string,
+    session?: { id: string; key: string },
   ): Promise<IssuedToken> {
     return this.parts.issuer.issue(caller, target, methods, session);
   }

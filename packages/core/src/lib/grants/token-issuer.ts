@@ -18,20 +18,21 @@ export class TokenIssuer {
   ) {}
 
   /**
-   * A token for `caller` on `target` (a module, or the core). With `session`,
-   * the grant lives beside the pair's others (one per operator connection).
+   * A token for `caller` on `target` (a module, or the core). `session`
+   * gives the grant a life of its own beside the pair's others, bound to
+   * `session.key` (one per operator connection) instead of the caller's key.
    */
   async issue(
     caller: string,
     target: string,
     methods: string[] = [],
-    session?: string,
+    session?: { id: string; key: string },
   ): Promise<IssuedToken> {
     const subject = this.registry.facts(caller);
     if (!subject) throw TesseraError.unauthenticated(`unknown caller '${caller}'`);
     const targetFacts = target === 'core' ? CORE_FACTS : this.registry.facts(target);
     if (!targetFacts) throw TesseraError.notFound(`module '${target}' is not loaded`);
-    const key = this.keyOf(caller, target);
+    const key = session ? session.key : this.keyOf(caller, target);
     return this.capability.requestModule({
       subject,
       target: targetFacts,
@@ -39,7 +40,7 @@ export class TokenIssuer {
       channel: {
         ...(key !== undefined ? { key } : {}),
         ...(caller === OPERATOR ? { operator: true } : {}),
-        ...(session !== undefined ? { session } : {}),
+        ...(session ? { session: session.id } : {}),
       },
     });
   }

@@ -14,7 +14,11 @@ export interface LaunchRequest {
   /** What the manifest asks of the sandbox (`tessera.sandbox`). */
   sandbox?: SandboxDeclaration;
   coreAddress: string;
-  coreToken: string;
+  /**
+   * Issues the host's core token. A launcher calls it after it made and
+   * admitted the host's identity key, so the token is bound to that key.
+   */
+  coreToken(): Promise<string>;
 }
 
 /** Starts module hosts: in this process, or as child processes. */

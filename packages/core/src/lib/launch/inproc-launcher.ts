@@ -53,6 +53,13 @@ export class InProcessLauncher implements HostLauncher {
     const forget = (): void => {
       if (secret && !this.keys?.pinned?.[request.name]) this.keys?.keyRing.revoke(secret.publicKey);
     };
+    let coreToken: string;
+    try {
+      coreToken = await request.coreToken();
+    } catch (err) {
+      forget();
+      throw err;
+    }
     const host = new ModuleHost({
       definition: request.definition,
       transport: this.transport,
@@ -60,7 +67,7 @@ export class InProcessLauncher implements HostLauncher {
         ? { identity: channelIdentityFrom(secret), coreKey: this.keys.coreKey }
         : {}),
       coreAddress: request.coreAddress,
-      coreToken: request.coreToken,
+      coreToken,
       tokens: this.tokenFactory(request.name),
       proxyOptions: this.proxyOptions,
       defaultTimeoutMs: this.defaultTimeoutMs,

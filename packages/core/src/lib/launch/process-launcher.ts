@@ -68,6 +68,7 @@ export class ProcessLauncher implements HostLauncher {
     let host: ProcessHost;
     let plan: HostPlan | undefined;
     try {
+      const coreToken = await request.coreToken(); // after the key is admitted: bound to it
       plan = await this.sandbox.plan({
         name: request.name,
         entryPath: request.entryPath,
@@ -84,7 +85,7 @@ export class ProcessLauncher implements HostLauncher {
           dataDir: plan.dataDir,
           entryPath: plan.entryPath,
           coreAddress: request.coreAddress,
-          coreToken: request.coreToken,
+          coreToken,
           transport: plan.transport,
           heartbeatMs,
           deniedResult: this.options.deniedResult ?? 'error',

@@ -47,7 +47,6 @@ export class Supervisor {
     if (!entry) throw TesseraError.notFound(`module '${name}' is not known`);
     const record = this.begin(entry.manifest);
     try {
-      const coreToken = await this.coreToken(record);
       const ready = this.ready.wait(name, this.o.readyTimeoutMs ?? 20_000);
       const launched = this.o.launcher.launch({
         name,
@@ -57,7 +56,8 @@ export class Supervisor {
         packageDir: entry.packageDir,
         sandbox: entry.manifest.sandbox,
         coreAddress: this.o.coreAddress(),
-        coreToken,
+        // Issued by the launcher once the host's key is admitted, so the grant is bound to it.
+        coreToken: () => this.coreToken(record),
       });
       // A host that fails before registering must not leave `ready` pending (or unobserved).
       const host = await Promise.race([launched, ready.then(() => launched)]);

@@ -17,7 +17,8 @@ export function createOperatorCredential(): string {
  * credential is a per-run secret the app writes to a 0600 file in its
  * state directory, which no sandboxed module host can read. Each login gets
  * a grant of its own from the policy (so two `tessera` commands and a
- * long-running session coexist), released when its connection closes.
+ * long-running session coexist), bound to that connection alone and
+ * released when it closes.
  * Every later call carries that token and passes the same door as any
  * module's call to the core.
  */
@@ -43,12 +44,16 @@ export class OperatorEndpoint {
 
   async start(address?: string): Promise<string> {
     this.listener = await this.transport.listen(address, (conn) => {
-      const sessionId = randomBytes(9).toString('base64url');
+      const sessionId = randomBytes(12).toString('base64url');
+      // The session's grant is bound to this key, which only this connection
+      // carries: a token from another session (or before login) is refused here.
+      const key = `operator-session:${sessionId}`;
       let loggedIn = false;
+      let closed = false;
       const session = openInboundSession(conn, {
         proxy: this.core.proxy,
         tokens: this.core.tokens,
-        identity: { caller: OPERATOR },
+        identity: { caller: OPERATOR, key },
         bootstrap: (call) => {
           if (call.method !== 'login') return undefined;
           if (loggedIn)
@@ -62,14 +67,18 @@ export class OperatorEndpoint {
               ),
             };
           loggedIn = true;
-          return { value: this.login(sessionId) };
+          const issued = this.login(sessionId, key);
+          // A connection that closed while its grant was issued must not leave it behind.
+          void issued.then(
+            () => closed && this.release(sessionId),
+            () => undefined,
+          );
+          return { value: issued };
         },
         onClosed: (_caller, s) => {
+          closed = true;
           this.sessions.delete(s);
-          if (loggedIn)
-            void this.core.capability
-              .release(OPERATOR, 'core', 'operator session closed', sessionId)
-              .catch(() => undefined);
+          if (loggedIn) this.release(sessionId);
         },
       });
       this.sessions.add(session);
@@ -91,9 +100,16 @@ export class OperatorEndpoint {
   }
 
   private async login(
-    session: string,
+    id: string,
+    key: string,
   ): Promise<{ token: string; expiresAt: number; methods: string[] }> {
-    const issued = await this.core.issueToken(OPERATOR, 'core', [], session);
+    const issued = await this.core.issueToken(OPERATOR, 'core', [], { id, key });
     return { token: issued.token, expiresAt: issued.expiresAt, methods: issued.methods };
+  }
+
+  private release(id: string): void {
+    void this.core.capability
+      .release(OPERATOR, 'core', 'operator session closed', id)
+      .catch(() => undefined);
   }
 }
