@@ -139,9 +139,11 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
     expect(r.stdout).toMatch(
       /^audit → storage +event:changed +in \d+ m \d+ s +audit requires kv-watch provided by storage$/m,
     );
+    // The inspecting session's own grant lives as long as its connection, as do modules' core tokens.
     expect(r.stdout).toMatch(
-      /^operator → core +callModule, .* +in 1[45] m \d+ s +the operator may manage the core$/m,
+      /^operator → core +callModule, .* +with its channel +the operator may manage the core$/m,
     );
+    expect(r.stdout).toMatch(/^storage → core +.* +with its channel +/m);
     expect(r.stdout).toMatch(/^\d+ live grants$/m);
     const json = JSON.parse(
       (await tessera('inspect', '--json', '--target', 'storage', ...cfg())).stdout,

@@ -31,6 +31,8 @@ interface Held {
 const pairKey = (caller: string, target: string, session?: string): string =>
   session === undefined ? `${caller}\u0000${target}` : `${caller}\u0000${target}\u0000${session}`;
 const keyOfGrant = (g: LiveGrant): string => pairKey(g.caller, g.target, g.session);
+/** The expiry of a grant that lives as long as its channel: never, by the clock. */
+export const CHANNEL_LIFETIME = Number.MAX_SAFE_INTEGER;
 
 /** Facts are kept for re-evaluation: a copy, so later changes by the caller cannot alter them. */
 const copyFacts = (f: ModuleFacts): ModuleFacts => ({
@@ -50,6 +52,7 @@ const copyFacts = (f: ModuleFacts): ModuleFacts => ({
 export class CapabilityModule {
   private readonly live = new Map<string, Held>();
   private readonly listeners = new Set<(e: CapabilityEvent) => void>();
+  private readonly reevaluatedListeners = new Set<() => void | Promise<void>>();
   private readonly now: () => number;
   private readonly maxTtl: number;
   private readonly sweeper: ReturnType<typeof setInterval> | undefined;
@@ -69,7 +72,9 @@ export class CapabilityModule {
       this.sweeper.unref?.();
     }
     const offChange = engine.onChange(() => {
-      this.reevaluating = this.reevaluating.then(() => this.reevaluate());
+      this.reevaluating = this.reevaluating
+        .then(() => this.reevaluate())
+        .then(() => this.notifyReevaluated());
     });
     // Vetted in the engine's swap step, before anything is revoked: no grant
     // can come or go between this dry run and the commit.
@@ -80,6 +85,26 @@ export class CapabilityModule {
       offChange();
       unguard?.();
     };
+  }
+
+  /**
+   * Called after every re-evaluation a policy change caused, once its
+   * revocations and narrowings went out (the core re-issues what a reload
+   * allows again here). Returns an unsubscribe.
+   */
+  onReevaluated(listener: () => void | Promise<void>): () => void {
+    this.reevaluatedListeners.add(listener);
+    return () => this.reevaluatedListeners.delete(listener);
+  }
+
+  private async notifyReevaluated(): Promise<void> {
+    for (const l of [...this.reevaluatedListeners]) {
+      try {
+        await l();
+      } catch {
+        // a listener must not break re-evaluation
+      }
+    }
   }
 
   /** Subscribe to audit events; returns an unsubscribe. */
@@ -117,7 +142,10 @@ export class CapabilityModule {
       caller,
       target: target.name,
       methods: decision.methods,
-      expiresAt: issuedAt + Math.min(decision.ttlSeconds, this.maxTtl) * 1000,
+      expiresAt:
+        channel.lifetime === 'channel'
+          ? CHANNEL_LIFETIME
+          : issuedAt + Math.min(decision.ttlSeconds, this.maxTtl) * 1000,
       generation,
       issuedAt,
       reason: decision.reason,

@@ -42,6 +42,12 @@ export interface CapabilityRequest {
      * grant, and is released by that session alone.
      */
     session?: string;
+    /**
+     * `'channel'`: the grant lives as long as the proven channel it serves
+     * (a host's core channel, an operator connection) and never expires by
+     * TTL; reloads still re-evaluate it. Default `'ttl'`: the policy's.
+     */
+    lifetime?: 'ttl' | 'channel';
   };
 }
 

@@ -16,7 +16,9 @@ export const inspect: Command = {
 
 Prints the live grants of the app running for the config (default:
 ./tessera.config.json): caller → target, the methods (and event:<name>
-scopes) granted, when the grant expires, and the policy's reason. Tokens are
+scopes) granted, when the grant expires ("with its channel" for a module's
+core token and an operator session, which live as long as their connection),
+and the policy's reason. Tokens are
 never shown.
 
   --config file   the app's config file
@@ -60,7 +62,11 @@ Exit codes: 0 printed, 1 no running app or the app refused, 2 usage error.`,
       rows.push([
         `${g.caller} → ${g.target}`,
         g.methods.join(', '),
-        left > 0 ? `in ${formatDuration(left)}` : 'expired',
+        g.expiresAt >= Number.MAX_SAFE_INTEGER
+          ? 'with its channel'
+          : left > 0
+            ? `in ${formatDuration(left)}`
+            : 'expired',
         g.reason,
       ]);
     }

@@ -41,6 +41,10 @@ export class TokenIssuer {
         ...(key !== undefined ? { key } : {}),
         ...(caller === OPERATOR ? { operator: true } : {}),
         ...(session ? { session: session.id } : {}),
+        // A module's core token and an operator session live as long as their proven channel.
+        ...(target === 'core' && (session || caller !== OPERATOR)
+          ? { lifetime: 'channel' as const }
+          : {}),
       },
     });
   }

@@ -1,5 +1,10 @@
 import type { CapabilityModule } from '@tessera/capability';
-import type { HostRegistration } from '@tessera/host';
+import {
+  CONTROL_TIMEOUT_MS,
+  type HostControl,
+  type HostRegistration,
+  contractClient,
+} from '@tessera/host';
 import { TesseraError } from '@tessera/protocol';
 import type { TokenManager } from '@tessera/token-manager';
 import type { RpcPeer, Transport } from '@tessera/transport';
@@ -38,7 +43,44 @@ export class Supervisor {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private closed = false;
 
-  constructor(private readonly o: SupervisorOptions) {}
+  constructor(private readonly o: SupervisorOptions) {
+    // A module's core token lives as long as its channel; only a reload can
+    // take it, and the next reload that allows it again gives it back.
+    o.capability.onReevaluated(() => this.restoreCoreChannels());
+  }
+
+  /**
+   * Every loaded host whose core token a reload revoked gets a new one on its
+   * channel as soon as the policy allows it again; until then it stays cut
+   * off from the core (its calls to other modules keep their own grants).
+   */
+  async restoreCoreChannels(): Promise<void> {
+    if (this.closed) return;
+    const holding = new Set(
+      this.o.capability
+        .grants()
+        .filter((g) => g.target === 'core')
+        .map((g) => g.caller),
+    );
+    const cutOff = [...this.o.registry.records.values()].filter(
+      (r) => (r.state === 'ready' || r.state === 'starting') && r.channel && !holding.has(r.name),
+    );
+    await Promise.all(
+      cutOff.map(async (r) => {
+        let token: string;
+        try {
+          token = (await this.o.issuer.issue(r.name, 'core')).token;
+        } catch {
+          return; // still denied
+        }
+        const channel = r.channel;
+        if (!channel) return;
+        await contractClient<HostControl>(channel, { timeoutMs: CONTROL_TIMEOUT_MS })
+          .coreToken(token)
+          .catch(() => undefined); // the host is going; its exit revokes the grant
+      }),
+    );
+  }
 
   /** Start a known module's host and resolve once it registered. */
   async start(name: string): Promise<void> {

@@ -16,6 +16,11 @@ export interface HostControl {
   narrowOutbound(target: string, methods: string[]): boolean;
   /** Forget the token (and connection) this host holds for `target`. */
   dropOutbound(target: string): boolean;
+  /**
+   * Use `token` on the core channel from now on: the core re-issued the
+   * host's core token (a reload had revoked it and a later one allows it).
+   */
+  coreToken(token: string): boolean;
 }
 
 /** The dispatch table of {@link HostControl}: nothing else is served on the control channel. */
@@ -25,6 +30,7 @@ export const HOST_CONTROL_METHODS = [
   'narrow',
   'narrowOutbound',
   'dropOutbound',
+  'coreToken',
 ] as const satisfies readonly (keyof HostControl)[];
 
 /** How long the core waits for a host to acknowledge a control call. */

@@ -8,6 +8,8 @@ import { contractHandler } from '../contracts/contract-client';
 export interface HostState {
   tokens: TokenManager;
   caller?: ModuleCaller;
+  /** The token the host shows on its core channel, once the core replaced the one it started with. */
+  coreToken?: string;
 }
 
 /** The host's side of {@link HostControl}, over its own TokenManager and caller. */
@@ -33,6 +35,11 @@ export function hostControl(state: HostState): HostControl {
     dropOutbound(target) {
       if (state.caller) state.caller.forget(target);
       else state.tokens.dropOutbound(target);
+      return true;
+    },
+    coreToken(token) {
+      if (typeof token !== 'string' || token.length === 0) return false;
+      state.coreToken = token;
       return true;
     },
   };

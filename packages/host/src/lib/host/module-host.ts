@@ -112,7 +112,11 @@ export class ModuleHost {
       },
     });
     this.corePeer = corePeer;
-    const core = contractClient<ModuleCoreApi>(corePeer, { token: coreToken });
+    // The core may hand over a new core token on this channel (HostControl.coreToken).
+    const state = this.state;
+    const core = contractClient<ModuleCoreApi>(corePeer, {
+      token: () => state.coreToken ?? coreToken,
+    });
     const caller = new ModuleCaller(
       definition.name,
       { requestModule: (target) => core.requestModule({ to: target }) },
