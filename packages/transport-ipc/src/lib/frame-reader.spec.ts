@@ -62,6 +62,30 @@ describe('FrameReader', () => {
     );
   });
 
+  it('holds the frame in progress to a limit lowered after its prefix was read', () => {
+    const reader = new FrameReader(1024);
+    const bytes = framed(Buffer.alloc(600, 1), Buffer.alloc(100, 2));
+    expect(collect(reader, [bytes.subarray(0, 10)])).toEqual([]); // prefix of 600 read
+    reader.maxFrameBytes = 512;
+    expect(() => reader.push(bytes.subarray(10, 20), () => true)).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.RESOURCE_EXHAUSTED,
+        message: expect.stringContaining('600 exceeds maxFrameBytes 512'),
+      }),
+    );
+  });
+
+  it('applies a limit changed by a payload handler to the next frame of the same chunk', () => {
+    const reader = new FrameReader(16);
+    const sizes: number[] = [];
+    reader.push(framed(Buffer.alloc(8), Buffer.alloc(100)), (p) => {
+      sizes.push(p.length);
+      reader.maxFrameBytes = 1024; // e.g. the handshake ended on this frame
+      return true;
+    });
+    expect(sizes).toEqual([8, 100]);
+  });
+
   it('stops handing out payloads when told to', () => {
     const got: string[] = [];
     new FrameReader(64).push(

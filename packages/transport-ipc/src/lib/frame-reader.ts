@@ -17,7 +17,12 @@ export class FrameReader {
   /** Payload length of the frame in progress; -1 while its prefix is incomplete. */
   private need = -1;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /**
+   * Largest payload accepted. May be changed between pushes (the channel
+   * handshake lowers it until the peer is proven); a frame whose prefix was
+   * read under a higher limit and is over the new one fails on the next push.
+   */
+  constructor(public maxFrameBytes: number) {}
 
   /** Bytes received but not yet handed out. */
   get bufferedBytes(): number {
@@ -36,15 +41,16 @@ export class FrameReader {
     for (;;) {
       if (this.need < 0) {
         if (this.available < LENGTH_PREFIX_BYTES) return;
-        const length = this.readPrefix();
-        if (length > this.maxFrameBytes) {
-          throw new TesseraError(
-            ErrorCode.RESOURCE_EXHAUSTED,
-            `frame length prefix ${length} exceeds maxFrameBytes ${this.maxFrameBytes}`,
-            { length, maxFrameBytes: this.maxFrameBytes },
-          );
-        }
-        this.need = length;
+        this.need = this.readPrefix();
+      }
+      // Checked before a single payload byte is waited for, and again on
+      // every push in case the limit was lowered since the prefix was read.
+      if (this.need > this.maxFrameBytes) {
+        throw new TesseraError(
+          ErrorCode.RESOURCE_EXHAUSTED,
+          `frame length prefix ${this.need} exceeds maxFrameBytes ${this.maxFrameBytes}`,
+          { length: this.need, maxFrameBytes: this.maxFrameBytes },
+        );
       }
       if (this.available < this.need) return;
       const payload = this.take(this.need);

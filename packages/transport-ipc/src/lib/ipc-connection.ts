@@ -98,6 +98,16 @@ export class IpcConnection implements Connection {
     this.inbox.attach(handler);
   }
 
+  /**
+   * Accept no frame over `maxFrameBytes` (capped at the transport's limit)
+   * until called again with `undefined`. Checked against each length prefix,
+   * so a bigger frame drops the connection before its payload is buffered.
+   */
+  limitInbound(maxFrameBytes: number | undefined): void {
+    const max = this.settings.maxFrameBytes;
+    this.reader.maxFrameBytes = maxFrameBytes === undefined ? max : Math.min(maxFrameBytes, max);
+  }
+
   /** Flush queued frames, say goodbye, and resolve once the socket is closed. */
   close(): Promise<void> {
     if (!this.isClosed) {

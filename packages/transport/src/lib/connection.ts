@@ -31,6 +31,15 @@ export interface Connection {
   attach(handler: ConnectionHandler): void;
   /** Close gracefully; idempotent. */
   close(): Promise<void>;
+  /**
+   * Lower the largest inbound frame this connection accepts to
+   * `maxFrameBytes` (never above the carrier's own limit), or restore the
+   * carrier's limit with `undefined`. A frame over it is refused before it
+   * is buffered or decoded, where the carrier can tell, and drops only this
+   * connection. The channel handshake sets it until the peer is proven.
+   * Optional: carriers without bytes (in-process) omit it.
+   */
+  limitInbound?(maxFrameBytes: number | undefined): void;
 }
 
 /** A bound server endpoint. */

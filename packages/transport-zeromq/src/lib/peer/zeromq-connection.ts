@@ -33,6 +33,8 @@ export class ZeroMqConnection implements Connection {
   private lastSeen = Date.now();
   private lastPing = 0;
   private readonly batchBytes: number;
+  /** Set by {@link limitInbound}: the largest frame accepted until it is lifted. */
+  private inboundLimit: number | undefined;
   private readonly flush = (): void => this.flushOutbox();
 
   constructor(
@@ -88,16 +90,60 @@ export class ZeroMqConnection implements Connection {
     void this.link.end();
   }
 
+  /**
+   * Accept no frame over `maxFrameBytes` (capped at the transport's limit)
+   * until called again with `undefined`. libzmq has received the message by
+   * then (bounded by the socket's `maxMessageSize`), but a frame over the
+   * limit is refused before it is decoded, and drops this peer.
+   */
+  limitInbound(maxFrameBytes: number | undefined): void {
+    this.inboundLimit =
+      maxFrameBytes === undefined ? undefined : Math.min(maxFrameBytes, this.limits.maxFrameBytes);
+  }
+
   /** A DATA message from the peer. Throws INVALID_ARGUMENT on malformed input; nothing of it is delivered then. */
   receive(message: Buffer, offset: number): void {
     this.touch();
     if (this.isClosed) return;
+    if (this.inboundLimit !== undefined) return this.receiveLimited(message, offset);
     const frames = splitBatch(message, offset, this.limits.maxFrameBytes).map((bytes) =>
       decodeFrame(bytes),
     );
     this.stats.batchesReceived++;
     this.stats.framesReceived += frames.length;
     for (const frame of frames) this.inbox.deliver(frame);
+  }
+
+  /**
+   * {@link receive} while limited: frames are split, checked, decoded and
+   * delivered one at a time, so the limit a frame is held to is the one in
+   * force when it is reached (a handshake that ends on one frame lifts it
+   * for the next), and nothing past a bad frame or a close is looked at.
+   * Frames before a bad one in the same message are delivered; the throw
+   * then drops the peer.
+   */
+  private receiveLimited(message: Buffer, offset: number): void {
+    if (message.length <= offset) throw TesseraError.invalidArgument('malformed batch: no frames');
+    let at = offset;
+    while (at < message.length && !this.isClosed) {
+      const limit = this.inboundLimit ?? this.limits.maxFrameBytes;
+      if (message.length - at < 4)
+        throw TesseraError.invalidArgument('malformed batch: truncated length');
+      const len = message.readUInt32BE(at);
+      at += 4;
+      if (len > limit)
+        throw new TesseraError(
+          ErrorCode.RESOURCE_EXHAUSTED,
+          `frame of ${len} bytes exceeds the ${limit} byte limit`,
+        );
+      if (len > message.length - at)
+        throw TesseraError.invalidArgument('malformed batch: truncated frame');
+      const frame = decodeFrame(message.subarray(at, at + len));
+      at += len;
+      this.stats.framesReceived++;
+      this.inbox.deliver(frame);
+    }
+    this.stats.batchesReceived++;
   }
 
   /** Any traffic from the peer proves it alive. */

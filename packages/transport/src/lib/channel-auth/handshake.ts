@@ -16,13 +16,29 @@ export interface ChannelAuthOptions {
   authorize?: (key: string) => string | undefined;
   /** Give up a handshake after this long; default 5 s. */
   timeoutMs?: number;
-  /** Told why a client's handshake was refused (for the operator's log). */
+  /**
+   * Largest frame either end accepts until the other is proven (default
+   * 4 KiB; handshake frames are about 200 bytes). The carrier refuses a
+   * bigger one before buffering or decoding it, where it can
+   * ({@link Connection.limitInbound}); the limit is lifted after `welcome`.
+   */
+  maxHandshakeFrameBytes?: number;
+  /**
+   * Server side, per listener: handshakes that may be in progress at once
+   * (default 64). A connection beyond it is refused and closed at once.
+   */
+  maxPendingHandshakes?: number;
+  /** Told why a client's handshake was refused or failed (for the operator's log). */
   onRefused?: (reason: string, key?: string) => void;
 }
 
 const VERSION = 1;
 const NONCE_BYTES = 32;
 const DEFAULT_TIMEOUT_MS = 5_000;
+/** Default {@link ChannelAuthOptions.maxHandshakeFrameBytes}. */
+export const DEFAULT_HANDSHAKE_FRAME_BYTES = 4 * 1024;
+/** Default {@link ChannelAuthOptions.maxPendingHandshakes}. */
+export const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
 /** Frames a proven connection may receive before its handler attaches. */
 const MAX_EARLY_FRAMES = 1024;
 
@@ -113,7 +129,11 @@ export function openChannel(
     },
     true,
   );
-  raw.send(control('hello', { v: VERSION, nonce: cN }));
+  try {
+    raw.send(control('hello', { v: VERSION, nonce: cN }));
+  } catch {
+    // Closed already (refused on accept): the handshake fails with its close.
+  }
   return promise;
 }
 
@@ -144,6 +164,7 @@ function runHandshake(
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        raw.limitInbound?.(undefined); // proven: the carrier's own limit again
         proven = new ProvenConnection(raw, peer);
         resolve(proven);
       },
@@ -151,15 +172,8 @@ function runHandshake(
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (!client) {
-          options.onRefused?.(reason, key);
-          try {
-            raw.send(control('refused', { reason }));
-          } catch {
-            // Already gone.
-          }
-        }
-        void raw.close();
+        if (client) void raw.close();
+        else refuseChannel(raw, options, reason, key);
         reject(TesseraError.unauthenticated(`channel handshake failed: ${reason}`));
       },
     };
@@ -175,6 +189,9 @@ function runHandshake(
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        // The carrier dropped it (e.g. a frame over the handshake limit): tell the operator.
+        if (!client && error)
+          options.onRefused?.(`connection dropped during the handshake: ${error.message}`);
         reject(
           TesseraError.unavailable(
             `connection closed during the channel handshake${error ? `: ${error.message}` : ''}`,
@@ -182,8 +199,30 @@ function runHandshake(
         );
       },
     };
+    // Until the peer is proven, a frame bigger than any handshake frame is
+    // refused by the carrier before it is buffered or decoded.
+    raw.limitInbound?.(options.maxHandshakeFrameBytes ?? DEFAULT_HANDSHAKE_FRAME_BYTES);
     raw.attach(handler);
   });
+}
+
+/**
+ * Server side: refuse a client before or during the handshake. Reported to
+ * `onRefused`, told to the client in a `refused` frame, and closed.
+ */
+export function refuseChannel(
+  raw: Connection,
+  options: ChannelAuthOptions,
+  reason: string,
+  key?: string,
+): void {
+  options.onRefused?.(reason, key);
+  try {
+    raw.send(control('refused', { reason }));
+  } catch {
+    // Already gone.
+  }
+  void raw.close();
 }
 
 /**

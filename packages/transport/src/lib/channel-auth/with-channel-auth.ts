@@ -1,5 +1,11 @@
 import type { Connection, ConnectOptions, Listener, Transport } from '../connection';
-import { type ChannelAuthOptions, acceptChannel, openChannel } from './handshake';
+import {
+  type ChannelAuthOptions,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+  acceptChannel,
+  openChannel,
+  refuseChannel,
+} from './handshake';
 
 /**
  * The same carrier, with every connection proving its identity key in the
@@ -7,6 +13,11 @@ import { type ChannelAuthOptions, acceptChannel, openChannel } from './handshake
  * accepted connection is handed on only once the client proved a key
  * `authorize` admits (its `peer` says which), and `connect` resolves only
  * once the server proved the key the route named (`serverKey`).
+ *
+ * Unproven peers are bounded: each listener runs at most
+ * `maxPendingHandshakes` handshakes at once (a connection beyond them is
+ * refused and closed at once), and until its handshake ends a peer may send
+ * no frame over `maxHandshakeFrameBytes`, which the carrier refuses unread.
  *
  * Closing it closes only what it opened through `inner` when it `owns`
  * the inner transport; a shared carrier (in-process hosts) stays open.
@@ -20,8 +31,15 @@ export function withChannelAuth(
   return {
     kind: inner.kind,
     async listen(address, onConnection) {
+      const maxPending = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+      let pending = 0;
       const listener = await inner.listen(address, (raw) => {
-        acceptChannel(raw, options).then(onConnection, () => undefined); // refused: closed, and reported via onRefused
+        if (pending >= maxPending)
+          return refuseChannel(raw, options, `too many handshakes in progress (${maxPending})`);
+        pending++;
+        acceptChannel(raw, options)
+          .finally(() => pending--)
+          .then(onConnection, () => undefined); // refused: closed, and reported via onRefused
       });
       listeners.add(listener);
       return listener;
