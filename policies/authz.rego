@@ -2,7 +2,7 @@
 #
 # Entrypoint: tessera/authz/decision. Input: the PolicyInput built by the
 # capability module ({subject, target, methods, context}); data: data.json
-# (data.tessera.ttl, data.tessera.deny, data.tessera.operator).
+# (data.tessera.ttl, data.tessera.deny, data.tessera.withhold, data.tessera.operator).
 # The decision is evaluated as a priority chain: malformed input, then the
 # deny list, then the rule that offers a scope, then TTL and method scoping.
 package tessera.authz
@@ -37,7 +37,8 @@ ttl_positive if ttl > 0
 
 _deny(reason) := {"allow": false, "methods": [], "ttlSeconds": 0, "reason": reason}
 
-# The scope finally granted: the offer, narrowed to input.methods when given.
-granted := sort([m | some m in offer.grant]) if {
+# The scope finally granted: the offer without the methods data withholds,
+# narrowed to input.methods when given.
+granted := sort([m | some m in offer.grant; not m in withheld]) if {
 	count(input.methods) == 0
-} else := sort([m | some m in offer.grant; m in input.methods])
+} else := sort([m | some m in offer.grant; m in input.methods; not m in withheld])

@@ -133,3 +133,22 @@ test_event_scope_is_granted_like_a_method if {
 	d := authz.decision with input as req(notes, storage, ["event:changed"])
 	d.methods == ["event:changed"]
 }
+
+test_withhold_narrows_the_grant_instead_of_denying if {
+	w := [{"caller": "notes", "target": "storage", "methods": ["list"]}]
+	d := authz.decision with input as req(notes, storage, []) with data.tessera.withhold as w
+	d.allow == true
+	d.methods == ["event:changed", "get"]
+}
+
+test_withhold_with_wildcards_and_only_matching_pairs if {
+	w := [{"caller": "*", "target": "storage", "methods": ["get"]}, {"caller": "other", "target": "*", "methods": ["list"]}]
+	d := authz.decision with input as req(notes, storage, []) with data.tessera.withhold as w
+	d.methods == ["event:changed", "list"]
+}
+
+test_withhold_everything_requested_denies if {
+	w := [{"caller": "notes", "target": "storage", "methods": ["get"]}]
+	d := authz.decision with input as req(notes, storage, ["get"]) with data.tessera.withhold as w
+	d.allow == false
+}

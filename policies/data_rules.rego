@@ -31,6 +31,22 @@ _deny_list_reason(e) := sprintf("denied by deny list: %s -> %s (%s)", [e.caller,
 	is_string(e.reason)
 } else := sprintf("denied by deny list: %s -> %s", [e.caller, e.target])
 
+# Methods withheld from a caller on a target (data.tessera.withhold:
+# [{"caller", "target", "methods": [...]}], "*" matches any name): the grant
+# is narrowed rather than denied, and a reload that adds an entry narrows
+# live grants the same way.
+default withhold_list := []
+
+withhold_list := data.tessera.withhold if is_array(data.tessera.withhold)
+
+withheld contains m if {
+	some e in withhold_list
+	_name_matches(e.caller, input.subject.name)
+	_name_matches(e.target, input.target.name)
+	is_array(e.methods)
+	some m in e.methods
+}
+
 # TTL: the operator's own, then a per-target override, then the default.
 ttl := data.tessera.operator.ttl_seconds if {
 	is_operator
