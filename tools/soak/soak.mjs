@@ -26,7 +26,8 @@ const USAGE = `usage: npm run soak -- [--minutes N] [--transport ipc|zeromq|inpr
   --kill-every S    seconds between SIGKILLs (default 10)
   --reload-every S  seconds between policy reloads (default 15)
   --ttl S           TTL of every grant on a module, the operator's too (default 2)
-  --json            print the report as JSON`;
+  --json            print the report as JSON
+  --verbose         print the core's lifecycle events (crashed, restarting, ready…) as they happen`;
 
 let args;
 try {
@@ -38,6 +39,7 @@ try {
       'reload-every': { type: 'string', default: '15' },
       ttl: { type: 'string', default: '2' },
       json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   }));
@@ -106,6 +108,9 @@ const quietLogger = { info() {}, warn() {}, error: (m, d) => console.error(m, d 
 const running = await startApp(join(dir, 'tessera.config.json'), {
   operator: false,
   policyLogger: quietLogger,
+  ...(args.verbose
+    ? { onEvent: (e) => console.error(`[${new Date().toISOString()}] ${JSON.stringify(e)}`) }
+    : {}),
 });
 const core = running.app.core;
 const call = (module, method, callArgs = []) => core.operatorCall(module, method, callArgs);
