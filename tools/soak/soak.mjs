@@ -262,19 +262,18 @@ await Promise.all(callers);
 const rssEnd = rss();
 
 // No stranded module: every one is ready and answers.
-for (const [m, method] of [
-  ['storage', 'list'],
-  ['notes', 'list'],
-  ['audit', 'summary'],
-]) {
-  if (
-    !ready(m) ||
-    !(await call(m, method).then(
-      () => true,
-      () => false,
-    ))
-  )
-    stranded.push(m);
+// (Only methods no narrowing withholds: a narrowed grant stays narrow until renewed.)
+const answers = {
+  storage: () => call('storage', 'get', ['soak-probe']),
+  notes: async () => call('notes', 'remove', [(await call('notes', 'add', ['probe', 'x'])).id]),
+  audit: () => call('audit', 'summary'),
+};
+for (const [m, probe] of Object.entries(answers)) {
+  const answered = await probe().then(
+    () => true,
+    () => false,
+  );
+  if (!ready(m) || !answered) stranded.push(m);
 }
 stranded = [...new Set(stranded)];
 const grantsLive = core.capability.grants().length;
