@@ -46,7 +46,7 @@ function pair(tap?: (from: 'a' | 'b', f: Frame) => Frame | undefined): [Connecti
 }
 
 describe('channel handshake', () => {
-  it('proves both keys and hands frames sent right after it on, in order', async () => {
+  it('proves both keys and hands frames sent right after it on, in order, after attach returns', async () => {
     const client = createChannelIdentity().identity;
     const server = createChannelIdentity().identity;
     const [c, s] = pair();
@@ -60,9 +60,13 @@ describe('channel handshake', () => {
     const seen: Frame[] = [];
     await new Promise((r) => setTimeout(r, 5));
     conn.attach({ onFrame: (f) => seen.push(f), onClose: () => undefined });
+    expect(seen).toEqual([]); // never inside attach: the layer above is still being built
+    opened.send({ t: 'cancel', id: 3 }); // arrives after the kept ones
+    await new Promise((r) => setTimeout(r, 5));
     expect(seen).toEqual([
       { t: 'cancel', id: 1 },
       { t: 'cancel', id: 2 },
+      { t: 'cancel', id: 3 },
     ]);
   });
 

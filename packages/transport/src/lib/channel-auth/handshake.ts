@@ -227,11 +227,14 @@ export function refuseChannel(
 
 /**
  * A carrier connection whose peer proved its key. Frames that arrive
- * between the handshake and the RPC layer attaching are kept, in order.
+ * between the handshake and the RPC layer attaching are kept, in order, and
+ * handed over on the next microtask after `attach`, never inside it (the
+ * layer above is still being constructed then), as the carriers do.
  */
 class ProvenConnection implements Connection {
   private handler: ConnectionHandler | undefined;
-  private early: Frame[] = [];
+  /** Frames not yet handed over; `undefined` once the hand-over caught up. */
+  private early: Frame[] | undefined = [];
   private ended: { error?: TesseraError } | undefined;
 
   constructor(
@@ -257,20 +260,22 @@ class ProvenConnection implements Connection {
 
   attach(handler: ConnectionHandler): void {
     this.handler = handler;
-    const early = this.early;
-    this.early = [];
-    for (const f of early) handler.onFrame(f);
-    if (this.ended) handler.onClose(this.ended.error);
+    queueMicrotask(() => {
+      const early = this.early ?? [];
+      this.early = undefined;
+      for (const f of early) handler.onFrame(f);
+      if (this.ended) handler.onClose(this.ended.error);
+    });
   }
 
   deliver(frame: Frame): void {
-    if (this.handler) this.handler.onFrame(frame);
-    else if (this.early.length < MAX_EARLY_FRAMES) this.early.push(frame);
+    if (this.handler && this.early === undefined) this.handler.onFrame(frame);
+    else if (this.early && this.early.length < MAX_EARLY_FRAMES) this.early.push(frame);
     else void this.raw.close();
   }
 
   end(error: TesseraError | undefined): void {
-    if (this.handler) this.handler.onClose(error);
+    if (this.handler && this.early === undefined) this.handler.onClose(error);
     else this.ended = error ? { error } : {};
   }
 }
