@@ -5,6 +5,7 @@
  * control that proves every attack here works when its defence is removed.
  */
 import {
+  copyFileSync,
   mkdirSync,
   readFileSync,
   mkdtempSync,
@@ -13,12 +14,14 @@ import {
   realpathSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { StaticPolicyEngine } from '@tessera/policy/testing';
+import { ErrorCode, TesseraError } from '@tessera/protocol';
 import { createTessera, type Tessera } from '../lib/tessera';
 import { CORE_MODULE_METHODS, OPERATOR } from '../index';
 import { discoverOne } from '../lib/discovery';
@@ -56,6 +59,8 @@ function processesIn(dir: string): number[] {
 
 interface World {
   app: Tessera;
+  /** The workspace: `node_modules` (the intruder installed, the app linked) and `app`. */
+  root: string;
   appDir: string;
   stateDir: string;
   bundleDir: string;
@@ -63,8 +68,29 @@ interface World {
   close(): Promise<void>;
 }
 
+/**
+ * The demo's layout: a workspace whose `node_modules` holds the intruder
+ * (installed, so `node_modules` is a tree its `require` reads) and links
+ * every workspace package, the app that holds `.tessera` included.
+ */
+function makeWorkspace(): { root: string; appDir: string } {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'tessera-sandbox-')));
+  const modules = join(root, 'node_modules');
+  const intruder = join(modules, '@tessera-test', 'intruder');
+  mkdirSync(intruder, { recursive: true });
+  for (const file of ['index.js', 'package.json'])
+    copyFileSync(join(REPO, 'packages/core/test-modules/intruder', file), join(intruder, file));
+  mkdirSync(join(modules, '@tessera'));
+  symlinkSync(join(REPO, 'packages/sdk'), join(modules, '@tessera', 'sdk'));
+  mkdirSync(join(modules, '@tessera-demo'));
+  symlinkSync('../../app', join(modules, '@tessera-demo', 'app'));
+  const appDir = join(root, 'app');
+  mkdirSync(appDir);
+  return { root, appDir };
+}
+
 async function startWorld(sandbox: SandboxLayers | 'none', kind = 'ipc'): Promise<World> {
-  const appDir = realpathSync(mkdtempSync(join(tmpdir(), 'tessera-sandbox-')));
+  const { root, appDir } = makeWorkspace();
   const stateDir = join(appDir, '.tessera');
   const bundleDir = join(appDir, 'policies');
   mkdirSync(join(stateDir, 'data', 'echo'), { recursive: true, mode: 0o700 });
@@ -73,7 +99,24 @@ async function startWorld(sandbox: SandboxLayers | 'none', kind = 'ipc'): Promis
   writeFileSync(join(stateDir, 'operator.key'), 'operator-credential');
   writeFileSync(join(stateDir, 'data', 'echo', 'secret.txt'), 'sibling secret');
   writeFileSync(join(bundleDir, 'data.json'), '{}');
-  const intruder = await discoverOne('@tessera-test/intruder', REPO);
+  try {
+    return await startApp({ sandbox, kind, root, appDir, stateDir, bundleDir });
+  } catch (err) {
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function startApp(o: {
+  sandbox: SandboxLayers | 'none';
+  kind: string;
+  root: string;
+  appDir: string;
+  stateDir: string;
+  bundleDir: string;
+}): Promise<World> {
+  const { sandbox, kind, root, stateDir, bundleDir } = o;
+  const intruder = await discoverOne('@tessera-test/intruder', root);
   const app = await createTessera({
     isolation: 'process',
     transport: { kind },
@@ -106,13 +149,11 @@ async function startWorld(sandbox: SandboxLayers | 'none', kind = 'ipc'): Promis
   });
   return {
     app,
-    appDir,
-    stateDir,
-    bundleDir,
+    ...o,
     call: (method, ...args) => app.core.operatorCall('intruder', method, args) as Promise<Outcome>,
     close: async () => {
       await app.close();
-      rmSync(appDir, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
     },
   };
 }
@@ -188,6 +229,23 @@ linux('host sandbox: a malicious module', () => {
       // bwrap alone shows the empty skeleton it mounted data/intruder into, nothing else.
       if (listed.ok) expect(listed.value).toEqual(['data']);
       else expect(listed.code).toBe(blocked);
+    });
+
+    maybe('cannot read the state dir through a workspace link in node_modules', async () => {
+      // node_modules/@tessera-demo/app -> ../../app, which holds .tessera (as in the demo).
+      const viaLink = join(w.root, 'node_modules/@tessera-demo/app/.tessera');
+      for (const file of ['operator.key', 'run.json', 'data/echo/secret.txt'])
+        expect(await w.call('readFile', join(viaLink, file))).toMatchObject({
+          ok: false,
+          code: blocked,
+        });
+      const listed = await w.call('listDir', join(w.root, 'node_modules/@tessera-demo/app'));
+      // bwrap alone: the empty skeleton it mounted data/intruder into.
+      if (listed.ok) expect(listed.value).toEqual(['.tessera']);
+      else expect(listed.code).toBe(blocked);
+      // What it does get of that tree: each package by itself.
+      const sdk = await w.call('readFile', join(w.root, 'node_modules/@tessera/sdk/package.json'));
+      expect(sdk.ok).toBe(true);
     });
 
     maybe("cannot read the core's environment or memory", async () => {
@@ -275,6 +333,8 @@ linux('host sandbox: a malicious module', () => {
         ok: true,
         value: 'operator-credential',
       });
+      const viaLink = join(w.root, 'node_modules/@tessera-demo/app/.tessera/operator.key');
+      expect(await w.call('readFile', viaLink)).toEqual({ ok: true, value: 'operator-credential' });
       // What the core was started with: /proc shows the environment at exec.
       expect(await w.call('readProcess', process.pid, 'environ')).toEqual({
         ok: true,
@@ -293,6 +353,42 @@ linux('host sandbox: a malicious module', () => {
         ok: true,
         value: 'sibling secret',
       });
+    });
+  });
+
+  describe.each([
+    ['ipc', 'ipc'],
+    ['zeromq', 'zeromq'],
+  ])('a host that registers an address its launcher did not give it, over %s', (_label, kind) => {
+    const foreign = join(tmpdir(), 'tessera-zmq-foreign', 'listener.sock');
+    afterEach(() => {
+      delete process.env['INTRUDER_REGISTER'];
+    });
+    /** How starting the intruder's world failed (undefined: it started, and is closed again). */
+    const refusal = (): Promise<TesseraError | undefined> =>
+      startWorld({ node: true, bwrap: 'off' }, kind).then(
+        (w) => w.close().then(() => undefined),
+        (e: TesseraError) => e,
+      );
+
+    it('is refused: the core never dials nor reclaims it', async () => {
+      process.env['INTRUDER_REGISTER'] = `ipc://${foreign}`;
+      const err = await refusal();
+      expect(err).toBeInstanceOf(TesseraError);
+      expect(err?.code).toBe(ErrorCode.PERMISSION_DENIED);
+      expect(err?.message).toMatch(
+        new RegExp(
+          `^module intruder: module intruder may not register ipc://${foreign}: it lies outside its socket directory /`,
+        ),
+      );
+    });
+
+    it('is refused when it climbs out of its socket dir with ..', async () => {
+      // The host's TMPDIR is its socket dir: ../ of it is the launcher's root, every host's sockets.
+      process.env['INTRUDER_REGISTER'] = 'ipc://TMPDIR/../x.sock';
+      const err = await refusal();
+      expect(err?.code).toBe(ErrorCode.PERMISSION_DENIED);
+      expect(err?.message).toMatch(/may not register ipc:\/\/\/.*\/\.\.\/x\.sock: it lies outside/);
     });
   });
 

@@ -30,9 +30,29 @@ function readMemory(pid) {
   }
 }
 
+/**
+ * Make the host register `address` instead of its own: the core's `register`
+ * call goes out through RpcPeer, the class the host loaded (found in the
+ * module cache the host shares with the module).
+ */
+function registerInstead(address) {
+  const RpcPeer = Object.values(require.cache)
+    .map((m) => m && m.exports && m.exports.RpcPeer)
+    .find((c) => typeof c === 'function');
+  const call = RpcPeer.prototype.call;
+  RpcPeer.prototype.call = function (method, args, ...rest) {
+    if (method === 'register') args = [{ ...args[0], address }];
+    return call.call(this, method, args, ...rest);
+  };
+}
+
 module.exports = defineModule({
   name: 'intruder',
   create(ctx) {
+    // Set by the test that has this host claim an address its launcher did not give it.
+    // TMPDIR in it stands for the host's own TMPDIR (its socket directory when sandboxed).
+    const claim = process.env.INTRUDER_REGISTER;
+    if (claim) registerInstead(claim.replace('TMPDIR', require('node:os').tmpdir()));
     return {
       whereAmI: () => ({ dataDir: ctx.dataDir, cwd: process.cwd(), pid: process.pid }),
       /** Its own data dir: must work. */

@@ -11,7 +11,8 @@ import { isWithin } from './package-paths';
 export function hostMounts(m: {
   network: boolean;
   node: string;
-  code: string[];
+  /** The code view: roots, link targets and node_modules trees (see codePaths). */
+  code: BwrapMount[];
   reads: string[];
   writes: string[];
   dataDir: string;
@@ -23,7 +24,7 @@ export function hostMounts(m: {
     system.some((s) => s.kind === 'ro' && isWithin(p, s.path));
   const mounts: BwrapMount[] = [...system];
   if (!inSystem(m.node)) mounts.push({ kind: 'ro', path: m.node });
-  for (const p of m.code) mounts.push({ kind: 'ro', path: p });
+  mounts.push(...m.code);
   for (const p of m.reads) mounts.push({ kind: 'ro', path: p, optional: true });
   // Siblings' sockets (read-only: connect works, unlink does not) and the core's socket alone.
   mounts.push({ kind: 'ro', path: parentOf(m.socketDir) });

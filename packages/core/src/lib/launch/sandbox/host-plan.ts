@@ -9,6 +9,11 @@ export interface HostSpawn {
   cwd?: string;
   /** Own session and process group: terminal signals and `kill(0)` stay on their side. */
   detached: boolean;
+  /**
+   * The host's private socket directory (its TMPDIR; omitted when unconfined):
+   * the only place its ipc address may be, which the core checks at `register`.
+   */
+  socketDir?: string;
 }
 
 /** What a launcher needs to start one module's host, sandboxed as configured. */

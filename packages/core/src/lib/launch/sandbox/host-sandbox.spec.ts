@@ -1,8 +1,19 @@
-import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ErrorCode, type SandboxDeclaration } from '@tessera/protocol';
 import { errorOf } from '@tessera/protocol/testing';
+import { probeBwrap } from './bwrap-probe';
 import { HostSandbox, type HostSandboxOptions } from './host-sandbox';
 
 const REPO = realpathSync(resolve(__dirname, '../../../../../..'));
@@ -62,14 +73,23 @@ describe('HostSandbox plans (no process started)', () => {
       expect.arrayContaining([
         ECHO,
         join(REPO, 'packages/host'),
-        join(REPO, 'node_modules'),
-        join(REPO, 'packages/sdk'), // a workspace link, so listed by its target
+        // Each package of node_modules by itself: a workspace link as written and by its target.
+        join(REPO, 'node_modules/@tessera/sdk'),
+        join(REPO, 'packages/sdk'),
+        join(REPO, 'node_modules/typescript'),
         p.dataDir,
       ]),
     );
-    // A linked package that holds a protected path is left out (apps/demo holds its .tessera).
+    // Never a whole tree: Node follows the links in it wherever they point.
+    expect(read.filter((r) => r.endsWith('/node_modules'))).toEqual([]);
+    expect(read.filter((r) => r.includes('/node_modules/.'))).toEqual([]);
+    // A linked package that holds a protected path is left out, as written and by target.
     expect(read).not.toContain(join(REPO, 'apps/demo'));
+    expect(read).not.toContain(join(REPO, 'node_modules/@tessera-demo/app'));
     expect(read.some((r) => r.startsWith(stateDir) && r !== p.dataDir)).toBe(false);
+    // Hundreds of flags, not thousands: one or two per package.
+    expect(read.length).toBeLessThan(2 * readdirSync(join(REPO, 'node_modules')).length + 400);
+    expect(p.spawn.socketDir).toBe(p.transport.options?.['runtimeDir']);
     const socketDir = p.transport.options?.['runtimeDir'] as string;
     expect(flagValues(args, '--allow-fs-write')).toEqual([p.dataDir, socketDir]);
     expect(p.dataDir).toBe(join(stateDir, 'data', 'echo'));
@@ -85,6 +105,26 @@ describe('HostSandbox plans (no process started)', () => {
     expect(p.spawn).toMatchObject({ cwd: p.dataDir, detached: true });
     await p.release();
     expect(existsSync(socketDir)).toBe(false);
+  });
+
+  it('under bubblewrap, mounts whole trees but gives node the same per-package list', async () => {
+    if (!(await probeBwrap(true)).ok) {
+      console.warn('bubblewrap cannot run here: skipped');
+      return;
+    }
+    const p = await plan(make({ sandbox: 'bwrap', protect: [join(REPO, 'apps/demo')] }));
+    expect(p.layers).toEqual({ node: true, bwrap: true });
+    const args = p.spawn.args;
+    const command = args.slice(args.indexOf('--') + 1);
+    const outer = args.slice(0, args.indexOf('--'));
+    const tree = join(REPO, 'node_modules');
+    // The link to apps/demo dangles in there: apps/demo is not mounted.
+    expect(outer.join(' ')).toContain(`--ro-bind ${tree} ${tree}`);
+    expect(outer).not.toContain(join(REPO, 'apps/demo'));
+    const read = flagValues(command, '--allow-fs-read');
+    expect(read).not.toContain(tree);
+    expect(read).toContain(join(tree, '@tessera/sdk'));
+    expect(read).not.toContain(join(tree, '@tessera-demo/app'));
   });
 
   it('passes a minimal environment: no secret of the core, only what the manifest names', async () => {
@@ -146,6 +186,26 @@ describe('HostSandbox plans (no process started)', () => {
     );
   });
 
+  it('refuses to run a module whose own node_modules links into a protected path', async () => {
+    const pkg = join(resolve(stateDir, '..'), 'mod');
+    mkdirSync(join(pkg, 'node_modules'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{"name":"mod"}');
+    writeFileSync(join(pkg, 'index.js'), '');
+    mkdirSync(stateDir, { recursive: true });
+    symlinkSync(resolve(stateDir, '..'), join(pkg, 'node_modules/app'));
+    const err = await errorOf(
+      make().plan({
+        name: 'mod',
+        entryPath: join(pkg, 'index.js'),
+        coreAddress: 'ipc:///tmp/tessera-0/core.sock',
+      }),
+    );
+    expect(err.code).toBe(ErrorCode.FAILED_PRECONDITION);
+    expect(err.message).toBe(
+      `cannot sandbox module mod: ${pkg} must be readable, and a link in its node_modules leads to ${resolve(stateDir, '..')}, which overlaps ${stateDir}, which no module may read`,
+    );
+  });
+
   it('with the sandbox off: the old fork, the whole environment but a core token, and a warning', async () => {
     const warnings: string[] = [];
     const p = await plan(
@@ -164,6 +224,7 @@ describe('HostSandbox plans (no process started)', () => {
       detached: false,
     });
     expect(p.transport).toEqual({ kind: 'ipc' });
+    expect(p.spawn.socketDir).toBeUndefined();
     expect(p.layers).toEqual({ node: false, bwrap: false });
     expect(existsSync(p.dataDir)).toBe(true);
   });

@@ -8,7 +8,14 @@ import { HostDirs } from './host-dirs';
 import { hostMounts } from './host-mounts';
 import type { HostPlan, HostPlanRequest, HostSpawn } from './host-plan';
 import { nodePermissionFlags } from './node-permission-flags';
-import { codePaths, isWithin, packageRootOf, real } from './package-paths';
+import {
+  type TreePackage,
+  codePaths,
+  isWithin,
+  linksBelow,
+  packageRootOf,
+  real,
+} from './package-paths';
 import { sandboxEnv } from './sandbox-env';
 import {
   type SandboxLayers,
@@ -32,6 +39,22 @@ export interface HostSandboxOptions {
   warn?: (line: string) => void;
 }
 
+/** The most a Windows command line holds (CreateProcess), in characters. */
+const WINDOWS_COMMAND_LINE = 32_767;
+
+/**
+ * One flag per readable package can outgrow a Windows command line in a
+ * large workspace: say so, rather than let the spawn fail obscurely.
+ */
+function checkCommandLine(name: string, spawn: HostSpawn): void {
+  if (process.platform !== 'win32') return;
+  const length = [spawn.command, ...spawn.args].reduce((n, a) => n + a.length + 3, 0);
+  if (length > WINDOWS_COMMAND_LINE)
+    throw TesseraError.failedPrecondition(
+      `cannot sandbox module ${name}: one --allow-fs-read per package in node_modules makes a command line of ${length} characters, over the ${WINDOWS_COMMAND_LINE} Windows allows; install fewer packages there (e.g. npm ci --omit=dev) or use sandbox "none"`,
+    );
+}
+
 /** A session of its own (not on Windows, where detached means a console window of its own). */
 const OWN_SESSION = process.platform !== 'win32';
 
@@ -53,7 +76,7 @@ const NOTHING_DECLARED: SandboxDeclaration = {
 export class HostSandbox {
   readonly layers: SandboxLayers;
   private readonly dirs: HostDirs;
-  private readonly scanCache = new Map<string, string[]>();
+  private readonly scanCache = new Map<string, TreePackage[]>();
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(private readonly o: HostSandboxOptions) {
@@ -111,8 +134,14 @@ export class HostSandbox {
         throw TesseraError.failedPrecondition(
           `cannot sandbox module ${request.name}: ${essential} must be readable, and it overlaps ${hit}, which no module may read`,
         );
+      // Readable whole, so the links in its own node_modules lead on from it.
+      const link = linksBelow(essential).find((l) => exposes(l));
+      if (link)
+        throw TesseraError.failedPrecondition(
+          `cannot sandbox module ${request.name}: ${essential} must be readable, and a link in its node_modules leads to ${link}, which overlaps ${exposes(link)}, which no module may read`,
+        );
     }
-    const code = codePaths([hostRoot, packageDir], this.scanCache).filter((p) => !exposes(p));
+    const code = codePaths([hostRoot, packageDir], exposes, this.scanCache);
     const own = (p: string, field: string): string => {
       const path = resolve(packageDir, p);
       const hit = exposes(path);
@@ -132,7 +161,7 @@ export class HostSandbox {
     const nodeFlags = this.layers.node
       ? nodePermissionFlags({
           read: [
-            ...code,
+            ...code.read,
             ...reads,
             ...writes,
             dataDir,
@@ -165,7 +194,7 @@ export class HostSandbox {
             mounts: hostMounts({
               network,
               node,
-              code,
+              code: code.mounts,
               reads,
               writes,
               dataDir,
@@ -175,6 +204,7 @@ export class HostSandbox {
           }),
           env,
           detached: true,
+          socketDir,
         }
       : {
           command: node,
@@ -182,7 +212,9 @@ export class HostSandbox {
           env,
           cwd: dataDir,
           detached: OWN_SESSION,
+          socketDir,
         };
+    checkCommandLine(request.name, spawn);
     const options = this.o.transport.options ?? {};
     return {
       spawn,

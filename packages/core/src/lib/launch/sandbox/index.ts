@@ -6,12 +6,20 @@ export {
   type BwrapPlan,
 } from './bwrap-args';
 export { findBwrap, probeBwrap, type BwrapStatus } from './bwrap-probe';
+export { addressOutside, type HostAddressScope } from './host-address';
 export { HostDirs, type HostDirsOptions } from './host-dirs';
 export { HostSandbox, type HostSandboxOptions } from './host-sandbox';
 export { hostMounts } from './host-mounts';
 export type { HostPlan, HostPlanRequest, HostSpawn } from './host-plan';
 export { nodePermissionFlags, type NodePermissions } from './node-permission-flags';
-export { codePaths, isWithin, packageRootOf } from './package-paths';
+export {
+  codePaths,
+  isWithin,
+  linksBelow,
+  packageRootOf,
+  type CodeView,
+  type TreePackage,
+} from './package-paths';
 export { sandboxEnv, type SandboxEnvInput } from './sandbox-env';
 export {
   UNCONFINED_WARNING,
