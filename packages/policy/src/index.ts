@@ -17,9 +17,18 @@ export { DenyAllPolicyEngine } from './lib/deny-all-engine';
 export { OpaPolicyEngine, type OpaPolicyEngineOptions } from './lib/opa/opa-policy-engine';
 export type { ReloadOutcome } from './lib/opa/reload-outcome';
 export { checkDecision, type DecisionCheck } from './lib/opa/validate-decision';
-export { validatePolicyInput } from './lib/opa/validate-input';
+export { FACTS_LIMITS, validatePolicyInput } from './lib/opa/validate-input';
+export type { PolicyStats } from './lib/opa/compiled-policy';
+export {
+  REQUEST_LIMITS,
+  assertRequestedMethods,
+  isScopeEntry,
+  requestedMethodsProblem,
+} from './lib/limits/request-limits';
+export { MAX_REASON_CHARS, describeList, summarizeList, truncateText } from './lib/limits/truncate';
 export { buildBundle, type BuildBundleOptions, type BuiltBundle } from './lib/bundle/build-bundle';
-export type { AuditRecord } from './lib/audit/audit-record';
+export { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './lib/bundle/bundle-limits';
+export { AUDIT_LIMITS, type AuditRecord } from './lib/audit/audit-record';
 export type { AuditSink } from './lib/audit/audit-sink';
 export {
   AuditedPolicyEngine,
@@ -29,5 +38,10 @@ export {
   JsonLinesAuditSink,
   type JsonLinesAuditSinkOptions,
 } from './lib/audit/json-lines-audit-sink';
+export {
+  DEFAULT_AUDIT_KEEP,
+  DEFAULT_AUDIT_MAX_BYTES,
+  type RotationOptions,
+} from './lib/audit/size-rotation';
 export { silentPolicyLogger, stderrPolicyLogger, type PolicyLogger } from './lib/policy-logger';
-export { registerPolicy, type PolicyRegistration } from './lib/register';
+export { registerPolicy, type AuditFile, type PolicyRegistration } from './lib/register';

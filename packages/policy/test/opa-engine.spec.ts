@@ -91,7 +91,7 @@ describe('OpaPolicyEngine with the compiled default policy', () => {
     expect(d.reason).toBe(
       'invalid policy input: subject.requires must be an array of strings; subject.provides must be an object',
     );
-    expect(engine.stats?.evaluations).toBe(1); // only the smoke evaluation ran
+    expect(engine.stats?.evaluations).toBe(2); // only the load-time ones ran: smoke and largest request
     await expect(engine.decide(null as never)).resolves.toMatchObject({
       allow: false,
       reason: 'invalid policy input: input must be an object',

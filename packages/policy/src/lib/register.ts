@@ -3,6 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { AuditedPolicyEngine } from './audit/audited-policy-engine';
 import type { AuditSink } from './audit/audit-sink';
 import { JsonLinesAuditSink } from './audit/json-lines-audit-sink';
+import type { RotationOptions } from './audit/size-rotation';
 import { DenyAllPolicyEngine } from './deny-all-engine';
 import { OpaPolicyEngine, type OpaPolicyEngineOptions } from './opa/opa-policy-engine';
 import { POLICY_ENGINE, type PolicyEngine } from './policy-engine';
@@ -20,16 +21,29 @@ export interface PolicyRegistration {
   bundle?: string;
   /** Hot-reload the bundle when it changes on disk. */
   watch?: boolean;
-  /** Write every decision to a sink, or to a JSON-lines file at `path`. */
-  audit?: AuditSink | { path: string };
+  /**
+   * Write every decision to a sink, or to a JSON-lines file at `path`,
+   * rotated by size (`maxBytes`, default 64 MiB; `keep` rotated files, default 5).
+   */
+  audit?: AuditSink | AuditFile;
   /** Extra options of the OPA engine (entrypoint, debounce, memory budget). */
   opa?: Omit<OpaPolicyEngineOptions, 'bundle' | 'watch' | 'logger'>;
   logger?: Logger;
 }
 
-function isSink(audit: AuditSink | { path: string }): audit is AuditSink {
+/** A rotated JSON-lines decision log (see {@link JsonLinesAuditSink}). */
+export interface AuditFile extends RotationOptions {
+  path: string;
+}
+
+function isSink(audit: AuditSink | AuditFile): audit is AuditSink {
   return typeof (audit as AuditSink).write === 'function';
 }
+
+const rotationOf = ({ maxBytes, keep }: AuditFile): RotationOptions => ({
+  ...(maxBytes !== undefined ? { maxBytes } : {}),
+  ...(keep !== undefined ? { keep } : {}),
+});
 
 /** Register the app's policy engine under {@link POLICY_ENGINE}. Without one, every request is denied. */
 export function registerPolicy(
@@ -51,7 +65,7 @@ export function registerPolicy(
     const owned = !isSink(options.audit);
     const sink = isSink(options.audit)
       ? options.audit
-      : new JsonLinesAuditSink(options.audit.path, { logger });
+      : new JsonLinesAuditSink(options.audit.path, { ...rotationOf(options.audit), logger });
     engine = new AuditedPolicyEngine(engine, sink, { closeSink: owned });
   }
   container.register(POLICY_ENGINE, { useValue: engine });

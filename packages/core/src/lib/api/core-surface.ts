@@ -1,6 +1,7 @@
 import type { CapabilityModule } from '@tessera/capability';
 import type { ModuleRequest } from '@tessera/host';
-import { TesseraError } from '@tessera/protocol';
+import { TesseraError, isValidName } from '@tessera/protocol';
+import { assertRequestedMethods, describeList, truncateText } from '@tessera/policy';
 import type { CallContext } from '@tessera/proxy';
 import type { TokenIssuer } from '../grants/token-issuer';
 import type { Loader } from '../lifecycle/loader';
@@ -29,6 +30,35 @@ export interface CoreSurfaceDeps {
   remote?: RemoteAdmission;
 }
 
+const REQUEST_FIELDS: ReadonlySet<string> = new Set(['to', 'methods', 'from']);
+
+/**
+ * A `requestModule` argument as the module sent it, checked before anything
+ * looks it up or the policy sees it: a known shape, a valid target name and
+ * at most `REQUEST_LIMITS.maxMethods` real method names. Every check is
+ * bounded, and no message quotes more than a few dozen characters of it.
+ */
+function moduleRequestOf(request: unknown): ModuleRequest {
+  const req: unknown = typeof request === 'string' ? { to: request } : request;
+  if (typeof req !== 'object' || req === null || Array.isArray(req))
+    throw TesseraError.invalidArgument('requestModule takes {to, methods?}');
+  const fields = Object.keys(req);
+  const unknown = fields.filter((f) => !REQUEST_FIELDS.has(f));
+  if (unknown.length > 0)
+    throw TesseraError.invalidArgument(
+      `requestModule takes {to, methods?}; unknown field(s): ${describeList(unknown, 4, 32)}`,
+    );
+  const { to, methods } = req as Record<string, unknown>;
+  if (typeof to !== 'string')
+    throw TesseraError.invalidArgument('requestModule takes {to, methods?}');
+  if (!isValidName(to))
+    throw TesseraError.invalidArgument(
+      `requestModule: ${JSON.stringify(truncateText(to, 64))} is not a module name`,
+    );
+  if (methods !== undefined) assertRequestedMethods(methods);
+  return req as ModuleRequest;
+}
+
 function operatorOnly(ctx: CallContext, what: string): void {
   if (ctx.caller !== OPERATOR) throw TesseraError.permissionDenied(`only the operator ${what}`);
 }
@@ -41,13 +71,10 @@ export function coreSurface(d: CoreSurfaceDeps): Served<CoreApi> {
   return {
     register: (ctx, info) => d.supervisor.register(ctx.caller, info),
     requestModule: async (ctx, request) => {
-      const req: ModuleRequest = typeof request === 'string' ? { to: request } : request;
-      if (typeof req !== 'object' || req === null || typeof req.to !== 'string') {
-        throw TesseraError.invalidArgument('requestModule takes {to, methods?}');
-      }
+      const req = moduleRequestOf(request);
       if (req.from !== undefined && req.from !== ctx.caller) {
         throw TesseraError.permissionDenied(
-          `requestModule claims to come from '${String(req.from)}' but the channel is authenticated as '${ctx.caller}'`,
+          `requestModule claims to come from '${truncateText(String(req.from), 64)}' but the channel is authenticated as '${ctx.caller}'`,
         );
       }
       return d.issuer.route(ctx.caller, req.to, req.methods ?? []);

@@ -95,9 +95,14 @@ async function openPolicy(
     case 'jsonl': {
       const path = resolve(dir, config.audit.path);
       await mkdir(dirname(path), { recursive: true, mode: 0o700 }); // a fresh clone has no .tessera/ yet
-      return new AuditedPolicyEngine(engine, new JsonLinesAuditSink(path, { logger }), {
-        closeSink: true,
+      // Rotated by size (audit.maxBytes, audit.keep), so the log never grows without bound.
+      const { maxBytes, keep } = config.audit;
+      const sink = new JsonLinesAuditSink(path, {
+        logger,
+        ...(maxBytes !== undefined ? { maxBytes } : {}),
+        ...(keep !== undefined ? { keep } : {}),
       });
+      return new AuditedPolicyEngine(engine, sink, { closeSink: true });
     }
     case 'stderr':
       return new AuditedPolicyEngine(engine, new JsonLinesAuditSink(process.stderr, { logger }), {

@@ -17,6 +17,20 @@ export interface ProcessHostOptions {
   spawn?: HostSpawn;
 }
 
+/** Process hosts from spawn to exit, by core address and module name (see {@link launchedHost}). */
+const launched = new Map<string, ProcessHost>();
+const launchKey = (coreAddress: string, name: string): string => `${coreAddress}\0${name}`;
+
+/**
+ * The process host of module `name` started for the core at `coreAddress`,
+ * from its spawn until it exits: what the core checks a `register` against,
+ * which arrives before `launch` resolves (a host reports ready only once
+ * registered).
+ */
+export function launchedHost(coreAddress: string, name: string): RunningHost | undefined {
+  return launched.get(launchKey(coreAddress, name));
+}
+
 /**
  * The core's handle on one module host process: forks it with a private
  * IPC channel, hands over the bootstrap (with the core token), watches its
@@ -25,15 +39,20 @@ export interface ProcessHostOptions {
 export class ProcessHost implements RunningHost {
   private readonly child: ChildProcess;
   private readonly exitListeners = new Set<(exit: HostExit) => void>();
-  private lastBeat = Date.now();
+  /** Missed-heartbeat time: since the last beat, counting only time the core itself was responsive. */
+  private unheardMs = 0;
   private stats: HostStats;
   private prevCpu = { at: Date.now(), us: 0 };
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private exited: Promise<HostExit>;
   private stopRequested = false;
   private killReason: string | undefined;
+  readonly socketDir: string | undefined;
+  readonly listenAddress: string | undefined;
 
   private constructor(private readonly options: ProcessHostOptions) {
+    this.socketDir = options.spawn?.socketDir;
+    this.listenAddress = options.bootstrap.listen;
     const env = { ...process.env };
     delete env['TESSERA_CORE_TOKEN']; // belt and braces: tokens never travel in the environment
     const plan = options.spawn;
@@ -57,8 +76,14 @@ export class ProcessHost implements RunningHost {
       rssBytes: 0,
       heapUsedBytes: 0,
     };
+    const key = launchKey(options.bootstrap.coreAddress, options.bootstrap.name);
+    launched.set(key, this);
+    const forget = (): void => {
+      if (launched.get(key) === this) launched.delete(key);
+    };
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
+        forget();
         if (this.watchdog) clearInterval(this.watchdog);
         const exit: HostExit = {
           code,
@@ -71,7 +96,10 @@ export class ProcessHost implements RunningHost {
       });
     });
     this.child.on('message', (m: HostMessage) => this.onMessage(m));
-    this.child.on('error', () => undefined); // exit follows; send errors after death are expected
+    // Exit follows (send errors after death are expected), except when it never started.
+    this.child.on('error', () => {
+      if (this.child.pid === undefined) forget();
+    });
   }
 
   /** Fork, bootstrap, and resolve once the module reports ready (or reject with why it did not). */
@@ -138,16 +166,35 @@ export class ProcessHost implements RunningHost {
       heapUsedBytes: m.heapUsedBytes,
     };
     this.prevCpu = { at: now, us };
-    this.lastBeat = now;
+    this.unheardMs = 0;
   }
 
+  /**
+   * Kill the host once it has missed heartbeats for `heartbeatTimeoutMs` of
+   * the core's responsive time. A tick that comes late measures the core's
+   * own stall (a blocked event loop, a GC pause, a stopped process): the
+   * host's beats meanwhile sit unread in the channel, so the stall is never
+   * held against it. Each tick counts at most one interval, and a late tick
+   * leaves its verdict to the next one: the beats queued during the stall
+   * are read in between (a core late on every tick still kills, every other tick).
+   */
   private startWatchdog(): void {
-    this.lastBeat = Date.now();
-    const every = Math.max(10, Math.floor(this.options.heartbeatTimeoutMs / 3));
+    const timeout = this.options.heartbeatTimeoutMs;
+    const every = Math.max(10, Math.floor(timeout / 3));
+    let lastTick = performance.now();
+    let deferred = false;
+    this.unheardMs = 0;
     this.watchdog = setInterval(() => {
-      if (Date.now() - this.lastBeat > this.options.heartbeatTimeoutMs) {
-        this.kill(`missed heartbeats for ${this.options.heartbeatTimeoutMs} ms (hung)`);
+      const now = performance.now();
+      const elapsed = now - lastTick;
+      lastTick = now;
+      this.unheardMs += Math.min(elapsed, every);
+      if (elapsed > every * 1.5 && !deferred) {
+        deferred = true;
+        return;
       }
+      deferred = false;
+      if (this.unheardMs > timeout) this.kill(`missed heartbeats for ${timeout} ms (hung)`);
     }, every);
     this.watchdog.unref();
   }

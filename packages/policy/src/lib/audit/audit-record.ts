@@ -1,8 +1,11 @@
+import { MAX_REASON_CHARS, summarizeList, truncateText } from '../limits/truncate';
 import type { PolicyDecision, PolicyInput } from '../policy-engine';
 
 /**
  * One line of the decision log. Built only from the policy input and the
  * decision, which never carry tokens: a token is minted after the decision.
+ * Bounded whatever the input: lists keep {@link AUDIT_LIMITS}.maxMethods
+ * entries and a last `... (+K more)`, strings are cut.
  */
 export interface AuditRecord {
   /** ISO-8601 time the decision was made. */
@@ -22,15 +25,24 @@ export interface AuditRecord {
   operator: boolean;
 }
 
+/** What one record holds at most. */
+export const AUDIT_LIMITS = {
+  /** Entries of `requested` and `granted` listed before `... (+K more)`. */
+  maxMethods: 32,
+  /** Characters of a name (caller, target, a method). */
+  maxNameLength: 128,
+  maxReasonLength: MAX_REASON_CHARS,
+} as const;
+
 const nameOf = (facts: unknown): string =>
   typeof facts === 'object' &&
   facts !== null &&
   typeof (facts as { name?: unknown }).name === 'string'
-    ? (facts as { name: string }).name
+    ? truncateText((facts as { name: string }).name, AUDIT_LIMITS.maxNameLength)
     : '<invalid>';
 
-const strings = (v: unknown): string[] =>
-  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+const listOf = (v: unknown): string[] =>
+  Array.isArray(v) ? summarizeList(v, AUDIT_LIMITS.maxMethods, AUDIT_LIMITS.maxNameLength) : [];
 
 /** Build the record for a decision; tolerant of malformed input (which was denied). */
 export function toAuditRecord(
@@ -46,10 +58,10 @@ export function toAuditRecord(
     decision: decision.allow ? 'allow' : 'deny',
     caller: nameOf(raw.subject),
     target: nameOf(raw.target),
-    requested: strings(raw.methods),
-    granted: [...decision.methods],
+    requested: listOf(raw.methods),
+    granted: listOf(decision.methods),
     ttlSeconds: decision.ttlSeconds,
-    reason: decision.reason,
+    reason: truncateText(String(decision.reason), AUDIT_LIMITS.maxReasonLength),
     revision,
     purpose: purpose === 'request' || purpose === 'reevaluate' ? purpose : 'unknown',
     operator: raw.context?.operator === true,

@@ -90,7 +90,7 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuiltBun
   const args = ['build', '-t', 'wasm', ...entrypoints, ...relativeSources, '-o', resolve(archive)];
   options.log?.(`(cd ${options.sourceDir} && ${options.opa} ${args.join(' ')})`);
   await run(options.opa, args, options.sourceDir);
-  const bundle = extractBundle(await readFile(archive), archive);
+  const bundle = await extractBundle(await readFile(archive), archive);
   const wasm = join(options.outDir, BUNDLE_WASM);
   const data = join(options.outDir, BUNDLE_DATA);
   // Atomic renames, so a watching engine never reads a half-written file.

@@ -1,9 +1,11 @@
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import { TesseraError } from '@tessera/protocol';
+import { type BundleLimits, bundleLimits, formatBytes } from './bundle-limits';
+import { BundleLimitError, inflateBundle, limitRejection } from './inflate-bundle';
 import { BUNDLE_DATA, BUNDLE_WASM, type PolicyBundle } from './policy-bundle';
-import { readTar } from './tar-reader';
 
 /** True for paths the reader treats as a gzipped tar bundle. */
 export function isBundleArchive(path: string): boolean {
@@ -37,12 +39,26 @@ function jsonType(value: unknown): string {
   return Array.isArray(value) ? 'array' : typeof value;
 }
 
-/** Extract `policy.wasm` and `data.json` from a `.tar.gz` bundle in memory. */
-export function extractBundle(archive: Buffer, source: string): PolicyBundle {
+/**
+ * Extract `policy.wasm` and `data.json` from a `.tar.gz` bundle (in memory
+ * or streamed from a file), within `limits`: a gzip bomb is refused once it
+ * passes them, with memory bounded by the two files kept.
+ */
+export async function extractBundle(
+  archive: Buffer | Readable,
+  source: string,
+  limits?: BundleLimits,
+): Promise<PolicyBundle> {
   let entries;
   try {
-    entries = readTar(gunzipSync(archive));
+    entries = await inflateBundle(
+      archive,
+      source,
+      (path) => path === BUNDLE_WASM || path === BUNDLE_DATA,
+      limits,
+    );
   } catch (err) {
+    if (err instanceof BundleLimitError) throw limitRejection(err);
     throw TesseraError.invalidArgument(
       `policy bundle rejected: ${source} is not a gzipped tar (${(err as Error).message})`,
     );
@@ -56,13 +72,26 @@ export function extractBundle(archive: Buffer, source: string): PolicyBundle {
   return { wasm, data: data ? parseData(data, `${source}:/${BUNDLE_DATA}`) : {}, source };
 }
 
+/** Read one file of a bundle directory, refusing it unread when it is over the per-file limit. */
+async function readLimited(path: string, maxFileBytes: number): Promise<Buffer | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  if (info.size > maxFileBytes) {
+    throw TesseraError.invalidArgument(
+      `policy bundle rejected: ${path} is ${formatBytes(info.size)}, over the ${formatBytes(maxFileBytes)} limit of one file`,
+    );
+  }
+  return readFile(path).catch(() => undefined);
+}
+
 /**
  * Read a bundle from a directory holding `policy.wasm` (+ optional
  * `data.json`) or from a `.tar.gz` written by `opa build`.
  * Throws `NOT_FOUND` when the path is missing, `INVALID_ARGUMENT` when it
- * is not a usable bundle.
+ * is not a usable bundle or is over `limits` (see {@link BundleLimits}).
  */
-export async function readBundle(path: string): Promise<PolicyBundle> {
+export async function readBundle(path: string, limits?: BundleLimits): Promise<PolicyBundle> {
+  const { maxFileBytes } = bundleLimits(limits);
   const info = await stat(path).catch(() => undefined);
   if (!info) throw TesseraError.notFound(`policy bundle not found: ${path}`, { path });
   if (info.isFile()) {
@@ -71,11 +100,12 @@ export async function readBundle(path: string): Promise<PolicyBundle> {
         `policy bundle rejected: ${path} is neither a directory nor a .tar.gz`,
       );
     }
-    return extractBundle(await readFile(path), path);
+    return extractBundle(createReadStream(path), path, limits);
   }
   const wasmPath = join(path, BUNDLE_WASM);
-  const wasm = await readFile(wasmPath).catch(() => undefined);
+  const wasm = await readLimited(wasmPath, maxFileBytes);
   if (!wasm) throw TesseraError.notFound(`policy bundle not found: ${wasmPath}`, { path });
-  const data = await readFile(join(path, BUNDLE_DATA)).catch(() => Buffer.alloc(0));
-  return { wasm, data: parseData(data, join(path, BUNDLE_DATA)), source: path };
+  const dataPath = join(path, BUNDLE_DATA);
+  const data = (await readLimited(dataPath, maxFileBytes)) ?? Buffer.alloc(0);
+  return { wasm, data: parseData(data, dataPath), source: path };
 }

@@ -11,6 +11,16 @@ const wasm = (
   globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }
 ).WebAssembly;
 
+/** What a loaded policy has done, for tests, benches and `engine.stats`. */
+export interface PolicyStats {
+  evaluations: number;
+  /** Instances rebuilt to bound memory. */
+  recycles: number;
+  memoryBytes: number;
+  /** The slowest evaluation so far, in ms. */
+  maxEvaluationMs: number;
+}
+
 export interface CompiledPolicyOptions {
   entrypoint: string;
   memoryBudgetBytes?: number;
@@ -32,6 +42,8 @@ export class CompiledPolicy {
   private entrypointId: number;
   private recycleCount = 0;
   private evaluations = 0;
+  private lastMs = 0;
+  private maxMs = 0;
 
   private constructor(
     private readonly module: WasmModule,
@@ -95,12 +107,26 @@ export class CompiledPolicy {
     return id;
   }
 
-  /** Evaluate and return opa-wasm's raw result set. May throw (engine error). */
+  /**
+   * Evaluate and return opa-wasm's raw result set. May throw (engine error).
+   * Synchronous: it holds the event loop for as long as the policy runs,
+   * which {@link lastEvaluationMs} reports.
+   */
   evaluate(input: unknown): unknown {
     this.evaluations++;
-    const result: unknown = this.instance.evaluate(input, this.entrypointId);
-    if (this.memoryBytes > this.options.memoryBudgetBytes) this.recycle();
-    return result;
+    const started = performance.now();
+    try {
+      return this.instance.evaluate(input, this.entrypointId) as unknown;
+    } finally {
+      this.lastMs = performance.now() - started;
+      this.maxMs = Math.max(this.maxMs, this.lastMs);
+      if (this.memoryBytes > this.options.memoryBudgetBytes) this.recycle();
+    }
+  }
+
+  /** Wall time of the latest {@link evaluate}, in ms. */
+  get lastEvaluationMs(): number {
+    return this.lastMs;
   }
 
   /** Bytes of wasm linear memory of the current instance. */
@@ -109,11 +135,12 @@ export class CompiledPolicy {
   }
 
   /** How often the instance was rebuilt to bound memory; for tests and benches. */
-  get stats(): { evaluations: number; recycles: number; memoryBytes: number } {
+  get stats(): PolicyStats {
     return {
       evaluations: this.evaluations,
       recycles: this.recycleCount,
       memoryBytes: this.memoryBytes,
+      maxEvaluationMs: this.maxMs,
     };
   }
 

@@ -1,5 +1,6 @@
 import { type Logger, TesseraError } from '@tessera/protocol';
 import { DEFAULT_ENTRYPOINT } from '../bundle/build-bundle';
+import type { BundleLimits } from '../bundle/bundle-limits';
 import { readBundle } from '../bundle/read-bundle';
 import { type PolicyDecision, type PolicyEngine, type PolicyInput, deny } from '../policy-engine';
 import { stderrPolicyLogger } from '../policy-logger';
@@ -11,7 +12,13 @@ import {
   objectionTo,
 } from '../reload-guard';
 import { BundleWatcher } from './bundle-watcher';
-import { CompiledPolicy } from './compiled-policy';
+import { CompiledPolicy, type PolicyStats } from './compiled-policy';
+import {
+  DEFAULT_EVALUATION_BUDGET_MS,
+  DEFAULT_SLOW_EVALUATION_MS,
+  SlowEvaluations,
+  largestRequest,
+} from './evaluation-time';
 import type { ReloadOutcome } from './reload-outcome';
 import { SMOKE_INPUT } from './smoke-input';
 import { checkResultSet } from './validate-decision';
@@ -35,6 +42,15 @@ export interface OpaPolicyEngineOptions {
    * `reload({ force: true })` does (config: `policy.allowRevokeAll`). Default false.
    */
   forceReloads?: boolean;
+  /** How far a bundle may inflate (default 256 MiB in all, 64 MiB per file). */
+  bundleLimits?: BundleLimits;
+  /** An evaluation slower than this (ms) is counted and logged, rate-limited. Default 100. */
+  slowEvaluationMs?: number;
+  /**
+   * A new bundle is rejected when evaluating the largest request a caller
+   * can make (256 methods) takes longer than this (ms). Default 1000.
+   */
+  evaluationBudgetMs?: number;
   logger?: Logger;
 }
 
@@ -58,10 +74,15 @@ export class OpaPolicyEngine implements PolicyEngine {
   private readonly guards = new Set<ReloadGuard>();
   private readonly logger: Logger;
   private readonly entrypoint: string;
+  private readonly slow: SlowEvaluations;
 
   constructor(private readonly options: OpaPolicyEngineOptions) {
     this.logger = options.logger ?? stderrPolicyLogger;
     this.entrypoint = options.entrypoint ?? DEFAULT_ENTRYPOINT;
+    this.slow = new SlowEvaluations(
+      options.slowEvaluationMs ?? DEFAULT_SLOW_EVALUATION_MS,
+      this.logger,
+    );
     this.unavailable = `policy bundle not loaded yet: ${options.bundle}`;
     this.pending = this.load(false);
     if (options.watch) this.watch();
@@ -85,9 +106,13 @@ export class OpaPolicyEngine implements PolicyEngine {
     return this.pending;
   }
 
-  /** Wasm statistics of the policy in force (evaluations, recycles, memory). */
-  get stats(): { evaluations: number; recycles: number; memoryBytes: number } | undefined {
-    return this.policy?.stats;
+  /**
+   * Wasm statistics of the policy in force (evaluations, recycles, memory,
+   * slowest evaluation) and the slow evaluations of this engine's life.
+   */
+  get stats(): (PolicyStats & { slowEvaluations: number }) | undefined {
+    const stats = this.policy?.stats;
+    return stats && { ...stats, slowEvaluations: this.slow.count };
   }
 
   async decide(input: PolicyInput): Promise<PolicyDecision> {
@@ -113,6 +138,8 @@ export class OpaPolicyEngine implements PolicyEngine {
       const message = err instanceof Error ? err.message : String(err);
       this.logger.error(`policy evaluation failed: ${message}`);
       return deny(`policy evaluation failed: ${message}`);
+    } finally {
+      this.slow.record(policy.lastEvaluationMs, input);
     }
     const check = checkResultSet(resultSet);
     return check.ok ? check.decision : deny(`malformed policy decision, denied: ${check.problem}`);
@@ -175,7 +202,7 @@ export class OpaPolicyEngine implements PolicyEngine {
     if (this.closed) return this.fail(TesseraError.unavailable('policy engine is closed'), false);
     let candidate: CompiledPolicy;
     try {
-      const bundle = await readBundle(this.options.bundle);
+      const bundle = await readBundle(this.options.bundle, this.options.bundleLimits);
       candidate = await CompiledPolicy.create(bundle, {
         entrypoint: this.entrypoint,
         ...(this.options.memoryBudgetBytes
@@ -213,20 +240,35 @@ export class OpaPolicyEngine implements PolicyEngine {
     return { ok: true, revision, source: this.options.bundle };
   }
 
+  /**
+   * A new policy must answer the smoke input with a valid decision, and the
+   * largest request a caller can make within the evaluation budget: the
+   * wasm runs on the core's event loop and cannot be interrupted, so a
+   * policy that is slow on big requests is refused before it is in force.
+   */
   private smokeTest(candidate: CompiledPolicy): void {
-    let resultSet: unknown;
-    try {
-      resultSet = candidate.evaluate(this.options.smokeInput ?? SMOKE_INPUT);
-    } catch (err) {
-      throw TesseraError.invalidArgument(
-        `policy bundle rejected: smoke evaluation failed (${String(err)})`,
-      );
-    }
-    const check = checkResultSet(resultSet);
+    const smoke = this.options.smokeInput ?? SMOKE_INPUT;
+    const check = checkResultSet(this.smokeEvaluate(candidate, smoke, 'smoke evaluation'));
     if (!check.ok)
       throw TesseraError.invalidArgument(
         `policy bundle rejected: smoke evaluation: ${check.problem}`,
       );
+    const budget = this.options.evaluationBudgetMs ?? DEFAULT_EVALUATION_BUDGET_MS;
+    const largest = largestRequest(smoke);
+    this.smokeEvaluate(candidate, largest, 'evaluating the largest request');
+    const ms = candidate.lastEvaluationMs;
+    if (ms > budget)
+      throw TesseraError.invalidArgument(
+        `policy bundle rejected: evaluating the largest request (${largest.methods.length} methods) took ${Math.round(ms)} ms, over the ${budget} ms budget (opa.evaluationBudgetMs)`,
+      );
+  }
+
+  private smokeEvaluate(candidate: CompiledPolicy, input: PolicyInput, what: string): unknown {
+    try {
+      return candidate.evaluate(input);
+    } catch (err) {
+      throw TesseraError.invalidArgument(`policy bundle rejected: ${what} failed (${String(err)})`);
+    }
   }
 
   /** The guards' objection to `candidate`, asked with dry-run decisions of it. */

@@ -1,3 +1,4 @@
+import { MAX_REASON_CHARS, truncateText } from '../limits/truncate';
 import type { PolicyDecision } from '../policy-engine';
 
 /** Either a validated decision or why the policy's answer was not one. */
@@ -26,10 +27,13 @@ export function checkResultSet(resultSet: unknown): DecisionCheck {
  * Validate one decision value and copy it into a fresh {@link PolicyDecision}.
  * The one decision validator: the OPA engine and the capability module both
  * use it, so a decision is held to the same rules wherever it comes from.
+ * A reason longer than {@link MAX_REASON_CHARS} is cut, saying by how much.
  */
 export function checkDecision(value: unknown): DecisionCheck {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail(`decision must be an object, got ${JSON.stringify(value)}`);
+    return fail(
+      `decision must be an object, got ${truncateText(String(JSON.stringify(value)), 200)}`,
+    );
   }
   const d = value as Record<string, unknown>;
   if (typeof d['allow'] !== 'boolean') return fail('decision.allow must be a boolean');
@@ -44,10 +48,12 @@ export function checkDecision(value: unknown): DecisionCheck {
   if (typeof d['reason'] !== 'string' || d['reason'] === '')
     return fail('decision.reason must be a non-empty string');
   if (d['allow'] && ttl === 0) return fail('an allow decision must have ttlSeconds > 0');
+  // A reason may quote the request (the shipped policy lists the methods asked for): cap it.
+  const reason = truncateText(d['reason'], MAX_REASON_CHARS);
   return {
     ok: true,
     decision: d['allow']
-      ? { allow: true, methods: [...new Set(methods)], ttlSeconds: ttl, reason: d['reason'] }
-      : { allow: false, methods: [], ttlSeconds: 0, reason: d['reason'] },
+      ? { allow: true, methods: [...new Set(methods)], ttlSeconds: ttl, reason }
+      : { allow: false, methods: [], ttlSeconds: 0, reason },
   };
 }

@@ -42,15 +42,24 @@ export const CONFIG_FIELDS = [
 export const NETWORK_FIELDS = ['listen', 'hostListen', 'advertise'] as const;
 export const TRANSPORT_FIELDS = ['kind', 'options'] as const;
 export const POLICY_FIELDS = ['bundle', 'watch', 'allowRevokeAll'] as const;
-export const RESTART_FIELDS = ['maxRestarts', 'backoffMs', 'maxBackoffMs'] as const;
+export const RESTART_FIELDS = ['maxRestarts', 'backoffMs', 'maxBackoffMs', 'resetAfterMs'] as const;
 /** Fields each audit kind allows. */
 export const AUDIT_FIELDS: Readonly<Record<AuditKind, readonly string[]>> = {
-  jsonl: ['kind', 'path'],
+  jsonl: ['kind', 'path', 'maxBytes', 'keep'],
   stderr: ['kind'],
   none: ['kind'],
 };
 
-export type AuditConfig = { kind: 'jsonl'; path: string } | { kind: 'stderr' } | { kind: 'none' };
+/**
+ * `jsonl` rotates by size: before `path` passes `maxBytes` (default 64 MiB)
+ * it becomes `path.1`, and at most `keep` rotated files (default 5) are kept.
+ */
+export type AuditConfig =
+  | { kind: 'jsonl'; path: string; maxBytes?: number; keep?: number }
+  | { kind: 'stderr' }
+  | { kind: 'none' };
+/** The smallest `audit.maxBytes`. */
+export const AUDIT_MIN_BYTES = 1024;
 
 export interface RestartConfig {
   /** Restarts allowed after a crash before the module is given up on. */
@@ -59,6 +68,12 @@ export interface RestartConfig {
   backoffMs: number;
   /** Upper bound of the delay. */
   maxBackoffMs: number;
+  /**
+   * A module ready for this long since its last restart has its restart
+   * count reset to 0, so occasional crashes never use up `maxRestarts`.
+   * 0: never reset (counted over the app's life).
+   */
+  resetAfterMs: number;
 }
 
 /** An app's configuration, validated and fully defaulted. */
@@ -91,6 +106,7 @@ export const DEFAULT_RESTART: Readonly<RestartConfig> = {
   maxRestarts: 3,
   backoffMs: 200,
   maxBackoffMs: 5000,
+  resetAfterMs: 60_000,
 };
 export const DEFAULT_DENIED_RESULT: DeniedResult = 'error';
 

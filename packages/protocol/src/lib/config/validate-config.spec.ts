@@ -28,7 +28,7 @@ describe('validateConfig', () => {
       transport: { kind: 'ipc' },
       policy: { bundle: '../policies/build', watch: false },
       audit: { kind: 'jsonl', path: '.tessera/audit.jsonl' },
-      restart: { maxRestarts: 3, backoffMs: 200, maxBackoffMs: 5000 },
+      restart: { maxRestarts: 3, backoffMs: 200, maxBackoffMs: 5000, resetAfterMs: 60_000 },
       deniedResult: 'error',
     });
   });
@@ -41,7 +41,7 @@ describe('validateConfig', () => {
       transport: { kind: 'zeromq', options: { curve: true } },
       policy: { bundle: 'b', watch: true },
       audit: { kind: 'stderr' },
-      restart: { maxRestarts: 0, backoffMs: 10, maxBackoffMs: 10 },
+      restart: { maxRestarts: 0, backoffMs: 10, maxBackoffMs: 10, resetAfterMs: 0 },
       deniedResult: 'empty',
       heartbeatMs: 500,
       callTimeoutMs: 2000,
@@ -57,7 +57,12 @@ describe('validateConfig', () => {
       audit: { kind: 'none' },
       transport: { kind: 'inproc' },
     });
-    expect(c.restart).toEqual({ maxRestarts: 5, backoffMs: 200, maxBackoffMs: 5000 });
+    expect(c.restart).toEqual({
+      maxRestarts: 5,
+      backoffMs: 200,
+      maxBackoffMs: 5000,
+      resetAfterMs: 60_000,
+    });
     expect(c.audit).toEqual({ kind: 'none' });
     expect(c.isolation).toBe('process'); // process isolation over inproc is the caller's concern, not a config error
   });
@@ -118,6 +123,12 @@ describe('validateConfig', () => {
     );
     expect(messageOf({ restart: { backoffMs: 1.5 } })).toBe(
       'tessera.config.json: restart.backoffMs must be an integer >= 0 (got 1.5)',
+    );
+    expect(messageOf({ restart: { resetAfterMs: -1 } })).toBe(
+      'tessera.config.json: restart.resetAfterMs must be an integer >= 0 (got -1)',
+    );
+    expect(messageOf({ restart: { resetAfterMs: '1m' } })).toBe(
+      'tessera.config.json: restart.resetAfterMs must be an integer >= 0 (got "1m")',
     );
     expect(messageOf({ restart: { backoffMs: 1000, maxBackoffMs: 500 } })).toBe(
       'tessera.config.json: restart.maxBackoffMs must be >= restart.backoffMs (1000) (got 500)',

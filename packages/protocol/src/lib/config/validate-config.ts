@@ -2,6 +2,7 @@ import { FieldChecker, describeValue, type JsonObject } from '../manifest/field-
 import {
   AUDIT_FIELDS,
   AUDIT_KINDS,
+  AUDIT_MIN_BYTES,
   CONFIG_FIELDS,
   CONFIG_FILE_NAME,
   DEFAULT_AUDIT_PATH,
@@ -129,11 +130,19 @@ function auditOf(check: FieldChecker, value: unknown): AuditConfig {
     case 'jsonl':
       if (a.path === undefined)
         throw check.failWith('audit.path', 'audit.path is required when audit.kind is "jsonl"');
-      return { kind, path: check.string(a.path, 'audit.path') };
+      return { kind, path: check.string(a.path, 'audit.path'), ...rotationOf(check, a) };
     case 'stderr':
     case 'none':
       return { kind };
   }
+}
+
+function rotationOf(check: FieldChecker, a: JsonObject): { maxBytes?: number; keep?: number } {
+  const rotation: { maxBytes?: number; keep?: number } = {};
+  if (a.maxBytes !== undefined)
+    rotation.maxBytes = check.integer(a.maxBytes, 'audit.maxBytes', AUDIT_MIN_BYTES);
+  if (a.keep !== undefined) rotation.keep = check.integer(a.keep, 'audit.keep', 0);
+  return rotation;
 }
 
 function restartOf(check: FieldChecker, value: unknown): RestartConfig {
@@ -146,6 +155,7 @@ function restartOf(check: FieldChecker, value: unknown): RestartConfig {
     maxRestarts: pick('maxRestarts'),
     backoffMs: pick('backoffMs'),
     maxBackoffMs: pick('maxBackoffMs'),
+    resetAfterMs: pick('resetAfterMs'),
   };
   if (restart.maxBackoffMs < restart.backoffMs) {
     throw check.fail(
