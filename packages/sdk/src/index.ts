@@ -3,7 +3,16 @@
  * `ModuleContext` a module sees, and typed `Client<T>`s. No transport here.
  */
 export { paramNames } from './lib/param-names';
-export type { CallOptions, Client, ModuleContext, ModuleLogger } from './lib/module-context';
+export type {
+  CallOptions,
+  Client,
+  LifecycleHook,
+  LifecycleHooks,
+  ModuleContext,
+  ModuleLogger,
+  SubscriptionRevoked,
+} from './lib/module-context';
+export { LIFECYCLE_HOOKS } from './lib/module-context';
 export {
   MODULE_DEFINITION,
   defineModule,

@@ -4,8 +4,10 @@ import {
   type PolicyDecision,
   type PolicyEngine,
   type PolicyInput,
+  assertRequestedMethods,
   checkDecision,
   deny,
+  describeList,
 } from '@tessera/policy';
 import { mintToken, tokenId } from '@tessera/token-manager';
 import { objectionToCoreCutOff } from './core-cut-off-guard';
@@ -115,12 +117,12 @@ export class CapabilityModule {
 
   /** Decide, mint, inform the target, retire the previous grant of the pair, return the token. */
   async requestModule(request: CapabilityRequest): Promise<IssuedToken> {
-    const { subject, target, channel = {} } = request;
+    const { subject, target, channel = {}, targetIncarnation: incarnation } = request;
+    const atIncarnation = incarnation !== undefined ? { incarnation } : {};
     const methods = request.methods ?? [];
     assertValidName(target.name, 'target module');
-    if (!Array.isArray(methods) || !methods.every((m) => typeof m === 'string')) {
-      throw TesseraError.invalidArgument('methods must be an array of strings');
-    }
+    // Bounded before the policy sees it: count, length, and real method names (INVALID_ARGUMENT).
+    assertRequestedMethods(methods);
     const generation = this.engine.revision;
     const decision = await this.decide(subject, target, methods, 'request', channel.operator);
     const caller = subject.name;
@@ -131,7 +133,7 @@ export class CapabilityModule {
       const asked = new Set(methods);
       decision.methods = decision.methods.filter((m) => asked.has(m));
       if (decision.methods.length === 0) {
-        const why = `none of the requested methods (${methods.join(', ')}) is granted`;
+        const why = `none of the requested methods (${describeList(methods)}) is granted`;
         return this.refuse(caller, target.name, methods, why);
       }
     }
@@ -147,6 +149,7 @@ export class CapabilityModule {
           ? CHANNEL_LIFETIME
           : issuedAt + Math.min(decision.ttlSeconds, this.maxTtl) * 1000,
       generation,
+      ...atIncarnation,
       issuedAt,
       reason: decision.reason,
       ...(channel.operator ? { operator: true } : {}),
@@ -159,10 +162,13 @@ export class CapabilityModule {
         methods: grant.methods,
         expiresAt: grant.expiresAt,
         generation,
+        ...atIncarnation,
         ...(channel.key !== undefined ? { callerKey: channel.key } : {}),
       });
-    } catch {
-      throw TesseraError.unavailable(`module '${target.name}' did not acknowledge the grant`);
+    } catch (err) {
+      // The target's own refusal (another incarnation took its place) is worth passing on.
+      const why = err instanceof TesseraError ? `: ${err.message}` : '';
+      throw TesseraError.unavailable(`module '${target.name}' did not acknowledge the grant${why}`);
     }
     const held: Held = { grant, subject: copyFacts(subject), target: copyFacts(target) };
     const previous = this.live.get(keyOfGrant(grant));
@@ -176,7 +182,13 @@ export class CapabilityModule {
       if (this.live.get(keyOfGrant(grant)) !== held)
         throw TesseraError.permissionDenied('the policy changed while the grant was issued');
     }
-    return { token, methods: [...grant.methods], expiresAt: grant.expiresAt, generation };
+    return {
+      token,
+      methods: [...grant.methods],
+      expiresAt: grant.expiresAt,
+      generation,
+      ...atIncarnation,
+    };
   }
 
   /** Revoke one pair's grant (the caller releases it, or an operator revokes it). */

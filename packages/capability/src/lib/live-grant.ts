@@ -9,6 +9,8 @@ export interface LiveGrant {
   methods: string[];
   expiresAt: number;
   generation: number;
+  /** The target's incarnation the grant was minted for (module targets). */
+  incarnation?: number;
   issuedAt: number;
   reason: string;
   /** The caller host's public carrier key the token is bound to (public, not a secret). */
@@ -30,6 +32,11 @@ export interface CapabilityRequest {
   target: ModuleFacts;
   /** Methods asked for; empty means whatever the policy grants. */
   methods?: string[];
+  /**
+   * The target's incarnation as the core's registry knows it: the grant is
+   * minted for it, and the target's host refuses it if it is another.
+   */
+  targetIncarnation?: number;
   /** What the channel proved beyond the name. */
   channel?: {
     /** The caller's carrier key, which the grant is then bound to. */
@@ -57,6 +64,8 @@ export interface IssuedToken {
   methods: string[];
   expiresAt: number;
   generation: number;
+  /** The target's incarnation the token is good for (module targets). */
+  incarnation?: number;
 }
 
 /** Audit events the capability module emits. No tokens, only token ids. */

@@ -1,7 +1,15 @@
 import { ErrorCode, TesseraError } from '@tessera/protocol';
 import { createTessera } from '../lib/tessera';
 import { loadLevels, loadOrder } from '../lib/lifecycle/load-order';
-import { type Harness, executed, resetExecuted, startApp, vault, other } from './fixtures';
+import {
+  type Harness,
+  coreRules,
+  executed,
+  resetExecuted,
+  startApp,
+  vault,
+  other,
+} from './fixtures';
 import { codeOf } from '@tessera/protocol/testing';
 
 describe('app lifecycle and behaviour', () => {
@@ -42,7 +50,16 @@ describe('app lifecycle and behaviour', () => {
       ErrorCode.PERMISSION_DENIED,
     );
 
-    await h.app.core.capability.release('bob', 'vault');
+    // A reload takes the event out of bob's grant (a release alone is not enough: bob's
+    // subscription asks for a new grant by itself, see lifetimes.spec.ts).
+    h.policy.setRules([
+      ...coreRules(['vault', 'alice', 'bob', 'other', 'eve']),
+      { caller: 'bob', target: 'vault', methods: ['read', 'write'] },
+      { caller: 'alice', target: 'vault', methods: ['read', 'write'] },
+      { caller: 'eve', target: 'bob', methods: ['watch', 'seen', 'write'] },
+      { caller: 'eve', target: 'alice', methods: ['writeVault'] },
+    ]);
+    await h.app.core.capability.settled();
     const eveAlice = await h.app.core.issueToken('eve', 'alice', []);
     const alice = await h.dial('alice', 'eve');
     await alice.call('writeVault', ['b', 2], { token: eveAlice.token });

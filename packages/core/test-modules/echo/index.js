@@ -4,9 +4,14 @@ const { defineModule } = require('@tessera/sdk');
 module.exports = defineModule({
   name: 'echo',
   events: ['beat'],
-  create() {
+  create(ctx) {
     return {
       echo: (value) => value,
+      /** Emit `beat` with `n`, for subscription tests. */
+      beat: (n) => {
+        ctx.emit('beat', n);
+        return true;
+      },
       add: (a, b) => a + b,
       pid: () => process.pid,
       sleep: (ms) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)),

@@ -1,11 +1,31 @@
 // Calls echo from its own process, through its SDK client.
+const { existsSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
 const { defineModule } = require('@tessera/sdk');
 
 module.exports = defineModule({
   name: 'relay',
   create(ctx) {
     const echo = ctx.client('echo');
+    // Subscription tests: echo's beats seen, and the framework's notices.
+    const beats = [];
+    const notices = [];
+    ctx.on('revoked', (info) => notices.push({ kind: 'revoked', ...info }));
+    ctx.on('restarted', (target) => notices.push({ kind: 'restarted', target }));
+    const marker = join(ctx.dataDir, 'watching');
+    const subscribe = () => ctx.on('echo', 'beat', (n) => beats.push(n));
+    // A module that wants its subscriptions back after its own restart makes them again in create().
+    if (existsSync(marker))
+      void subscribe().catch((err) => notices.push({ kind: 'failed', reason: err.message }));
     return {
+      /** Subscribe to echo's beats, now and after every restart of this module. */
+      watch: async () => {
+        await subscribe();
+        writeFileSync(marker, '');
+        return true;
+      },
+      beats: () => beats,
+      notices: () => notices,
       relay: (value) => echo.echo(value),
       relayDie: () => echo.dieMidCall(),
       whoAmI: async () => ({ relay: process.pid, echo: await echo.pid() }),

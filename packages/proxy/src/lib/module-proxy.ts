@@ -34,6 +34,8 @@ interface Subscription {
   grantId: string;
   caller: string;
   sink: EventSink;
+  /** The carrier key of the connection it was made on. */
+  key: string | undefined;
 }
 
 const DENIALS: ReadonlySet<string> = new Set([
@@ -142,7 +144,11 @@ export class ModuleProxy {
   /**
    * Subscribe to a declared event. Needs a grant whose scope holds
    * `event:<name>`. Each delivery re-checks that grant, so revocation and
-   * expiry stop events on the very next emit. Returns an unsubscribe.
+   * expiry stop events on the very next emit, unless the caller holds
+   * another live grant with that scope, usable on the same connection (the
+   * pair's renewed grant, issued before the old one is revoked): the
+   * subscription moves to it, so a renewal loses no event. Returns an
+   * unsubscribe.
    */
   subscribe(
     token: unknown,
@@ -154,7 +160,7 @@ export class ModuleProxy {
     const grant = this.tokens.verify(token, caller, eventScope(event), key);
     if (!this.events.has(event))
       throw TesseraError.notFound(`${this.module} declares no event '${event}'`);
-    const sub: Subscription = { grantId: grant.id, caller: grant.caller, sink };
+    const sub: Subscription = { grantId: grant.id, caller: grant.caller, sink, key };
     let set = this.subscriptions.get(event);
     if (!set) this.subscriptions.set(event, (set = new Set()));
     set.add(sub);
@@ -169,10 +175,15 @@ export class ModuleProxy {
     const set = this.subscriptions.get(event);
     if (!set) return 0;
     let delivered = 0;
+    const scope = EVENT_SCOPE_PREFIX + event;
     for (const sub of set) {
-      if (!this.tokens.isLive(sub.grantId, sub.caller, EVENT_SCOPE_PREFIX + event)) {
-        set.delete(sub);
-        continue;
+      if (!this.tokens.isLive(sub.grantId, sub.caller, scope)) {
+        const successor = this.tokens.liveGrantFor(sub.caller, scope, sub.key);
+        if (!successor) {
+          set.delete(sub);
+          continue;
+        }
+        sub.grantId = successor.id;
       }
       try {
         sub.sink(event, payload);

@@ -9,6 +9,12 @@ export interface GrantInfo {
   /** Policy revision (or core epoch) the grant was issued under. */
   generation: number;
   /**
+   * The target's incarnation (how many times the core has started it) the
+   * grant was minted for. A target that knows its own incarnation refuses a
+   * grant for any other: a restarted module never honours its predecessor's.
+   */
+  incarnation?: number;
+  /**
    * The caller host's carrier key (a CURVE public key), when its carrier
    * authenticates keys: the token is then good only on connections
    * authenticated with that key, so a copied token is useless elsewhere.
@@ -25,6 +31,7 @@ export interface Grant {
   readonly methods: ReadonlySet<string>;
   readonly expiresAt: number;
   readonly generation: number;
+  readonly incarnation?: number;
   readonly callerKey?: string;
 }
 

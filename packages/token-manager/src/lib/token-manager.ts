@@ -11,6 +11,11 @@ interface StoredGrant extends Grant {
 export interface TokenManagerOptions {
   /** Clock in epoch ms; tests inject one to expire tokens without waiting. */
   now?: () => number;
+  /**
+   * The owner's incarnation (the core counts the starts of each module). Set,
+   * the manager refuses a grant minted for another incarnation, or for none.
+   */
+  incarnation?: number;
 }
 
 /**
@@ -22,20 +27,41 @@ export interface TokenManagerOptions {
 export class TokenManager {
   private readonly inbound = new Map<string, StoredGrant>();
   private readonly outboundByTarget = new Map<string, OutboundToken>();
-  private readonly now: () => number;
+  private readonly clock: () => number;
+  /** The owner's incarnation, when it knows it (see {@link TokenManagerOptions.incarnation}). */
+  readonly incarnation: number | undefined;
 
   constructor(
     /** The module this manager belongs to: the target of every inbound grant. */
     readonly owner: string,
     options: TokenManagerOptions = {},
   ) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.now ?? Date.now;
+    this.incarnation = options.incarnation;
   }
 
-  /** Store an inbound grant for `token`. Replaces a grant with the same id. */
+  /** The manager's clock, in epoch ms: what expiries are measured against. */
+  now(): number {
+    return this.clock();
+  }
+
+  /**
+   * Store an inbound grant for `token`. Replaces a grant with the same id.
+   * Refused (`UNAUTHENTICATED`) when it was minted for another incarnation
+   * of the owner.
+   */
   addGrant(token: string, info: GrantInfo): Grant {
     const parsed = parseToken(token);
     if (!parsed) throw TesseraError.invalidArgument('malformed token in grant');
+    if (this.incarnation !== undefined && info.incarnation !== this.incarnation) {
+      throw TesseraError.unauthenticated(
+        `token was minted for another incarnation of ${this.owner}`,
+        {
+          incarnation: this.incarnation,
+          ...(info.incarnation !== undefined ? { minted: info.incarnation } : {}),
+        },
+      );
+    }
     const grant: StoredGrant = {
       id: parsed.id,
       secret: parsed.secret,
@@ -44,6 +70,7 @@ export class TokenManager {
       methods: new Set(info.methods),
       expiresAt: info.expiresAt,
       generation: info.generation,
+      ...(info.incarnation !== undefined ? { incarnation: info.incarnation } : {}),
       ...(info.callerKey !== undefined ? { callerKey: info.callerKey } : {}),
     };
     this.inbound.set(parsed.id, grant);
@@ -79,7 +106,7 @@ export class TokenManager {
 
   /** The caller a carrier key stands for, if some live grant is bound to it (ZAP authorization). */
   callerForKey(key: string): string | undefined {
-    const now = this.now();
+    const now = this.clock();
     for (const g of this.inbound.values())
       if (g.callerKey === key && now < g.expiresAt) return g.caller;
     return undefined;
@@ -98,7 +125,7 @@ export class TokenManager {
 
   /** The checks every path shares once the grant is found: expiry, caller binding, key binding. */
   private live(grant: StoredGrant, caller: string | undefined, key: string | undefined): Grant {
-    if (this.now() >= grant.expiresAt) {
+    if (this.clock() >= grant.expiresAt) {
       this.inbound.delete(grant.id);
       throw TesseraError.unauthenticated('token expired');
     }
@@ -127,11 +154,26 @@ export class TokenManager {
   isLive(id: string, caller: string, scope: string): boolean {
     const grant = this.inbound.get(id);
     if (!grant || grant.caller !== caller || !grant.methods.has(scope)) return false; // key was checked at subscribe
-    if (this.now() >= grant.expiresAt) {
+    if (this.clock() >= grant.expiresAt) {
       this.inbound.delete(id);
       return false;
     }
     return true;
+  }
+
+  /**
+   * A live grant of `caller` holding `scope` that a connection with carrier
+   * key `key` may use, if any: what an event subscription moves to when the
+   * grant it was made under is replaced (renewed) rather than taken away.
+   */
+  liveGrantFor(caller: string, scope: string, key?: string): Grant | undefined {
+    const now = this.clock();
+    for (const g of this.inbound.values()) {
+      if (g.caller !== caller || !g.methods.has(scope) || now >= g.expiresAt) continue;
+      if (g.callerKey !== undefined && g.callerKey !== key) continue;
+      return g;
+    }
+    return undefined;
   }
 
   /** Replace a grant's scope (policy reload narrowed it). False if it is gone. */
@@ -168,7 +210,7 @@ export class TokenManager {
 
   /** Drop grants whose expiry has passed; returns how many. */
   pruneExpired(): number {
-    const now = this.now();
+    const now = this.clock();
     let n = 0;
     for (const [id, g] of this.inbound) {
       if (now >= g.expiresAt) {
@@ -192,7 +234,7 @@ export class TokenManager {
   /** The unexpired token for `target`, if any. */
   outbound(target: string): OutboundToken | undefined {
     const t = this.outboundByTarget.get(target);
-    if (t && this.now() >= t.expiresAt) {
+    if (t && this.clock() >= t.expiresAt) {
       this.outboundByTarget.delete(target);
       return undefined;
     }

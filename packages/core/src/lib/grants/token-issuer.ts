@@ -21,12 +21,15 @@ export class TokenIssuer {
    * A token for `caller` on `target` (a module, or the core). `session`
    * gives the grant a life of its own beside the pair's others, bound to
    * `session.key` (one per operator connection) instead of the caller's key.
+   * The grant is minted for `targetIncarnation`, by default the target's
+   * current one.
    */
   async issue(
     caller: string,
     target: string,
     methods: string[] = [],
     session?: { id: string; key: string },
+    targetIncarnation = this.registry.get(target)?.incarnation,
   ): Promise<IssuedToken> {
     const subject = this.registry.facts(caller);
     if (!subject) throw TesseraError.unauthenticated(`unknown caller '${caller}'`);
@@ -37,6 +40,7 @@ export class TokenIssuer {
       subject,
       target: targetFacts,
       methods,
+      ...(targetIncarnation !== undefined ? { targetIncarnation } : {}),
       channel: {
         ...(key !== undefined ? { key } : {}),
         ...(caller === OPERATOR ? { operator: true } : {}),
@@ -49,14 +53,18 @@ export class TokenIssuer {
     });
   }
 
-  /** `requestModule` on the core channel: a token for a ready module, and where to reach it. */
+  /**
+   * `requestModule` on the core channel: a token for a ready module, where to
+   * reach it, and which incarnation of it answers there.
+   */
   async route(caller: string, target: string, methods: string[] = []): Promise<ModuleRoute> {
     if (target === 'core')
       throw TesseraError.invalidArgument(
         'the core is reached through the core channel, not requested',
       );
     const record = this.registry.ready(target);
-    const issued = await this.issue(caller, target, methods);
+    // Minted for the incarnation whose address it returns: if another took its place meanwhile, its host refuses the grant.
+    const issued = await this.issue(caller, target, methods, undefined, record.incarnation);
     // The key the caller must find at that address: the one the core admitted, never what the host said.
     const serverKey = this.keyRing?.keyOf(target);
     return {

@@ -15,6 +15,11 @@ export interface LaunchRequest {
   sandbox?: SandboxDeclaration;
   coreAddress: string;
   /**
+   * Which start of the module this is: the host refuses grants minted for
+   * any other, so a restarted module never honours its predecessor's tokens.
+   */
+  incarnation?: number;
+  /**
    * Issues the host's core token. A launcher calls it after it made and
    * admitted the host's identity key, so the token is bound to that key.
    */
@@ -51,6 +56,14 @@ export interface RunningHost {
   stop(): Promise<void>;
   /** Process hosts: the child's pid. */
   readonly pid?: number;
+  /**
+   * Sandboxed process hosts: the private socket directory its launcher made
+   * for it. The core accepts an `ipc://` address from it (`register`), and
+   * reclaims one after a crash, only inside (`addressOutside`).
+   */
+  readonly socketDir?: string;
+  /** Network mode: the `tcp://` address it was told to listen on; it may register only that host. */
+  readonly listenAddress?: string;
   currentStats?(): HostStats;
   /** Called once when the host ends, expected or not. */
   onExit?(listener: (exit: HostExit) => void): void;

@@ -68,7 +68,10 @@ export class InProcessLauncher implements HostLauncher {
         : {}),
       coreAddress: request.coreAddress,
       coreToken,
-      tokens: this.tokenFactory(request.name),
+      tokens: this.tokenFactory(
+        request.name,
+        request.incarnation !== undefined ? { incarnation: request.incarnation } : {},
+      ),
       proxyOptions: this.proxyOptions,
       defaultTimeoutMs: this.defaultTimeoutMs,
       dataDir,

@@ -86,6 +86,7 @@ export class ProcessLauncher implements HostLauncher {
           entryPath: plan.entryPath,
           coreAddress: request.coreAddress,
           coreToken,
+          ...(request.incarnation !== undefined ? { incarnation: request.incarnation } : {}),
           transport: plan.transport,
           heartbeatMs,
           deniedResult: this.options.deniedResult ?? 'error',

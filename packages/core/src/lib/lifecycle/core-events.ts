@@ -1,3 +1,5 @@
+import { DEFAULT_RESTART } from '@tessera/protocol';
+
 /** Lifecycle events, for progress output and supervision tests. */
 export type CoreEvent =
   | { kind: 'loading'; module: string }
@@ -7,12 +9,26 @@ export type CoreEvent =
   | { kind: 'failed'; module: string; reason: string }
   | { kind: 'unloaded'; module: string };
 
-/** Restart policy for crashed or hung modules. */
+/**
+ * Restart policy for crashed or hung modules: after the n-th crash in a row
+ * the module restarts in `min(maxBackoffMs, backoffMs·2^(n-1))` ms, while
+ * n ≤ `maxRestarts`; past that it is given up on (`failed`). A crash after
+ * the module ran (was ready) for `resetAfterMs` counts as the first again.
+ */
 export interface RestartPolicy {
   maxRestarts: number;
   backoffMs: number;
   maxBackoffMs: number;
+  /**
+   * How long a module must stay ready before its restart count goes back
+   * to 0; default {@link DEFAULT_RESET_AFTER_MS}. 0: never (counted over the
+   * app's life).
+   */
+  resetAfterMs?: number;
 }
+
+/** Default {@link RestartPolicy.resetAfterMs}: a minute of stable running, as in `tessera.config.json`. */
+export const DEFAULT_RESET_AFTER_MS = DEFAULT_RESTART.resetAfterMs;
 
 /** Fan-out of {@link CoreEvent}s; a throwing listener never breaks loading. */
 export class CoreEvents {

@@ -10,11 +10,13 @@ import type { TokenManager } from '@tessera/token-manager';
 import type { RpcPeer, Transport } from '@tessera/transport';
 import type { TokenIssuer } from '../grants/token-issuer';
 import type { HostLauncher, RunningHost } from '../launch/host-launcher';
+import { launchedHost } from '../launch/process-host';
+import { addressOutside } from '../launch/sandbox/host-address';
 import type { KeyRing } from '../remote/key-ring';
 import { factsOf, type ModuleManifest } from '../registry/module-manifest';
 import type { ModuleRecord } from '../registry/module-record';
 import type { ModuleRegistry } from '../registry/module-registry';
-import type { CoreEvents, RestartPolicy } from './core-events';
+import { type CoreEvents, DEFAULT_RESET_AFTER_MS, type RestartPolicy } from './core-events';
 import { ReadyWaiter } from './ready-waiter';
 
 export interface SupervisorOptions {
@@ -96,6 +98,7 @@ export class Supervisor {
         packageName: entry.packageName,
         entryPath: entry.entryPath,
         packageDir: entry.packageDir,
+        incarnation: record.incarnation,
         sandbox: entry.manifest.sandbox,
         coreAddress: this.o.coreAddress(),
         // Issued by the launcher once the host's key is admitted, so the grant is bound to it.
@@ -163,6 +166,13 @@ export class Supervisor {
       throw TesseraError.failedPrecondition(`module ${caller} is not starting`);
     if (typeof info?.address !== 'string')
       throw TesseraError.invalidArgument('register needs an address');
+    // A local host listens only where its launcher told it to: the core dials and reclaims this address.
+    const host = r.remote ? undefined : (r.host ?? launchedHost(this.o.coreAddress(), caller));
+    const outside = host && addressOutside(info.address, host);
+    if (outside)
+      throw TesseraError.permissionDenied(
+        `module ${caller} may not register ${info.address}: ${outside}`,
+      );
     r.address = info.address;
     r.spec = info.spec;
     if (typeof info.serverKey === 'string') r.serverKey = info.serverKey;
@@ -213,6 +223,7 @@ export class Supervisor {
       facts: factsOf(manifest),
       definition: this.o.registry.known.get(manifest.name)?.definition,
       state: 'starting',
+      incarnation: this.o.registry.nextIncarnation(manifest.name),
       startedAt: Date.now(),
       ...(host ? { host, remote: true } : {}),
     };
@@ -247,10 +258,14 @@ export class Supervisor {
     const revoked = await this.o.capability.revokeModule(record.name, `crashed: ${reason}`);
     events.emit({ kind: 'crashed', module: record.name, reason, revoked });
     await this.teardown(record, `crashed: ${reason}`);
-    if (record.address && !record.remote)
+    // Only inside the host's own socket dir (re-checked: links may have changed since register).
+    const host = record.host;
+    if (record.address && !record.remote && !(host && addressOutside(record.address, host)))
       await this.o.transport.reclaim?.(record.address).catch(() => undefined);
     // A remote host is restarted by whoever runs it: it re-attaches by key on its own.
     const policy = record.remote ? undefined : this.o.restart;
+    // A module that ran stably for `resetAfterMs` starts over with a full set of restarts.
+    if (policy && ranStably(record, policy)) registry.restarts.delete(record.name);
     const attempt = (registry.restarts.get(record.name) ?? 0) + 1;
     if (!policy || attempt > policy.maxRestarts) {
       const why = `crashed (${reason}); no restarts left`;
@@ -277,4 +292,11 @@ export class Supervisor {
     this.o.registry.records.delete(r.name);
     if (r.remote) this.ready.settle(r.name, false); // no register wait outlives its record
   }
+}
+
+/** Ready for at least the policy's `resetAfterMs` (default 60 s; 0: never) before it ended. */
+function ranStably(record: ModuleRecord, policy: RestartPolicy): boolean {
+  const resetAfterMs = policy.resetAfterMs ?? DEFAULT_RESET_AFTER_MS;
+  if (resetAfterMs <= 0 || record.readyAt === undefined) return false;
+  return Date.now() - record.readyAt >= resetAfterMs;
 }

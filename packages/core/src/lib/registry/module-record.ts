@@ -13,6 +13,11 @@ export interface ModuleRecord {
   facts: ModuleFacts;
   definition?: ModuleDefinition;
   state: ModuleState;
+  /**
+   * Which start of the module this is (1, 2, … over the app's life): its
+   * grants are minted for it, and its callers see a new one as a restart.
+   */
+  incarnation: number;
   /** The module's endpoint for other modules, once registered. */
   address?: string;
   /** Its host's CURVE public key, which callers need to reach `address`. */

@@ -32,6 +32,8 @@ export type ModuleStats = {
   state: string;
   uptimeMs: number;
   restarts: number;
+  /** Which start of the module this is (see {@link ModuleRecord.incarnation}). */
+  incarnation: number;
   isolation: 'process' | 'in-process' | 'remote';
 } & Partial<HostStats>;
 
@@ -43,8 +45,10 @@ export type ModuleStats = {
 export class ModuleRegistry {
   readonly records = new Map<string, ModuleRecord>();
   readonly known = new Map<string, ModuleEntry>();
-  /** Restarts per module, for stats and the restart policy. */
+  /** Restarts per module since it last ran stably, for stats and the restart policy. */
   readonly restarts = new Map<string, number>();
+  /** Starts per module over the app's life: the last one is its current incarnation. */
+  private readonly starts = new Map<string, number>();
   private readonly identities: Map<string, ModuleFacts>;
 
   constructor(identities: ModuleFacts[] = []) {
@@ -65,6 +69,13 @@ export class ModuleRegistry {
       }
       this.known.set(e.manifest.name, e);
     }
+  }
+
+  /** Count one more start of `name`; returns its incarnation (1 for the first). */
+  nextIncarnation(name: string): number {
+    const n = (this.starts.get(name) ?? 0) + 1;
+    this.starts.set(name, n);
+    return n;
   }
 
   /** The record of a loaded module. */
@@ -112,6 +123,7 @@ export class ModuleRegistry {
       state: r.state,
       uptimeMs: now - (r.readyAt ?? now),
       restarts: this.restarts.get(r.name) ?? 0,
+      incarnation: r.incarnation,
       isolation: r.remote ? 'remote' : r.host?.pid !== undefined ? 'process' : 'in-process',
       ...(r.host?.currentStats?.() ?? {}),
     }));

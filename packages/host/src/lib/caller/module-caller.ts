@@ -1,18 +1,27 @@
 import { ErrorCode, TesseraError, type EventFrame } from '@tessera/protocol';
 import type { RpcPeer } from '@tessera/transport';
-import type { CallOptions } from '@tessera/sdk';
+import type { CallOptions, LifecycleHook, LifecycleHooks, ModuleLogger } from '@tessera/sdk';
 import type { ModuleRoute } from '../contracts/module-core-api';
+import { LifecycleNotices } from './lifecycle-notices';
+import { RENEWAL_RETRY_MS, type ResubscribeOptions, renewalDue } from './renewal';
+import { type Route, mayRegain, narrowRoute, routeFor } from './route';
+import { SubscriptionKeeper } from './subscription-keeper';
+import { Subscriptions } from './subscriptions';
 
 /** The host's authenticated channel to the core. */
 export interface CoreLink {
   requestModule(target: string): Promise<ModuleRoute>;
 }
 
-/** Opens a connection to another module's endpoint. */
+/**
+ * Opens a connection to another module's endpoint. `onClose` is called
+ * once when that connection ends (the target died, or either side closed it).
+ */
 export type Dialer = (
   address: string,
   onEvent: (event: EventFrame) => void,
   serverKey?: string,
+  onClose?: () => void,
 ) => Promise<RpcPeer>;
 
 /** The caller-side token store (the module's TokenManager fits). */
@@ -20,31 +29,58 @@ export interface OutboundTokens {
   outbound(target: string): { token: string } | undefined;
   setOutbound(target: string, token: string, methods: readonly string[], expiresAt: number): void;
   dropOutbound(target: string): boolean;
+  /** The clock expiries are measured against; default `Date.now`. */
+  now?(): number;
 }
 
-interface Route {
-  address: string;
-  serverKey?: string;
-  peer?: RpcPeer;
-  dialing?: Promise<RpcPeer>;
+/** Options of a {@link ModuleCaller}. */
+export interface ModuleCallerOptions {
+  /** Where `revoked` and `restarted` notices are logged (the module's `ctx.log`). */
+  log?: ModuleLogger;
+  /** How a subscription whose connection or grant was lost is restored. */
+  resubscribe?: ResubscribeOptions;
 }
 
 /**
- * The client side of a module: requests a token per target once, caches
- * it with the target's connection, and on an `UNAUTHENTICATED` answer
- * (expired, revoked, target restarted) drops it and re-requests exactly once.
+ * The client side of a module. Requests a token per target (one request
+ * however many calls wait), caches it with the target's connection, and
+ * renews it in the background once it nears its expiry, calls going on
+ * with the current one meanwhile. A call the target refuses as
+ * `UNAUTHENTICATED` (expired, revoked, restarted, or raced by a renewal) is
+ * retried exactly once, with a newer token or a fresh request. Event
+ * subscriptions are kept through renewals and restarts
+ * ({@link SubscriptionKeeper}); restarts and lost subscriptions are told
+ * through {@link LifecycleNotices}.
  */
 export class ModuleCaller {
   private readonly routes = new Map<string, Route>();
   private readonly requests = new Map<string, Promise<Route>>();
-  private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+  /** The last incarnation seen per target, kept across forgets: a new one is a restart. */
+  private readonly incarnations = new Map<string, number>();
+  private readonly subscriptions = new Subscriptions();
+  private readonly notices: LifecycleNotices;
+  private readonly keeper: SubscriptionKeeper;
+  private closed = false;
 
   constructor(
     readonly name: string,
     private readonly core: CoreLink,
     private readonly dial: Dialer,
     private readonly tokens: OutboundTokens,
-  ) {}
+    options: ModuleCallerOptions = {},
+  ) {
+    this.notices = new LifecycleNotices(options.log);
+    this.keeper = new SubscriptionKeeper({
+      subscriptions: this.subscriptions,
+      notices: this.notices,
+      now: () => this.now(),
+      request: (target) => this.request(target),
+      route: (target) => this.routes.get(target),
+      drop: (target) => this.dropRoute(target),
+      subscribe: (target, route, event) => this.subscribeOn(target, route, event),
+      options: options.resubscribe,
+    });
+  }
 
   /** Call `method` on `target`, handling tokens transparently. */
   call(
@@ -54,10 +90,12 @@ export class ModuleCaller {
     options: CallOptions = {},
   ): Promise<unknown> {
     const token = this.tokens.outbound(target)?.token;
-    const peer = this.routes.get(target)?.peer;
-    if (token && peer && !peer.closed) {
+    const route = this.routes.get(target);
+    const peer = route?.peer;
+    if (token && route && peer && !peer.closed) {
       // Fast path: cached token and live connection, no extra awaits or promises.
-      const recover = (err: TesseraError) => this.retry(err, target, method, args, options);
+      if (this.now() >= route.renewAt) this.renewInBackground(target);
+      const recover = (err: TesseraError) => this.retry(err, token, target, method, args, options);
       return peer.call(
         method,
         args,
@@ -68,52 +106,99 @@ export class ModuleCaller {
     return this.slowCall(target, method, args, options, true);
   }
 
-  /** Subscribe to `event` of `target`. */
+  /** Subscribe to `event` of `target`; kept until unsubscribed, or revoked (and then told). */
   async on(
     target: string,
     event: string,
     listener: (payload: unknown) => void,
   ): Promise<() => Promise<void>> {
     await this.call(target, '$subscribe', [event]);
-    const key = `${target}\u0000${event}`;
-    let set = this.listeners.get(key);
-    if (!set) this.listeners.set(key, (set = new Set()));
-    set.add(listener);
+    this.subscriptions.add(target, event, listener);
+    this.keeper.watch(target);
     return async () => {
-      set.delete(listener);
-      if (set.size === 0) {
-        this.listeners.delete(key);
-        await this.call(target, '$unsubscribe', [event]).catch(() => undefined);
-      }
+      if (!this.subscriptions.remove(target, event, listener)) return;
+      await this.call(target, '$unsubscribe', [event]).catch(() => undefined);
     };
   }
 
-  /** Forget the route to `target` (revoked, or target gone). */
+  /** Listen to a lifecycle notice (`revoked`, `restarted`); returns a remover. */
+  onLifecycle<H extends LifecycleHook>(hook: H, listener: LifecycleHooks[H]): () => void {
+    return this.notices.on(hook, listener);
+  }
+
+  /**
+   * Forget the route to `target`: the core revoked the grant (the target
+   * crashed or was unloaded, the TTL ran out, a reload or an operator took
+   * it). Subscriptions to it ask for a new grant at once, and are told
+   * `revoked` if the policy says no.
+   */
   forget(target: string): void {
+    this.dropRoute(target);
+    this.keeper.restore(target);
+  }
+
+  /**
+   * The core narrowed the grant on `target` to `methods` (a reload):
+   * subscriptions outside it end, and say so. What was taken is remembered,
+   * so that a module subscribing again once a later reload allows it gets a
+   * new token instead of waiting for the next renewal.
+   */
+  narrowed(target: string, methods: readonly string[]): void {
+    const route = this.routes.get(target);
+    if (route) narrowRoute(route, methods);
+    this.keeper.narrowed(target, methods);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.keeper.close();
+    this.notices.clear();
+    this.subscriptions.clear();
+    const peers = [...this.routes.values()]
+      .map((r) => r.peer)
+      .filter((p): p is RpcPeer => p !== undefined);
+    this.routes.clear();
+    await Promise.all(peers.map((p) => p.close()));
+  }
+
+  private now(): number {
+    return this.tokens.now?.() ?? Date.now();
+  }
+
+  /** Drop the token, route and connection for `target`. */
+  private dropRoute(target: string): void {
     this.tokens.dropOutbound(target);
     const route = this.routes.get(target);
     this.routes.delete(target);
     void route?.peer?.close();
   }
 
-  async close(): Promise<void> {
-    const peers = [...this.routes.values()]
-      .map((r) => r.peer)
-      .filter((p): p is RpcPeer => p !== undefined);
-    this.routes.clear();
-    this.listeners.clear();
-    await Promise.all(peers.map((p) => p.close()));
+  /** A renewal nobody waits for; failing, it is tried again a little later. */
+  private renewInBackground(target: string): void {
+    if (this.requests.has(target) || this.closed) return;
+    this.request(target).catch(() => {
+      const route = this.routes.get(target);
+      if (route) route.renewAt = this.now() + RENEWAL_RETRY_MS;
+    });
   }
 
   private async retry(
     err: TesseraError,
+    used: string,
     target: string,
     method: string,
     args: unknown[],
     options: CallOptions,
   ): Promise<unknown> {
-    if (err.code !== ErrorCode.UNAUTHENTICATED) throw err;
-    this.tokens.dropOutbound(target);
+    // A `$subscribe` denied an event a reload took may ask again; a denied call never does
+    // (it would cost a policy decision per call): its scope comes back with the next renewal.
+    const regain =
+      err.code === ErrorCode.PERMISSION_DENIED &&
+      method === '$subscribe' &&
+      mayRegain(this.routes.get(target), args[0], this.now());
+    if (err.code !== ErrorCode.UNAUTHENTICATED && !regain) throw err;
+    // Refused: that token is dead. A newer one (a renewal raced the call) is kept and used.
+    if (this.tokens.outbound(target)?.token === used) this.tokens.dropOutbound(target);
     return this.slowCall(target, method, args, options, false);
   }
 
@@ -131,9 +216,18 @@ export class ModuleCaller {
       token = this.tokens.outbound(target)?.token;
       if (!token) throw TesseraError.unauthenticated(`no token for ${target}`);
     }
-    const peer = await this.connect(target, route);
+    let peer: RpcPeer;
+    try {
+      peer = await this.connect(target, route);
+    } catch (err) {
+      // The address is gone (the target restarted elsewhere): one fresh route, never a loop.
+      if (!mayRetry || (err as TesseraError)?.code !== ErrorCode.UNAVAILABLE) throw err;
+      this.dropRoute(target);
+      return this.slowCall(target, method, args, options, false);
+    }
+    const used = token;
     const recover = mayRetry
-      ? (err: TesseraError) => this.retry(err, target, method, args, options)
+      ? (e: TesseraError) => this.retry(e, used, target, method, args, options)
       : undefined;
     return peer.call(
       method,
@@ -149,21 +243,39 @@ export class ModuleCaller {
     if (!pending) {
       pending = this.core
         .requestModule(target)
-        .then((answer) => {
-          this.tokens.setOutbound(target, answer.token, answer.methods, answer.expiresAt);
-          const existing = this.routes.get(target);
-          if (existing && existing.address === answer.address) return existing;
-          if (existing) void existing.peer?.close();
-          const route: Route = answer.serverKey
-            ? { address: answer.address, serverKey: answer.serverKey }
-            : { address: answer.address };
-          this.routes.set(target, route);
-          return route;
-        })
+        .then((answer) => this.adopt(target, answer))
         .finally(() => this.requests.delete(target));
       this.requests.set(target, pending);
     }
     return pending;
+  }
+
+  /** Take a new token and route for `target`; a new incarnation means it restarted. */
+  private adopt(target: string, answer: ModuleRoute): Route {
+    if (this.closed) throw TesseraError.unavailable(`module ${this.name} is stopping`);
+    const renewAt = renewalDue(this.now(), answer.expiresAt);
+    this.tokens.setOutbound(target, answer.token, answer.methods, answer.expiresAt);
+    const seen = this.incarnations.get(target);
+    const { incarnation } = answer;
+    if (incarnation !== undefined) this.incarnations.set(target, incarnation);
+    const restarted = seen !== undefined && incarnation !== undefined && incarnation !== seen;
+    const current = this.routes.get(target);
+    const route = routeFor(current, answer, renewAt, restarted);
+    if (route !== current) {
+      void current?.peer?.close();
+      this.routes.set(target, route);
+    }
+    this.keeper.adopted(target, route);
+    if (restarted) this.notices.restarted(target);
+    return route;
+  }
+
+  /** Send one `$subscribe` for `event` with the current token, on `route`'s connection. */
+  private async subscribeOn(target: string, route: Route, event: string): Promise<void> {
+    const token = this.tokens.outbound(target)?.token;
+    if (!token) throw TesseraError.unauthenticated(`no token for ${target}`);
+    const peer = await this.connect(target, route);
+    await peer.call('$subscribe', [event], {}, token);
   }
 
   private async connect(target: string, route: Route): Promise<RpcPeer> {
@@ -173,8 +285,11 @@ export class ModuleCaller {
       // never to the `source` a frame claims: a module cannot speak for another.
       route.dialing = this.dial(
         route.address,
-        (e) => this.deliver(target, e),
+        (e) => this.subscriptions.deliver(target, e),
         route.serverKey,
+        () => {
+          if (!this.closed && this.routes.get(target) === route) this.keeper.lost(target);
+        },
       ).then(
         (peer) => {
           route.peer = peer;
@@ -189,17 +304,5 @@ export class ModuleCaller {
       );
     }
     return route.dialing;
-  }
-
-  private deliver(from: string, e: EventFrame): void {
-    const set = this.listeners.get(`${from}\u0000${e.name}`);
-    if (!set) return;
-    for (const l of set) {
-      try {
-        l(e.payload);
-      } catch {
-        // a failing listener must not stop delivery to the others
-      }
-    }
   }
 }

@@ -22,6 +22,11 @@ export interface ModuleRoute {
   methods: string[];
   expiresAt: number;
   generation: number;
+  /**
+   * Which start of the target answers at `address` (the core counts them):
+   * a caller that sees it change knows the target restarted.
+   */
+  incarnation?: number;
   /** Where the target module listens. */
   address: string;
   /** The target host's public key, for carriers that authenticate servers by key. */

@@ -16,7 +16,7 @@ export interface HostState {
 export function hostControl(state: HostState): HostControl {
   return {
     grant(token, info) {
-      state.tokens.addGrant(token, info);
+      state.tokens.addGrant(token, info); // refused if minted for another incarnation of this module
       return true;
     },
     revoke(grantIds) {
@@ -30,6 +30,7 @@ export function hostControl(state: HostState): HostControl {
     narrowOutbound(target, methods) {
       const current = state.tokens.outbound(target);
       if (current) state.tokens.setOutbound(target, current.token, methods, current.expiresAt);
+      state.caller?.narrowed(target, methods); // subscriptions the new scope lacks end, and say so
       return current !== undefined;
     },
     dropOutbound(target) {

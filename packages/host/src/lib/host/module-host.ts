@@ -7,7 +7,16 @@ import {
   openInboundSession,
   type InboundSession,
 } from '@tessera/proxy';
-import { type ModuleContext, type ModuleDefinition, type ModuleSpec, specOf } from '@tessera/sdk';
+import {
+  LIFECYCLE_HOOKS,
+  type LifecycleHook,
+  type LifecycleHooks,
+  type ModuleContext,
+  type ModuleDefinition,
+  type ModuleLogger,
+  type ModuleSpec,
+  specOf,
+} from '@tessera/sdk';
 import type { TokenManager } from '@tessera/token-manager';
 import {
   type ChannelIdentity,
@@ -16,7 +25,7 @@ import {
   type Transport,
   withChannelAuth,
 } from '@tessera/transport';
-import { ModuleCaller } from '../caller/module-caller';
+import { ModuleCaller, type ModuleCallerOptions } from '../caller/module-caller';
 import { createClient } from '../caller/create-client';
 import { contractClient } from '../contracts/contract-client';
 import type { ModuleCoreApi } from '../contracts/module-core-api';
@@ -55,6 +64,10 @@ export interface ModuleHostOptions {
    * launches the host; default `./.tessera/data/<name>`, created (0700) at start.
    */
   dataDir?: string;
+  /** How lost subscriptions are restored (backoff); see {@link ModuleCallerOptions}. */
+  resubscribe?: ModuleCallerOptions['resubscribe'];
+  /** The module's logger (`ctx.log`); default one line per message on stderr. */
+  log?: ModuleLogger;
 }
 
 /**
@@ -74,9 +87,11 @@ export class ModuleHost {
   spec: ModuleSpec | undefined;
 
   private readonly transport: Transport;
+  private readonly log: ModuleLogger;
 
   constructor(private readonly options: ModuleHostOptions) {
     this.state = { tokens: options.tokens };
+    this.log = options.log ?? consoleLogger(options.definition.name);
     const tokens = options.tokens;
     this.transport = options.identity
       ? withChannelAuth(options.transport, {
@@ -120,12 +135,17 @@ export class ModuleHost {
     const caller = new ModuleCaller(
       definition.name,
       { requestModule: (target) => core.requestModule({ to: target }) },
-      async (address, onEvent, serverKey) =>
+      async (address, onEvent, serverKey, onClose) =>
         new RpcPeer(await transport.connect(address, serverKey ? { serverKey } : {}), {
           onEvent,
           defaultTimeoutMs: timeoutMs,
+          ...(onClose ? { onClose: () => onClose() } : {}),
         }),
       this.state.tokens,
+      {
+        log: this.log,
+        ...(this.options.resubscribe ? { resubscribe: this.options.resubscribe } : {}),
+      },
     );
     this.state.caller = caller;
     const instance = await definition.create(this.context(caller));
@@ -188,10 +208,10 @@ export class ModuleHost {
     return {
       name: this.name,
       dataDir: this.dataDir,
-      log: consoleLogger(this.name),
+      log: this.log,
       client: (target) => createClient(caller, target),
       call: (target, method, args = [], opts) => caller.call(target, method, args, opts),
-      on: (target, event, listener) => caller.on(target, event, listener),
+      on: onOf(caller),
       emit: (event, payload) => {
         if (!this.proxy)
           throw TesseraError.unavailable(`module ${this.name} cannot emit before it is started`);
@@ -199,4 +219,32 @@ export class ModuleHost {
       },
     };
   }
+}
+
+/**
+ * `ctx.on`: three arguments subscribe to another module's event, two listen
+ * to a lifecycle hook (`revoked`, `restarted`). A hook name that is not one
+ * is an error, not a silent no-op.
+ */
+function onOf(caller: ModuleCaller): ModuleContext['on'] {
+  function on(
+    target: string,
+    event: string,
+    listener: (payload: unknown) => void,
+  ): Promise<() => Promise<void>>;
+  function on<H extends LifecycleHook>(hook: H, listener: LifecycleHooks[H]): () => void;
+  function on(
+    a: string,
+    b: string | LifecycleHooks[LifecycleHook],
+    c?: (payload: unknown) => void,
+  ): Promise<() => Promise<void>> | (() => void) {
+    if (c !== undefined) return caller.on(a, b as string, c);
+    if (!(LIFECYCLE_HOOKS as readonly string[]).includes(a) || typeof b !== 'function') {
+      throw TesseraError.invalidArgument(
+        `ctx.on(hook, listener) takes one of ${LIFECYCLE_HOOKS.join(', ')} and a function; to subscribe to an event, pass (module, event, listener)`,
+      );
+    }
+    return caller.onLifecycle(a as LifecycleHook, b as never);
+  }
+  return on;
 }

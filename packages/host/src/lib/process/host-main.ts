@@ -37,7 +37,10 @@ async function boot(msg: BootstrapMessage): Promise<void> {
   const definition = loadDefinition(msg.entryPath, msg.name);
   const c = container.createChildContainer();
   await registerHostTransport(c, msg.transport.kind);
-  const tokens = new TokenManager(msg.name);
+  const tokens = new TokenManager(
+    msg.name,
+    msg.incarnation !== undefined ? { incarnation: msg.incarnation } : {},
+  );
   const curve = msg.curve;
   // CURVE mode: our own keys; ZAP admits exactly the callers holding a grant bound to their key.
   const config = curve

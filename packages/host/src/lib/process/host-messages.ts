@@ -12,6 +12,8 @@ export interface BootstrapMessage {
   entryPath: string;
   coreAddress: string;
   coreToken: string;
+  /** Which start of the module this is: the host refuses grants minted for another. */
+  incarnation?: number;
   transport: TransportConfig;
   heartbeatMs: number;
   deniedResult: 'error' | 'empty';
