@@ -24,6 +24,11 @@ export interface LaunchRequest {
    * admitted the host's identity key, so the token is bound to that key.
    */
   coreToken(): Promise<string>;
+  /**
+   * Told the host as soon as it exists, before it registers (a host reports
+   * ready only once registered): the core checks `register` against it.
+   */
+  onSpawned?(host: RunningHost): void;
 }
 
 /** Starts module hosts: in this process, or as child processes. */

@@ -17,20 +17,6 @@ export interface ProcessHostOptions {
   spawn?: HostSpawn;
 }
 
-/** Process hosts from spawn to exit, by core address and module name (see {@link launchedHost}). */
-const launched = new Map<string, ProcessHost>();
-const launchKey = (coreAddress: string, name: string): string => `${coreAddress}\0${name}`;
-
-/**
- * The process host of module `name` started for the core at `coreAddress`,
- * from its spawn until it exits: what the core checks a `register` against,
- * which arrives before `launch` resolves (a host reports ready only once
- * registered).
- */
-export function launchedHost(coreAddress: string, name: string): RunningHost | undefined {
-  return launched.get(launchKey(coreAddress, name));
-}
-
 /**
  * The core's handle on one module host process: forks it with a private
  * IPC channel, hands over the bootstrap (with the core token), watches its
@@ -76,14 +62,8 @@ export class ProcessHost implements RunningHost {
       rssBytes: 0,
       heapUsedBytes: 0,
     };
-    const key = launchKey(options.bootstrap.coreAddress, options.bootstrap.name);
-    launched.set(key, this);
-    const forget = (): void => {
-      if (launched.get(key) === this) launched.delete(key);
-    };
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
-        forget();
         if (this.watchdog) clearInterval(this.watchdog);
         const exit: HostExit = {
           code,
@@ -96,15 +76,16 @@ export class ProcessHost implements RunningHost {
       });
     });
     this.child.on('message', (m: HostMessage) => this.onMessage(m));
-    // Exit follows (send errors after death are expected), except when it never started.
-    this.child.on('error', () => {
-      if (this.child.pid === undefined) forget();
-    });
+    this.child.on('error', () => undefined); // exit follows; send errors after death are expected
   }
 
   /** Fork, bootstrap, and resolve once the module reports ready (or reject with why it did not). */
-  static async start(options: ProcessHostOptions): Promise<ProcessHost> {
+  static async start(
+    options: ProcessHostOptions,
+    onSpawned?: (host: ProcessHost) => void,
+  ): Promise<ProcessHost> {
     const host = new ProcessHost(options);
+    onSpawned?.(host);
     await host.bootstrap();
     return host;
   }

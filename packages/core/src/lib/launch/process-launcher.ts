@@ -77,29 +77,32 @@ export class ProcessLauncher implements HostLauncher {
         coreAddress: request.coreAddress,
         network: curve !== undefined,
       });
-      host = await ProcessHost.start({
-        spawn: plan.spawn,
-        bootstrap: {
-          kind: 'bootstrap',
-          name: request.name,
-          dataDir: plan.dataDir,
-          entryPath: plan.entryPath,
-          coreAddress: request.coreAddress,
-          coreToken,
-          ...(request.incarnation !== undefined ? { incarnation: request.incarnation } : {}),
-          transport: plan.transport,
-          heartbeatMs,
-          deniedResult: this.options.deniedResult ?? 'error',
-          callTimeoutMs: this.options.callTimeoutMs,
-          ...(channel && identity ? { identity, coreKey: channel.coreKey } : {}),
-          ...(curve && keys
-            ? { curve: { ...keys, coreServerKey: curve.coreServerKey }, listen: curve.hostListen }
-            : {}),
+      host = await ProcessHost.start(
+        {
+          spawn: plan.spawn,
+          bootstrap: {
+            kind: 'bootstrap',
+            name: request.name,
+            dataDir: plan.dataDir,
+            entryPath: plan.entryPath,
+            coreAddress: request.coreAddress,
+            coreToken,
+            ...(request.incarnation !== undefined ? { incarnation: request.incarnation } : {}),
+            transport: plan.transport,
+            heartbeatMs,
+            deniedResult: this.options.deniedResult ?? 'error',
+            callTimeoutMs: this.options.callTimeoutMs,
+            ...(channel && identity ? { identity, coreKey: channel.coreKey } : {}),
+            ...(curve && keys
+              ? { curve: { ...keys, coreServerKey: curve.coreServerKey }, listen: curve.hostListen }
+              : {}),
+          },
+          heartbeatTimeoutMs: heartbeatMs * 3,
+          stopTimeoutMs: this.options.stopTimeoutMs ?? 3000,
+          readyTimeoutMs: this.options.readyTimeoutMs ?? 15_000,
         },
-        heartbeatTimeoutMs: heartbeatMs * 3,
-        stopTimeoutMs: this.options.stopTimeoutMs ?? 3000,
-        readyTimeoutMs: this.options.readyTimeoutMs ?? 15_000,
-      });
+        request.onSpawned,
+      );
     } catch (err) {
       forget();
       await plan?.release();

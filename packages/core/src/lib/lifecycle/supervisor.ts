@@ -10,7 +10,6 @@ import type { TokenManager } from '@tessera/token-manager';
 import type { RpcPeer, Transport } from '@tessera/transport';
 import type { TokenIssuer } from '../grants/token-issuer';
 import type { HostLauncher, RunningHost } from '../launch/host-launcher';
-import { launchedHost } from '../launch/process-host';
 import { addressOutside } from '../launch/sandbox/host-address';
 import type { KeyRing } from '../remote/key-ring';
 import { factsOf, type ModuleManifest } from '../registry/module-manifest';
@@ -103,6 +102,10 @@ export class Supervisor {
         coreAddress: this.o.coreAddress(),
         // Issued by the launcher once the host's key is admitted, so the grant is bound to it.
         coreToken: () => this.coreToken(record),
+        // Known before it registers, so `register` is checked against the host's own socket dir.
+        onSpawned: (spawned) => {
+          record.host = spawned;
+        },
       });
       // A host that fails before registering must not leave `ready` pending (or unobserved).
       const host = await Promise.race([launched, ready.then(() => launched)]);
@@ -167,7 +170,7 @@ export class Supervisor {
     if (typeof info?.address !== 'string')
       throw TesseraError.invalidArgument('register needs an address');
     // A local host listens only where its launcher told it to: the core dials and reclaims this address.
-    const host = r.remote ? undefined : (r.host ?? launchedHost(this.o.coreAddress(), caller));
+    const host = r.remote ? undefined : r.host;
     const outside = host && addressOutside(info.address, host);
     if (outside)
       throw TesseraError.permissionDenied(
