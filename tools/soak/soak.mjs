@@ -186,6 +186,13 @@ async function checkpoint(baseline) {
   return { total, resume };
 }
 
+/** The core's live heap after a full GC, when node runs with --expose-gc (npm run soak does). */
+const liveHeap = () => {
+  if (typeof globalThis.gc !== 'function') return undefined;
+  globalThis.gc();
+  return process.memoryUsage().heapUsed;
+};
+
 const rss = () => {
   const rows = Object.fromEntries(
     core
@@ -214,6 +221,7 @@ await sleep(1000);
 const callers = [caller(), caller()];
 await sleep(Math.min(10_000, (endAt - Date.now()) / 4)); // warm-up before the first sample
 const rssStart = rss();
+const heapStart = liveHeap();
 let { total: baseline, resume } = await checkpoint(undefined);
 resume();
 paused = null;
@@ -260,11 +268,13 @@ resume();
 paused = null;
 await Promise.all(callers);
 const rssEnd = rss();
+const heapEnd = liveHeap();
 
 // No stranded module: every one is ready and answers.
 // (Only methods no narrowing withholds: a narrowed grant stays narrow until renewed.)
 const answers = {
-  storage: () => call('storage', 'get', ['soak-probe']),
+  // note:*: the shipped policy lets the operator read only notes' keys (data.tessera.constraints).
+  storage: () => call('storage', 'get', ['note:soak-probe']),
   notes: async () => call('notes', 'remove', [(await call('notes', 'add', ['probe', 'x'])).id]),
   audit: () => call('audit', 'summary'),
 };
@@ -315,6 +325,14 @@ const report = {
     Object.entries(growth).map(([k, v]) => [k, +(v * 100).toFixed(1)]),
   ),
   rssBudgetApplies: longRun,
+  ...(heapStart !== undefined && heapEnd !== undefined
+    ? {
+        coreLiveHeapMB: {
+          start: +(heapStart / 2 ** 20).toFixed(1),
+          end: +(heapEnd / 2 ** 20).toFixed(1),
+        },
+      }
+    : {}),
   ok,
 };
 if (args.json) console.log(JSON.stringify(report));
@@ -345,6 +363,10 @@ else {
       'growth %': report.rssGrowthPercent[k],
     })),
   );
+  if (report.coreLiveHeapMB)
+    console.log(
+      `core live heap after GC: ${report.coreLiveHeapMB.start} MB -> ${report.coreLiveHeapMB.end} MB`,
+    );
   console.log(
     `grants live at the end: ${grantsLive}; stranded modules: ${stranded.join(', ') || 'none'}`,
   );
