@@ -3,6 +3,9 @@
 //   subject:  RpcPeer over IpcTransport, server serves an `echo` handler.
 //   baseline: a net Unix socket with length-prefixed msgpackr echo, no RPC layer.
 //   channel binding: the subject with and without the identity handshake, alternating.
+//   grant terms: the door (openInboundSession + ModuleProxy + TokenManager) with a plain
+//     grant and with one carrying a rate limit (overall and per method, never hit) and a
+//     resource constraint, alternating; the ratio is their per-call cost.
 // Measures sequential p50 latency and throughput with 64 calls in flight.
 // Run after `npx nx run-many -t build`: node tools/bench/run.mjs ipc
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +24,8 @@ import {
 const require = createRequire(import.meta.url);
 const { IpcTransport } = require('@tessera/transport-ipc');
 const { RpcPeer, createChannelIdentity, withChannelAuth } = require('@tessera/transport');
+const { ModuleProxy, openInboundSession } = require('@tessera/proxy');
+const { TokenManager, mintToken } = require('@tessera/token-manager');
 
 const WARMUP = 2_000;
 const SEQUENTIAL = 5_000;
@@ -28,6 +33,16 @@ const PARALLEL = 200_000;
 const IN_FLIGHT = 64;
 const PAYLOAD = { text: 'hello', n: 42, list: [1, 2, 3] };
 const BINDING_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const TERMS_BUDGET = 0.1;
+/** Never reached at this bench's rate: the bucket is checked on every call and always admits. */
+const TERMS = {
+  rateLimit: {
+    perSecond: 1_000_000,
+    burst: 1_000_000,
+    perMethod: { get: { perSecond: 1_000_000, burst: 1_000_000 } },
+  },
+  constraints: { get: { key: ['note:*', 'draft:*'] } },
+};
 
 // ---- child roles -----------------------------------------------------------
 
@@ -49,6 +64,79 @@ async function serveIpcAuth(dir) {
     new RpcPeer(conn, { handler: (call) => call.args[0] });
   });
   return { address: listener.address, close: () => transport.close() };
+}
+
+/**
+ * A module endpoint as a host serves it: the door in front of a ModuleProxy.
+ * Two grants for the same caller, minted by the parent: one plain, one with
+ * {@link TERMS}. The caller identity is fixed (no handshake: not measured here).
+ */
+async function serveDoor(dir, plainToken, termsToken) {
+  const tokens = new TokenManager('kv');
+  const grant = {
+    caller: 'bench',
+    methods: ['get'],
+    expiresAt: Date.now() + 3_600_000,
+    generation: 1,
+  };
+  tokens.addGrant(plainToken, grant);
+  tokens.addGrant(termsToken, { ...grant, ...TERMS });
+  const instance = { get: (key, value) => value };
+  const spec = {
+    methods: [{ name: 'get', params: ['key', 'value'], resources: ['key'] }],
+    events: [],
+  };
+  const proxy = new ModuleProxy('kv', instance, spec, tokens);
+  const transport = new IpcTransport({ runtimeDir: dir });
+  const listener = await transport.listen(undefined, (conn) => {
+    openInboundSession(conn, { proxy, tokens, identity: { caller: 'bench' } });
+  });
+  return { address: listener.address, close: () => transport.close() };
+}
+
+/**
+ * The door's own work per call, without I/O (which the ipc rows' noise
+ * hides): ModuleProxy.invoke on a plain grant and on one with {@link TERMS},
+ * alternating rounds, median ns per call.
+ */
+function doorWorkNs() {
+  const N = 1_000_000;
+  const tokens = new TokenManager('kv');
+  const grant = {
+    caller: 'bench',
+    methods: ['get'],
+    expiresAt: Date.now() + 3_600_000,
+    generation: 1,
+  };
+  const plain = mintToken();
+  const terms = mintToken();
+  // Rates far above this loop's (the ipc rows use TERMS as they are).
+  const fast = { perSecond: 1_000_000_000, burst: 1_000_000_000 };
+  tokens.addGrant(plain, grant);
+  tokens.addGrant(terms, {
+    ...grant,
+    ...TERMS,
+    rateLimit: { ...fast, perMethod: { get: fast } },
+  });
+  const spec = {
+    methods: [{ name: 'get', params: ['key', 'value'], resources: ['key'] }],
+    events: [],
+  };
+  const proxy = new ModuleProxy('kv', { get: (key, value) => value }, spec, tokens);
+  const run = (token) => {
+    const cache = {};
+    const args = ['note:1', PAYLOAD];
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < N; i++) proxy.invoke(token, 'bench', 'get', args, undefined, cache);
+    return Number(process.hrtime.bigint() - t0) / N;
+  };
+  const rounds = { plain: [], terms: [] };
+  for (let r = 0; r < 9; r++) {
+    rounds.plain.push(run(plain));
+    rounds.terms.push(run(terms));
+  }
+  const med = (a) => a.sort((x, y) => x - y)[a.length >> 1];
+  return { plain: med(rounds.plain), terms: med(rounds.terms) };
 }
 
 // ---- parent ----------------------------------------------------------------
@@ -118,6 +206,33 @@ async function main() {
       await authPeer.close();
       await t.close();
     }
+    // Grant terms: the same door, a plain grant and one with a rate limit and a
+    // constraint, in alternating rounds; the ratio is what the terms cost per call.
+    const plainToken = mintToken();
+    const termsToken = mintToken();
+    const door = await startChild(fileURLToPath(import.meta.url), [
+      'serve-door',
+      join(dir, 'run'),
+      plainToken,
+      termsToken,
+    ]);
+    children.push(door.child);
+    const doorPlainRounds = [];
+    const doorTermsRounds = [];
+    for (let round = 0; round < BINDING_ROUNDS; round++) {
+      const pair = [
+        [plainToken, doorPlainRounds],
+        [termsToken, doorTermsRounds],
+      ];
+      // Which goes first alternates too, so neither profits from the other's warm-up.
+      for (const [token, rounds] of round % 2 ? pair.reverse() : pair) {
+        const t = new IpcTransport({ runtimeDir: join(dir, 'run') });
+        const p = new RpcPeer(await t.connect(door.address));
+        rounds.push(await measure((v) => p.call('get', ['note:1', v], { token })));
+        await p.close();
+        await t.close();
+      }
+    }
     const med = (rounds, k) => rounds.map((r) => r[k]).sort((a, b) => a - b)[rounds.length >> 1];
 
     const fmt = (n, d = 1) => n.toFixed(d).padStart(12);
@@ -144,6 +259,25 @@ async function main() {
     console.log(
       `channel binding, median of ${BINDING_ROUNDS} alternating rounds: throughput ratio ${bindTput.toFixed(3)}, p50 ratio ${bindLat.toFixed(3)} (budget: within 5%) ${bindTput >= 0.95 && bindLat <= 1.05 ? 'OK' : 'OVER BUDGET'}`,
     );
+    console.log(
+      `${'door, plain grant'.padEnd(28)}${fmt(med(doorPlainRounds, 'p50'))}${fmt(med(doorPlainRounds, 'p99'))}${fmt(med(doorPlainRounds, 'throughput'), 0)}`,
+    );
+    console.log(
+      `${'door, limit + constraint'.padEnd(28)}${fmt(med(doorTermsRounds, 'p50'))}${fmt(med(doorTermsRounds, 'p99'))}${fmt(med(doorTermsRounds, 'throughput'), 0)}`,
+    );
+    const termsTput = med(doorTermsRounds, 'throughput') / med(doorPlainRounds, 'throughput');
+    const termsLat = med(doorTermsRounds, 'p50') / med(doorPlainRounds, 'p50');
+    const termsOk = termsTput >= 1 - TERMS_BUDGET && termsLat <= 1 + TERMS_BUDGET;
+    console.log(
+      `grant terms (rate limit + constraint), median of ${BINDING_ROUNDS} alternating rounds: throughput ratio ${termsTput.toFixed(3)}, p50 ratio ${termsLat.toFixed(3)} (budget: within ${TERMS_BUDGET * 100}%) ${termsOk ? 'OK' : 'OVER BUDGET'}`,
+    );
+    const work = doorWorkNs();
+    const extra = work.terms - work.plain;
+    // Against the door's busiest per-call time (64 in flight: 1e9 / calls/s), not its p50 latency.
+    const share = extra / (1e9 / med(doorPlainRounds, 'throughput'));
+    console.log(
+      `grant terms, the door's work without I/O: ${work.plain.toFixed(0)} ns plain, ${work.terms.toFixed(0)} ns with terms: +${extra.toFixed(0)} ns a call, ${(share * 100).toFixed(1)}% of a door call over ipc at 64 in flight (budget: within ${TERMS_BUDGET * 100}%) ${share <= TERMS_BUDGET ? 'OK' : 'OVER BUDGET'}`,
+    );
     const tput = ipcResult.throughput / rawResult.throughput;
     const lat = ipcResult.p50 / rawResult.p50;
     console.log(
@@ -161,4 +295,6 @@ async function main() {
 const [role, dir] = process.argv.slice(2);
 if (role === 'serve-ipc') await serveAsChild(() => serveIpc(dir));
 else if (role === 'serve-ipc-auth') await serveAsChild(() => serveIpcAuth(dir));
+else if (role === 'serve-door')
+  await serveAsChild(() => serveDoor(dir, process.argv[4], process.argv[5]));
 else await main();

@@ -2,6 +2,8 @@ import { TesseraError, ErrorCode, EVENT_SCOPE_PREFIX, eventScope } from '@tesser
 import type { Grant, TokenManager } from '@tessera/token-manager';
 import type { CallContext, EventSpec, MethodSpec, ModuleDescription } from './module-description';
 import { isDispatchableName } from './reserved-names';
+import { RateLimiter } from './terms/rate-limiter';
+import { ResourceGuard, type ResourceParams } from './terms/resource-guard';
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -43,14 +45,32 @@ const DENIALS: ReadonlySet<string> = new Set([
   ErrorCode.PERMISSION_DENIED,
 ]);
 
+/** What the call being dispatched carries when it came without one (a direct `invoke`). */
+const NO_CALL: { readonly signal?: AbortSignal } = Object.freeze({});
+
+/**
+ * The call the proxy is dispatching right now, during the synchronous part
+ * of the module's method (what `ctx.caller` and `ctx.signal` read).
+ */
+export interface ActiveCall {
+  grant: Grant;
+  /** Aborted when the caller cancels, times out or goes away; absent for a direct `invoke`. */
+  signal?: AbortSignal;
+}
+
 /**
  * Stands in front of a module. Only declared methods are in the dispatch
  * table; every call is checked against the target's {@link TokenManager}
- * (token, caller binding, scope, expiry, revocation) before the module's
- * code can run.
+ * (token, caller binding, scope, expiry, revocation), then against its
+ * grant's rate limit and resource constraints, before the module's code can
+ * run.
  */
 export class ModuleProxy {
   private readonly table = new Map<string, { fn: Method; withContext: boolean }>();
+  private readonly limiter: RateLimiter;
+  private readonly guard: ResourceGuard;
+  private activeGrant: Grant | undefined;
+  private activeCall: { readonly signal?: AbortSignal } | undefined;
   private readonly methods: MethodSpec[];
   private readonly events = new Map<string, EventSpec>();
   private readonly subscriptions = new Map<string, Set<Subscription>>();
@@ -86,6 +106,8 @@ export class ModuleProxy {
     }
     this.methods = spec.methods.map((m) => ({ name: m.name, params: [...m.params] }));
     for (const e of spec.events) this.events.set(e.name, e);
+    this.limiter = new RateLimiter(module);
+    this.guard = new ResourceGuard(module, resourceParams(module, spec.methods));
   }
 
   /**
@@ -118,13 +140,47 @@ export class ModuleProxy {
     }
     const entry = this.table.get(method);
     if (!entry) throw TesseraError.methodNotFound(`${this.module} has no method '${method}'`);
+    // The grant's terms, checked only when it has them: a grant without pays two reads.
+    const { rateLimit, constraints } = grant;
+    if (rateLimit !== undefined)
+      this.limiter.admit(grant, rateLimit, method, this.tokens.checkedAt);
+    if (constraints !== undefined) {
+      try {
+        this.guard.check(constraints, method, args);
+      } catch (err) {
+        if (this.empty) return undefined;
+        throw err;
+      }
+    }
     if (entry.withContext) {
       const ctx: CallContext = call
         ? { caller: grant.caller, signal: call.signal }
         : { caller: grant.caller };
       return entry.fn(ctx, ...args);
     }
-    return entry.fn(...args);
+    // What `ctx.caller` / `ctx.signal` read, for the synchronous part of the method.
+    const outerGrant = this.activeGrant;
+    const outerCall = this.activeCall;
+    this.activeGrant = grant;
+    this.activeCall = call ?? NO_CALL;
+    try {
+      return entry.fn(...args);
+    } finally {
+      this.activeGrant = outerGrant;
+      this.activeCall = outerCall;
+    }
+  }
+
+  /**
+   * The call being dispatched, while the module's method runs
+   * synchronously (before its first `await`); undefined otherwise. Never a
+   * stale call: it is cleared as soon as the method returns (or yields).
+   */
+  active(): ActiveCall | undefined {
+    const grant = this.activeGrant;
+    if (grant === undefined) return undefined;
+    const signal = this.activeCall?.signal;
+    return signal !== undefined ? { grant, signal } : { grant };
   }
 
   /** Introspection: declared methods and events. Needs a live grant, no particular scope. */
@@ -194,4 +250,28 @@ export class ModuleProxy {
     }
     return delivered;
   }
+}
+
+/**
+ * Where each method's declared resource parameters sit in its arguments.
+ * A resource that is not one of the method's parameters is a declaration
+ * error: the module does not start (rather than a constraint that could
+ * never be checked).
+ */
+function resourceParams(module: string, methods: readonly MethodSpec[]): ResourceParams {
+  const out = new Map<string, Map<string, number>>();
+  for (const m of methods) {
+    if (!m.resources?.length) continue;
+    const at = new Map<string, number>();
+    for (const name of m.resources) {
+      const index = m.params.indexOf(name);
+      if (index < 0)
+        throw TesseraError.invalidArgument(
+          `${module}: ${m.name} declares resource parameter '${name}', but its parameters are (${m.params.join(', ')})`,
+        );
+      at.set(name, index);
+    }
+    out.set(m.name, at);
+  }
+  return out;
 }

@@ -1,3 +1,5 @@
+import type { RateLimit, ResourceConstraints } from '@tessera/protocol';
+
 /** What the capability module tells a target about a caller it may serve. */
 export interface GrantInfo {
   /** The module allowed to call. */
@@ -20,6 +22,10 @@ export interface GrantInfo {
    * authenticated with that key, so a copied token is useless elsewhere.
    */
   callerKey?: string;
+  /** Per-method resource scopes the target's door enforces (validated by the policy package). */
+  constraints?: ResourceConstraints;
+  /** How often the caller may call; the target's door keeps the token bucket. */
+  rateLimit?: RateLimit;
 }
 
 /** An inbound grant as the target's TokenManager keeps it. */
@@ -33,6 +39,10 @@ export interface Grant {
   readonly generation: number;
   readonly incarnation?: number;
   readonly callerKey?: string;
+  /** Absent: no resource constraint. Replaced, never mutated, when a reload changes it. */
+  readonly constraints?: ResourceConstraints;
+  /** Absent: no limit. Replaced, never mutated, when a reload changes it. */
+  readonly rateLimit?: RateLimit;
 }
 
 /** An outbound token as the caller keeps it, per target. */

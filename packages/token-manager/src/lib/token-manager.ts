@@ -1,10 +1,12 @@
-import { TesseraError } from '@tessera/protocol';
+import { type GrantTerms, TesseraError } from '@tessera/protocol';
 import type { Grant, GrantInfo, OutboundToken } from './grant';
 import { parseToken, secretMatches, tokenId } from './token';
 
 interface StoredGrant extends Grant {
   readonly secret: string;
   methods: ReadonlySet<string>;
+  constraints?: GrantTerms['constraints'];
+  rateLimit?: GrantTerms['rateLimit'];
 }
 
 /** Options for {@link TokenManager}. */
@@ -30,6 +32,11 @@ export class TokenManager {
   private readonly clock: () => number;
   /** The owner's incarnation, when it knows it (see {@link TokenManagerOptions.incarnation}). */
   readonly incarnation: number | undefined;
+  /**
+   * The clock's reading at the last token check: the door runs a grant's
+   * rate limit on the same instant as its expiry check, one clock read a call.
+   */
+  checkedAt = 0;
 
   constructor(
     /** The module this manager belongs to: the target of every inbound grant. */
@@ -72,6 +79,8 @@ export class TokenManager {
       generation: info.generation,
       ...(info.incarnation !== undefined ? { incarnation: info.incarnation } : {}),
       ...(info.callerKey !== undefined ? { callerKey: info.callerKey } : {}),
+      ...(info.constraints !== undefined ? { constraints: info.constraints } : {}),
+      ...(info.rateLimit !== undefined ? { rateLimit: info.rateLimit } : {}),
     };
     this.inbound.set(parsed.id, grant);
     return grant;
@@ -125,7 +134,8 @@ export class TokenManager {
 
   /** The checks every path shares once the grant is found: expiry, caller binding, key binding. */
   private live(grant: StoredGrant, caller: string | undefined, key: string | undefined): Grant {
-    if (this.clock() >= grant.expiresAt) {
+    const now = (this.checkedAt = this.clock());
+    if (now >= grant.expiresAt) {
       this.inbound.delete(grant.id);
       throw TesseraError.unauthenticated('token expired');
     }
@@ -176,11 +186,21 @@ export class TokenManager {
     return undefined;
   }
 
-  /** Replace a grant's scope (policy reload narrowed it). False if it is gone. */
-  narrow(id: string, methods: readonly string[]): boolean {
+  /**
+   * Replace a grant's scope (policy reload narrowed it) and, when `terms` is
+   * given, its constraints and rate limit (absent fields: none). False if
+   * the grant is gone.
+   */
+  narrow(id: string, methods: readonly string[], terms?: GrantTerms): boolean {
     const grant = this.inbound.get(id);
     if (!grant) return false;
     grant.methods = new Set(methods);
+    if (terms !== undefined) {
+      if (terms.constraints !== undefined) grant.constraints = terms.constraints;
+      else delete grant.constraints;
+      if (terms.rateLimit !== undefined) grant.rateLimit = terms.rateLimit;
+      else delete grant.rateLimit;
+    }
     return true;
   }
 

@@ -1,3 +1,4 @@
+import { checkConstraints, checkRateLimit } from '../decision/check-terms';
 import { MAX_REASON_CHARS, truncateText } from '../limits/truncate';
 import type { PolicyDecision } from '../policy-engine';
 
@@ -27,7 +28,13 @@ export function checkResultSet(resultSet: unknown): DecisionCheck {
  * Validate one decision value and copy it into a fresh {@link PolicyDecision}.
  * The one decision validator: the OPA engine and the capability module both
  * use it, so a decision is held to the same rules wherever it comes from.
- * A reason longer than {@link MAX_REASON_CHARS} is cut, saying by how much.
+ *
+ * Schema v2: `allow` is `true`, `false` or `"ask"`; `methods`, `ttlSeconds`
+ * and `reason` as before; optional `constraints` ({@link checkConstraints})
+ * and `rateLimit` ({@link checkRateLimit}), bounded and kept only for
+ * granted methods. A v1 decision is a v2 decision without the new fields.
+ * A deny keeps its reason only. Unknown fields are ignored. A reason longer
+ * than {@link MAX_REASON_CHARS} is cut, saying by how much.
  */
 export function checkDecision(value: unknown): DecisionCheck {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -36,7 +43,9 @@ export function checkDecision(value: unknown): DecisionCheck {
     );
   }
   const d = value as Record<string, unknown>;
-  if (typeof d['allow'] !== 'boolean') return fail('decision.allow must be a boolean');
+  const allow = d['allow'];
+  if (typeof allow !== 'boolean' && allow !== 'ask')
+    return fail('decision.allow must be true, false or "ask"');
   const methods = d['methods'];
   if (!Array.isArray(methods) || !methods.every((m): m is string => typeof m === 'string')) {
     return fail('decision.methods must be an array of strings');
@@ -47,13 +56,26 @@ export function checkDecision(value: unknown): DecisionCheck {
   }
   if (typeof d['reason'] !== 'string' || d['reason'] === '')
     return fail('decision.reason must be a non-empty string');
-  if (d['allow'] && ttl === 0) return fail('an allow decision must have ttlSeconds > 0');
   // A reason may quote the request (the shipped policy lists the methods asked for): cap it.
   const reason = truncateText(d['reason'], MAX_REASON_CHARS);
+  if (allow === false) return { ok: true, decision: { allow, methods: [], ttlSeconds: 0, reason } };
+  if (ttl === 0)
+    return fail(`an ${allow === 'ask' ? 'ask' : 'allow'} decision must have ttlSeconds > 0`);
+  const granted = [...new Set(methods)];
+  const scope = new Set(granted);
+  const constraints = checkConstraints(d['constraints'], scope);
+  if (!constraints.ok) return fail(constraints.problem);
+  const rateLimit = checkRateLimit(d['rateLimit'], scope);
+  if (!rateLimit.ok) return fail(rateLimit.problem);
   return {
     ok: true,
-    decision: d['allow']
-      ? { allow: true, methods: [...new Set(methods)], ttlSeconds: ttl, reason }
-      : { allow: false, methods: [], ttlSeconds: 0, reason },
+    decision: {
+      allow,
+      methods: granted,
+      ttlSeconds: ttl,
+      reason,
+      ...(constraints.value ? { constraints: constraints.value } : {}),
+      ...(rateLimit.value ? { rateLimit: rateLimit.value } : {}),
+    },
   };
 }

@@ -1,0 +1,3 @@
+export { RateLimiter } from './rate-limiter';
+export { ResourceGuard, type ResourceParams } from './resource-guard';
+export { TokenBucket } from './token-bucket';
