@@ -1,0 +1,44 @@
+import type { ApprovalOutcome } from '@tessera/capability';
+import type { Command } from '../lib/command';
+import { parseCommandLine } from '../lib/command-line';
+import { configFileOf } from '../lib/config-option';
+import { describeError } from '../lib/errors';
+import { ExitCode } from '../lib/exit-codes';
+import { OperatorSession } from '../lib/operator-session';
+
+export const deny: Command = {
+  path: ['deny'],
+  summary: 'deny a request waiting for the operator',
+  usage: `usage: tessera deny <id> [--reason text] [--config file]
+
+Denies request <id> (see 'tessera approvals') in the app running for the
+config: its caller's waiting call fails with PERMISSION_DENIED and the
+reason ("the operator denied notes → audit (request <id>): <reason>").
+
+  --reason text   why, as the requesting module will read it
+  --config file   the app's config file
+
+Exit codes: 0 denied, 1 no such request or no running app, 2 usage error.`,
+  async run(args, io) {
+    const { strings, positionals } = parseCommandLine(args, {
+      strings: ['config', 'reason'],
+      positionals: { names: ['id'], min: 1 },
+    });
+    const [id = ''] = positionals;
+    const { file, shown } = configFileOf(strings.config, io.cwd);
+    const session = await OperatorSession.forConfig(file, shown);
+    let outcome: ApprovalOutcome;
+    try {
+      outcome = await session.core.deny(id, strings.reason);
+    } catch (err) {
+      io.stderr(`error: ${describeError(err)}\n`);
+      return ExitCode.FAILURE;
+    } finally {
+      await session.close();
+    }
+    io.stdout(
+      `denied ${outcome.id}: ${outcome.caller} → ${outcome.target}: ${outcome.reason ?? ''}\n`,
+    );
+    return ExitCode.OK;
+  },
+};
