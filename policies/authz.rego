@@ -2,9 +2,13 @@
 #
 # Entrypoint: tessera/authz/decision. Input: the PolicyInput built by the
 # capability module ({subject, target, methods, context}); data: data.json
-# (data.tessera.ttl, data.tessera.deny, data.tessera.withhold, data.tessera.operator).
+# (data.tessera.ttl, data.tessera.deny, data.tessera.withhold, data.tessera.ask,
+# data.tessera.constraints, data.tessera.limits, data.tessera.operator).
 # The decision is evaluated as a priority chain: malformed input, then the
-# deny list, then the rule that offers a scope, then TTL and method scoping.
+# deny list, then the rule that offers a scope, then TTL and method scoping;
+# an allow is "ask" where data.tessera.ask says the operator must approve.
+# An allow (or ask) carries the pair's constraints and rate limit from data
+# (terms.rego).
 package tessera.authz
 
 default decision := {
@@ -24,12 +28,15 @@ decision := _deny(sprintf("malformed input: %s", [concat("; ", sort(malformed))]
 	not ttl_positive
 } else := _deny(sprintf("none of the requested methods %v is granted (%s)", [input.methods, offer.reason])) if {
 	count(granted) == 0
-} else := {
-	"allow": true,
-	"methods": granted,
-	"ttlSeconds": ttl,
-	"reason": offer.reason,
-}
+} else := object.union(
+	{
+		"allow": allow_or_ask,
+		"methods": granted,
+		"ttlSeconds": ttl,
+		"reason": granted_reason,
+	},
+	grant_terms,
+)
 
 # A rule reference inside `not x > 0` is hoisted out of the negation, so
 # an undefined ttl would fail the branch instead of taking it.

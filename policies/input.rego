@@ -38,6 +38,24 @@ malformed contains "methods must be an array of strings" if not _strings(_at(["m
 
 malformed contains "context must be an object" if not is_object(_at(["context"]))
 
+malformed contains "delegation must be {from, chain} with chain a non-empty list of names ending with from" if {
+	_at(["delegation"]) != null
+	not _delegation_well_formed
+}
+
+malformed contains "context.purpose \"delegate\" needs input.delegation" if {
+	_at(["context", "purpose"]) == "delegate"
+	_at(["delegation"]) == null
+}
+
+_delegation_well_formed if {
+	d := input.delegation
+	is_string(d.from)
+	_strings(d.chain)
+	count(d.chain) > 0
+	d.chain[count(d.chain) - 1] == d.from
+}
+
 _strings(xs) if {
 	is_array(xs)
 	every x in xs {

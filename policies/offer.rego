@@ -3,13 +3,16 @@
 # System identities (core, operator) have explicit rules here, not exemptions.
 package tessera.authz
 
-# A module host registers its endpoint, then requests and releases grants.
-core_module_methods := {"register", "requestModule", "releaseModule"}
+# A module host registers its endpoint, requests and releases grants,
+# delegates part of them, and reports the calls its door refused.
+core_module_methods := {"register", "requestModule", "releaseModule", "delegate", "reportDenials"}
 
 core_manager_methods := {
 	"listModules", "listLoaded", "load", "unload",
 	"methods", "stats", "grants", "requestModule", "callModule",
-	"createJoinCredential",
+	"createJoinCredential", "auditEvents", "event:security",
+	"approvals", "approve", "deny", "revoke",
+	"event:grantChanged", "event:approvalChanged",
 }
 
 is_operator if {
@@ -21,7 +24,9 @@ default operator_calls_allowed := false
 
 operator_calls_allowed if data.tessera.operator.allow_calls == true
 
-offer := {"reason": "context.operator is set but the subject is not the operator"} if {
+offer := delegation_offer if {
+	is_delegation
+} else := {"reason": "context.operator is set but the subject is not the operator"} if {
 	input.context.operator == true
 	input.subject.name != "operator"
 } else := {"grant": core_manager_methods, "reason": "the operator may manage the core"} if {

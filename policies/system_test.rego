@@ -15,7 +15,7 @@ op_req(target, methods) := {
 test_module_may_request_and_release_through_core if {
 	d := authz.decision with input as req(notes, core, [])
 	d.allow == true
-	d.methods == ["register", "releaseModule", "requestModule"]
+	d.methods == ["delegate", "register", "releaseModule", "reportDenials", "requestModule"]
 	d.reason == "notes may register with the core and request and release modules"
 }
 
@@ -33,7 +33,7 @@ test_core_gets_no_core_rule_for_itself if {
 test_operator_manages_core if {
 	d := authz.decision with input as op_req(core, [])
 	d.allow == true
-	d.methods == ["callModule", "createJoinCredential", "grants", "listLoaded", "listModules", "load", "methods", "requestModule", "stats", "unload"]
+	d.methods == ["approvals", "approve", "auditEvents", "callModule", "createJoinCredential", "deny", "event:approvalChanged", "event:grantChanged", "event:security", "grants", "listLoaded", "listModules", "load", "methods", "requestModule", "revoke", "stats", "unload"]
 	d.ttlSeconds == 900
 }
 

@@ -1,6 +1,9 @@
 import { type CliIo, OperatorSession } from '@tessera/cli';
 import { TesseraError, isErrorCode } from '@tessera/protocol';
+import { approveAsOperator } from './operator-approval';
+import { playDelegationSteps } from './delegation-steps';
 import { Script } from './script';
+import { playTermsSteps } from './terms-steps';
 
 interface Note {
   id: string;
@@ -27,7 +30,8 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 300
 
 /**
  * The demo's script, played as the operator through the operator socket:
- * allowed calls succeed, and two calls are refused with the reason. Returns
+ * allowed calls succeed, two calls are refused with the reason, and one
+ * waits for the operator, who approves it with its code. Returns
  * the number of steps that did not behave as scripted.
  */
 export async function playScenario(
@@ -110,6 +114,35 @@ export async function playScenario(
       wipe.run,
       "'wipe' is not granted to operator on storage",
       () => grantOf('operator', 'storage'),
+    );
+
+    // Ask: notes reads audit's summary, which data.tessera.ask makes wait for the operator.
+    const activity = call<Summary>('notes', 'activity');
+    await script.allowed(
+      `${activity.label}   (notes asks for audit: the policy says ask the operator)`,
+      async () => {
+        const pending = activity.run();
+        await approveAsOperator(session, io, pending, 'notes', 'audit', ['summary']);
+        return pending;
+      },
+      (s) => `notes read audit's summary under the approved grant: ${s.total} events seen`,
+      (s) => (s.total >= 2 ? undefined : 'audit saw too few events'),
+    );
+
+    // Grant terms: a resource constraint and a rate limit, both from data.tessera.
+    await playTermsSteps(script, {
+      callModule: (module, method, args) => session.callModule(module, method, args),
+      grants: () => session.core.grants(),
+    });
+
+    // Delegation: notes hands audit `get` on storage out of its own grant.
+    await playDelegationSteps(
+      script,
+      {
+        callModule: (module, method, args) => session.callModule(module, method, args),
+        grants: () => session.core.grants(),
+      },
+      note?.id ?? 'missing',
     );
   } finally {
     await session.close();

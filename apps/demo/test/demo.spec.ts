@@ -69,10 +69,41 @@ describe('apps/demo (built, child process)', () => {
       expect(r.stdout).toContain(
         "   ✗ denied, as scripted: PERMISSION_DENIED: 'wipe' is not granted to operator on storage\n",
       );
-      expect(r.stdout).toMatch(
-        /── scenario done: 6\/6 steps behaved as scripted ──\n\nstopping…\nstopped\n$/,
+      // Ask: the request waits for the operator, with the code the module logs too.
+      const asked =
+        /\? notes → audit \(recent, summary\) waits for your approval: tessera approve ([0-9a-f]{8}) --code (\d{6}) {3}\(notes requires audit-read provided by audit; the operator must approve it: the audit log is sensitive\)\n/.exec(
+          r.stdout,
+        );
+      if (!asked) throw new Error(`no ask in the output:\n${r.stdout}`);
+      const [, id, code] = asked;
+      expect(r.stdout).toContain(
+        `   ✗ a wrong code is refused: PERMISSION_DENIED: the verification code does not match request ${id} (4 tries left)`,
       );
-      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(
+        `   → as the operator: tessera approve ${id} --code ${code} --methods summary\n` +
+          `✓ ${id} notes → audit approved (summary) for 3600 s\n` +
+          "   ✓ allowed: notes read audit's summary under the approved grant: 2 events seen\n",
+      );
+      // Grant terms: storage's door refuses a key outside the operator's constraint, and the
+      // third of three quick lists over the rate limit, then lets one through after the wait.
+      expect(r.stdout).toContain(
+        '8. operator → storage.get("config:admin")   (the policy lets the operator read only note:* keys)\n' +
+          `   ✗ denied, as scripted: PERMISSION_DENIED: key "config:admin" is outside this grant's constraint on get.key\n` +
+          "     operator's grant on storage: delete, event:changed, get, list, set · get.key ∈ note:* · list 1/s (burst 2) (policy: the operator may call any method of storage)\n",
+      );
+      expect(r.stdout).toMatch(
+        /9\. operator → storage\.list\("note:"\) × 3 at once {3}\(the policy allows the operator 1 list a second, burst 2\)\n {3}✓ allowed: 2 served, the 3rd refused before storage ran: RESOURCE_EXHAUSTED: rate limit: operator may call list on storage 1 time a second \(burst 2\); retry in (\d+) ms\n10\. operator → storage\.list\("note:"\) again, \1 ms later {3}\(the bucket refilled\)\n {3}✓ allowed: 1 key: note:[0-9a-f-]{36}\n/,
+      );
+      expect(r.stdout).toMatch(
+        /11\. operator → audit\.readNote\("[0-9a-f]{8}…"\) {3}\(audit's own grant on storage has no get\)\n {3}✗ denied, as scripted: PERMISSION_DENIED: 'get' is not granted to audit on storage\n {5}audit's grants on storage: audit → storage: event:changed\n12\. operator → notes\.share\("audit"\) {3}\(notes hands audit get on storage, out of its own grant\)\n {3}✓ allowed: notes handed audit get on storage for \d+ min, no longer than its own grant \(grant [\w-]{8}…\)\n13\. operator → audit\.readNote\("[0-9a-f]{8}…"\) {3}\(now under notes's delegation\)\n {3}✓ allowed: audit read "Shopping"; audit → storage: event:changed · audit → storage \(via notes\): get · get\.key ∈ note:\*\n/,
+      );
+      expect(r.stdout).toMatch(
+        /── scenario done: 13\/13 steps behaved as scripted ──\n\nstopping…\nstopped\n$/,
+      );
+      // The one line a module writes: notes, waiting for the operator, with the same code.
+      expect(r.stderr).toBe(
+        `[notes] info waiting for operator approval to call audit (recent, summary): request ${id}, code ${code} (notes requires audit-read provided by audit; the operator must approve it: the audit log is sensitive)\n`,
+      );
       expect(existsSync(join(REPO, 'apps/demo/.tessera/run.json'))).toBe(false);
     },
     45_000,
@@ -110,7 +141,7 @@ describe('apps/demo (built, child process)', () => {
       expect(r.stderr).toContain(
         "   ! step 5 did not behave as scripted: expected a denial ('set' is not granted to audit on storage), got PERMISSION_DENIED: operator calls",
       );
-      expect(r.stdout).toContain('── scenario done: 0/6 steps behaved as scripted ──');
+      expect(r.stdout).toContain('── scenario done: 0/13 steps behaved as scripted ──');
     } finally {
       removeTestDir(app.dir);
       removeTestDir(bundle);

@@ -9,6 +9,12 @@ export interface AuditApi {
   summary(): { total: number; bySource: Record<string, number> };
   recent(limit?: number): SeenEvent[];
   tryTamper(): Promise<TamperOutcome>;
+  /**
+   * Read note `id` from storage. audit's own grant on storage is only
+   * `event:changed`: this works while notes has handed it `get`
+   * (`notes.share('audit')`, delegation), and is refused otherwise.
+   */
+  readNote(id: string): Promise<unknown>;
 }
 
 /**
@@ -18,7 +24,7 @@ export interface AuditApi {
  */
 export default defineModule<AuditApi>({
   name: 'audit',
-  methods: ['summary', 'recent', 'tryTamper'],
+  methods: ['summary', 'recent', 'tryTamper', 'readNote'],
   async create(ctx) {
     const log = new EventLog();
     await ctx.on('notes', 'noteAdded', (payload) => log.record('notes.noteAdded', payload));
@@ -39,6 +45,11 @@ export default defineModule<AuditApi>({
         return log.recent(limit);
       },
       tryTamper: () => tryTamper(ctx),
+      readNote: (id) => {
+        if (typeof id !== 'string' || id.length === 0 || id.length > 64)
+          throw TesseraError.invalidArgument('id must be a note id', { argument: 'id' });
+        return ctx.call('storage', 'get', [`note:${id}`]);
+      },
     };
   },
 });

@@ -20,8 +20,9 @@ async function create(): Promise<{
   const ctx = {
     name: 'notes',
     client: (target: string) => {
-      if (target !== 'storage') throw new Error(`unexpected client for ${target}`);
-      return kv;
+      if (target === 'storage') return kv;
+      if (target === 'audit') return { summary: async () => ({ total: 0, bySource: {} }) };
+      throw new Error(`unexpected client for ${target}`);
     },
     emit: (event: string, payload: unknown) => emitted.push([event, payload]),
   } as unknown as ModuleContext;

@@ -6,6 +6,7 @@
 export type { CliIo, Command } from './lib/command';
 export { describeError, isDenial } from './lib/errors';
 export { ExitCode } from './lib/exit-codes';
+export { describeScope, type GrantScope } from './lib/format-terms';
 export {
   NoRunningAppError,
   OperatorSession,

@@ -99,9 +99,16 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
   });
 
   it('call storage set is allowed for the operator (data.tessera.operator.allow_calls) and prints true', async () => {
-    const r = await tessera('call', 'storage', 'set', '["k",1]', ...cfg());
+    const r = await tessera('call', 'storage', 'set', '["note:k",1]', ...cfg());
     expect([r.code, r.stdout.trim()]).toEqual([0, 'true']);
-    expect(JSON.parse((await tessera('call', 'storage', 'get', '["k"]', ...cfg())).stdout)).toBe(1);
+    const got = await tessera('call', 'storage', 'get', '["note:k"]', ...cfg());
+    expect(JSON.parse(got.stdout)).toBe(1);
+    // data.tessera.constraints lets the operator read only note:* keys: storage's door refuses the rest.
+    const outside = await tessera('call', 'storage', 'get', '["k"]', ...cfg());
+    expect([outside.code, outside.stderr]).toEqual([
+      1,
+      `denied: PERMISSION_DENIED: key "k" is outside this grant's constraint on get.key\n`,
+    ]);
   });
 
   it("a call outside the operator's grant exits 1 with denied: <CODE>: <reason> on stderr", async () => {
@@ -141,9 +148,13 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
     );
     // The inspecting session's own grant lives as long as its connection, as do modules' core tokens.
     expect(r.stdout).toMatch(
-      /^operator → core +callModule, .* +with its channel +the operator may manage the core$/m,
+      /^operator → core +approvals, approve, .*callModule, .* +with its channel +the operator may manage the core$/m,
     );
     expect(r.stdout).toMatch(/^storage → core +.* +with its channel +/m);
+    // A grant's constraints and rate limit follow its methods (data.tessera.constraints, limits).
+    expect(r.stdout).toMatch(
+      /^operator → storage +delete, event:changed, get, list, set · get\.key ∈ note:\* · list 1\/s \(burst 2\) +in \d+ m \d+ s +the operator may call any method of storage$/m,
+    );
     expect(r.stdout).toMatch(/^\d+ live grants$/m);
     const json = JSON.parse(
       (await tessera('inspect', '--json', '--target', 'storage', ...cfg())).stdout,

@@ -22,3 +22,15 @@ export { CORE_MODULE_METHODS } from '@tessera/host';
 export { OPERATOR } from './lib/registry/core-facts';
 export { runRemoteHost, type RemoteHostOptions } from './lib/remote/remote-host';
 export type { JoinRequest } from './lib/remote/join-request';
+export {
+  SECURITY_EVENT_KINDS,
+  SecurityTrail,
+  matchesFilter,
+  type GrantCause,
+  type SecurityEvent,
+  type SecurityEventKind,
+  type SecurityFilter,
+  type SecurityOutcome,
+  type SecurityTrailOptions,
+} from './lib/audit';
+export { securityLogPath } from './lib/app/security-log';

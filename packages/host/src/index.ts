@@ -9,12 +9,17 @@ export {
 } from './lib/contracts/host-control';
 export {
   CORE_MODULE_METHODS,
+  type DelegateRequest,
+  type DelegatedRoute,
+  type DelegationInfo,
+  type DeniedCalls,
   type HostRegistration,
   type ModuleCoreApi,
   type ModuleRequest,
   type ModuleRoute,
 } from './lib/contracts/module-core-api';
 export {
+  contractCall,
   contractClient,
   contractHandler,
   type ContractClientOptions,

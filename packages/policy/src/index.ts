@@ -10,6 +10,7 @@ export {
   type ModuleFacts,
   type PolicyDecision,
   type PolicyEngine,
+  type PolicyDelegation,
   type PolicyInput,
 } from './lib/policy-engine';
 export type { CandidatePolicy, ReloadGuard, ReloadOptions } from './lib/reload-guard';
@@ -17,7 +18,9 @@ export { DenyAllPolicyEngine } from './lib/deny-all-engine';
 export { OpaPolicyEngine, type OpaPolicyEngineOptions } from './lib/opa/opa-policy-engine';
 export type { ReloadOutcome } from './lib/opa/reload-outcome';
 export { checkDecision, type DecisionCheck } from './lib/opa/validate-decision';
-export { FACTS_LIMITS, validatePolicyInput } from './lib/opa/validate-input';
+export { checkConstraints, checkRateLimit, type TermCheck } from './lib/decision/check-terms';
+export { narrowTerms, sameTerms } from './lib/decision/narrow-terms';
+export { DELEGATION_LIMITS, FACTS_LIMITS, validatePolicyInput } from './lib/opa/validate-input';
 export type { PolicyStats } from './lib/opa/compiled-policy';
 export {
   REQUEST_LIMITS,

@@ -20,10 +20,12 @@ describe('OpaPolicyEngine with a policy returning garbage', () => {
   const caller = (name: string) => ({ name, provides: {}, requires: ['kv-read'] });
 
   it.each([
-    ['allow-not-boolean', 'decision.allow must be a boolean'],
+    ['allow-not-boolean', 'decision.allow must be true, false or "ask"'],
     ['methods-not-strings', 'decision.methods must be an array of strings'],
     ['negative-ttl', 'decision.ttlSeconds must be a finite number >= 0'],
     ['not-an-object', 'decision must be an object, got "allow"'],
+    ['two-wildcards', "decision.constraints.get.key[0] may hold one '*' at most"],
+    ['zero-rate', 'decision.rateLimit.perSecond must be a number > 0 and <= 1000000'],
   ])('denies when the decision for %s is malformed', async (name, problem) => {
     const d = await engine.decide(request(caller(name), storage));
     expect(d).toEqual({

@@ -29,6 +29,20 @@ export {
   isValidName,
 } from './lib/names/names';
 
+// grant terms: resource constraints and rate limits
+export {
+  GRANT_TERM_LIMITS,
+  PARAM_NAME_PATTERN,
+  PATTERN_WILDCARD,
+  ResourcePattern,
+  isParamName,
+  patternProblem,
+  type GrantTerms,
+  type RateLimit,
+  type RateSpec,
+  type ResourceConstraints,
+} from './lib/grants/grant-terms';
+
 // dependency injection
 export { resolveToken, typedToken, type Resolver, type TypedToken } from './lib/di/typed-token';
 export { disposeWith } from './lib/di/dispose-with';
@@ -48,8 +62,11 @@ export {
   AUDIT_KINDS,
   CONFIG_FIELDS,
   CONFIG_FILE_NAME,
+  DEFAULT_LIMITS,
   DEFAULT_RESTART,
   DENIED_RESULTS,
+  LIMITS_FIELDS,
+  RATE_FIELDS,
   ISOLATION_MODES,
   POLICY_FIELDS,
   RESTART_FIELDS,
@@ -58,6 +75,7 @@ export {
   TRANSPORT_FIELDS,
   TRANSPORT_KINDS,
   type AppConfig,
+  type LimitsConfig,
   type SandboxMode,
 } from './lib/config/app-config';
 export { isRelativeModuleSpec } from './lib/config/module-spec';

@@ -10,8 +10,10 @@ export type {
   ModuleDescription,
 } from './lib/module-description';
 export { RESERVED_METHOD_NAMES, isDispatchableName } from './lib/reserved-names';
+export { denialOf, type CallDenial } from './lib/call-denial';
 export {
   ModuleProxy,
+  type ActiveCall,
   type EventSink,
   type ModuleProxyOptions,
   type VerifiedCache,

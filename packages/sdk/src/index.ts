@@ -3,9 +3,13 @@
  * `ModuleContext` a module sees, and typed `Client<T>`s. No transport here.
  */
 export { paramNames } from './lib/param-names';
+export type { CallerInfo } from './lib/caller-info';
 export type {
+  ApprovalPending,
   CallOptions,
   Client,
+  DelegateOptions,
+  DelegatedGrant,
   LifecycleHook,
   LifecycleHooks,
   ModuleContext,

@@ -189,7 +189,7 @@ describe('CapabilityModule', () => {
       ],
       [
         rawEngine(async () => ({ allow: 'yes', methods: ['x'], ttlSeconds: 5, reason: 'r' })),
-        /^decision\.allow must be a boolean$/,
+        /^decision\.allow must be true, false or "ask"$/,
       ],
     ];
     for (const [engine, reason] of cases) {

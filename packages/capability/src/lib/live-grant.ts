@@ -1,4 +1,6 @@
 import type { ModuleFacts } from '@tessera/policy';
+import type { RateLimit, ResourceConstraints } from '@tessera/protocol';
+import type { ApprovalEvent } from './approvals/approval';
 
 /** A grant as the capability module reports it (no secret: only the token id). */
 export interface LiveGrant {
@@ -19,6 +21,17 @@ export interface LiveGrant {
   operator?: boolean;
   /** The session it belongs to, when the channel asked for one of its own. */
   session?: string;
+  /** The policy's resource constraints for its methods (enforced by the target's door). */
+  constraints?: ResourceConstraints;
+  /** The policy's rate limit (enforced by the target's door). */
+  rateLimit?: RateLimit;
+  /**
+   * Held by delegation: the token id of the grant it was handed from. It
+   * never exceeds that grant and is revoked with it.
+   */
+  parent?: string;
+  /** Held by delegation: the delegators, from the original holder to the one who handed it on. */
+  chain?: string[];
 }
 
 /**
@@ -37,6 +50,12 @@ export interface CapabilityRequest {
    * minted for it, and the target's host refuses it if it is another.
    */
   targetIncarnation?: number;
+  /**
+   * Aborted when the caller stops waiting (its call timed out or was
+   * cancelled, or its channel closed): a request held for the operator is
+   * then dropped.
+   */
+  signal?: AbortSignal;
   /** What the channel proved beyond the name. */
   channel?: {
     /** The caller's carrier key, which the grant is then bound to. */
@@ -71,6 +90,15 @@ export interface IssuedToken {
 /** Audit events the capability module emits. No tokens, only token ids. */
 export type CapabilityEvent =
   | { kind: 'granted'; grant: LiveGrant }
-  | { kind: 'denied'; caller: string; target: string; methods: string[]; reason: string }
+  | {
+      kind: 'denied';
+      caller: string;
+      target: string;
+      methods: string[];
+      reason: string;
+      /** A refused delegation: who tried to hand the grant on to `caller`. */
+      delegatedBy?: string;
+    }
   | { kind: 'revoked'; grant: LiveGrant; reason: string }
-  | { kind: 'narrowed'; grant: LiveGrant; from: string[] };
+  | { kind: 'narrowed'; grant: LiveGrant; from: string[] }
+  | ApprovalEvent;

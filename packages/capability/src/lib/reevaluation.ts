@@ -1,4 +1,4 @@
-import type { ModuleFacts, PolicyDecision, PolicyInput } from '@tessera/policy';
+import type { ModuleFacts, PolicyDecision, PolicyDelegation, PolicyInput } from '@tessera/policy';
 import type { LiveGrant } from './live-grant';
 
 /** What a new decision means for a live grant: the methods it keeps, or why it goes. */
@@ -26,11 +26,13 @@ export function policyInput(
   purpose: PolicyInput['context']['purpose'],
   now: number,
   operator?: boolean,
+  delegation?: PolicyDelegation,
 ): PolicyInput {
   return {
     subject,
     target,
     methods,
+    ...(delegation ? { delegation: { from: delegation.from, chain: [...delegation.chain] } } : {}),
     context: {
       time: new Date(now).toISOString(),
       purpose,

@@ -1,12 +1,18 @@
 import type { Command } from '../lib/command';
 import { admit } from './admit';
+import { approvals } from './approvals';
+import { audit } from './audit';
+import { approve } from './approve';
 import { call } from './call';
+import { deny } from './deny';
+import { grants } from './grants';
 import { host } from './host';
 import { inspect } from './inspect';
 import { ls } from './ls';
 import { policyBuild } from './policy-build';
 import { policyEval } from './policy-eval';
 import { policyTest } from './policy-test';
+import { revoke } from './revoke';
 import { run } from './run';
 import { version } from './version';
 
@@ -16,6 +22,12 @@ export const commands: Command[] = [
   ls,
   call,
   inspect,
+  grants,
+  revoke,
+  approvals,
+  approve,
+  deny,
+  audit,
   admit,
   host,
   policyBuild,

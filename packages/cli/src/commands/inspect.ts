@@ -4,6 +4,7 @@ import { parseCommandLine } from '../lib/command-line';
 import { configFileOf } from '../lib/config-option';
 import { ExitCode } from '../lib/exit-codes';
 import { formatDuration, formatTable } from '../lib/format';
+import { describeScope } from '../lib/format-terms';
 import { OperatorSession } from '../lib/operator-session';
 
 /** A live grant as the core reports it (never its secret): the capability module's record. */
@@ -16,15 +17,20 @@ export const inspect: Command = {
 
 Prints the live grants of the app running for the config (default:
 ./tessera.config.json): caller → target, the methods (and event:<name>
-scopes) granted, when the grant expires ("with its channel" for a module's
+scopes) granted with the policy's constraints and rate limit
+(\`get.key ∈ note:* · list 1/s (burst 2)\`), when the grant expires ("with its channel" for a module's
 core token and an operator session, which live as long as their connection),
-and the policy's reason. Tokens are
+and the policy's reason. A grant another module handed on (delegation)
+shows who did, \`audit → storage (via notes)\`; with --json it has \`parent\`
+(the token id of the grant it came from) and \`chain\`. Tokens are
 never shown.
 
   --config file   the app's config file
   --caller name   only grants held by this caller
   --target name   only grants on this target
   --json          print the grants as JSON (expiresAt and issuedAt in ms since the epoch)
+
+To follow changes as they happen: tessera grants --watch (the same options).
 
 Exit codes: 0 printed, 1 no running app or the app refused, 2 usage error.`,
   async run(args, io) {
@@ -60,8 +66,9 @@ Exit codes: 0 printed, 1 no running app or the app refused, 2 usage error.`,
     for (const g of grants) {
       const left = g.expiresAt - now;
       rows.push([
-        `${g.caller} → ${g.target}`,
-        g.methods.join(', '),
+        // A delegated grant names who handed it on: `audit → storage (via notes)`.
+        `${g.caller} → ${g.target}${g.chain?.length ? ` (via ${g.chain.join(', ')})` : ''}`,
+        describeScope(g),
         g.expiresAt >= Number.MAX_SAFE_INTEGER
           ? 'with its channel'
           : left > 0

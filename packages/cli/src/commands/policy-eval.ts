@@ -35,14 +35,15 @@ export const policyEval: Command = {
   summary: 'evaluate a policy input against a bundle',
   usage: `usage: tessera policy eval --input file.json [--bundle dir|file.tar.gz] [--entrypoint path]
 
-Prints the decision {allow, methods, ttlSeconds, reason} as JSON on stdout.
+Prints the decision {allow, methods, ttlSeconds, reason, constraints?, rateLimit?}
+as JSON on stdout.
 The input is a PolicyInput: {subject, target, methods, context}.
 
   --input file   policy input as JSON (required)
   --bundle path  compiled bundle (default: policies/build)
   --entrypoint   default: tessera/authz/decision
 
-Exit codes: 0 allow, 1 deny (including a missing or broken bundle),
+Exit codes: 0 allow, 1 deny or ask (including a missing or broken bundle),
 2 usage error or bad input file.`,
   async run(args, io) {
     const opts = parseOptions(args, ['input', 'bundle', 'entrypoint'] as const);
@@ -57,7 +58,7 @@ Exit codes: 0 allow, 1 deny (including a missing or broken bundle),
       if (!outcome.ok) io.stderr(`tessera policy eval: ${outcome.error.message}\n`);
       const decision = await engine.decide(input);
       io.stdout(`${JSON.stringify(decision, null, 2)}\n`);
-      return decision.allow ? ExitCode.OK : ExitCode.FAILURE;
+      return decision.allow === true ? ExitCode.OK : ExitCode.FAILURE;
     } finally {
       await engine.close();
     }

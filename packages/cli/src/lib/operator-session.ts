@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { type CoreApi, operatorKeyFileFor, stateFileFor } from '@tessera/core';
 import { contractClient } from '@tessera/host';
 import type { Client } from '@tessera/sdk';
+import type { EventFrame } from '@tessera/protocol';
 import { RpcPeer } from '@tessera/transport';
 import { IpcTransport } from '@tessera/transport-ipc';
 
@@ -47,6 +48,9 @@ export async function readRunState(configFile: string, configShown: string): Pro
   return state;
 }
 
+/** Listeners of the core's events on one session, by event name. */
+type EventListeners = Map<string, Set<(payload: unknown) => void>>;
+
 /**
  * A logged-in connection to a running app's operator socket. Every call
  * carries the operator token the policy issued at `login`.
@@ -54,6 +58,8 @@ export async function readRunState(configFile: string, configShown: string): Pro
 export class OperatorSession {
   /** The core's API, typed: every call carries the operator token. */
   readonly core: Client<CoreApi>;
+  /** Settles when the connection ends (the app stopped, or {@link close}). */
+  readonly ended: Promise<void>;
 
   private constructor(
     private readonly transport: IpcTransport,
@@ -61,20 +67,49 @@ export class OperatorSession {
     private readonly token: string,
     /** When the operator token expires (ms since the epoch). */
     readonly expiresAt: number,
+    private readonly listeners: EventListeners,
+    ended: Promise<void>,
   ) {
     this.core = contractClient<CoreApi>(peer, { token });
+    this.ended = ended;
+  }
+
+  /**
+   * Subscribe to one of the core's events (`grantChanged`,
+   * `approvalChanged`): the policy must grant this session
+   * `event:<name>`. Returns an unsubscribe.
+   */
+  async on(event: string, listener: (payload: unknown) => void): Promise<() => Promise<void>> {
+    await this.peer.call('$subscribe', [event], { token: this.token });
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener);
+    return async () => {
+      if (!set.delete(listener) || set.size > 0) return;
+      await this.peer.call('$unsubscribe', [event], { token: this.token }).catch(() => undefined);
+    };
   }
 
   /** Connect to `address` (an `ipc://` operator socket) and log in with this run's credential. */
   static async open(address: string, credential: string): Promise<OperatorSession> {
     const transport = new IpcTransport();
+    const listeners: EventListeners = new Map();
+    let end: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => (end = resolve));
     try {
-      const peer = new RpcPeer(await transport.connect(address), { defaultTimeoutMs: 15_000 });
+      const peer = new RpcPeer(await transport.connect(address), {
+        defaultTimeoutMs: 15_000,
+        // Only the core's events arrive here: this connection goes to the core alone.
+        onEvent: (frame: EventFrame) => {
+          for (const l of listeners.get(frame.name) ?? []) l(frame.payload);
+        },
+        onClose: () => end(),
+      });
       const login = (await peer.call('login', [{ credential }])) as {
         token: string;
         expiresAt: number;
       };
-      return new OperatorSession(transport, peer, login.token, login.expiresAt);
+      return new OperatorSession(transport, peer, login.token, login.expiresAt, listeners, ended);
     } catch (err) {
       await transport.close();
       throw err;

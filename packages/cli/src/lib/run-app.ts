@@ -6,6 +6,7 @@ import { describeError, isInputError } from './errors';
 import { ExitCode } from './exit-codes';
 import { configFileOf } from './config-option';
 import { displayPath, formatDuration } from './format';
+import { runLineOf } from './approval-lines';
 import { formatCoreEvent } from './progress';
 import { FORCED_EXIT_CODE, type SignalSource, onStopSignals } from './signals';
 
@@ -107,6 +108,11 @@ async function start(
     io.stderr(`tessera run: ${isInputError(err) ? err.message : describeError(err)}\n`);
     return isInputError(err) ? ExitCode.USAGE : ExitCode.FAILURE;
   }
+  // Requests the policy asks the operator about, and how they ended.
+  app.app.core.capability.onEvent((e) => {
+    const line = runLineOf(e);
+    if (line !== undefined) io.stdout(`${line}\n`);
+  });
   const ready = events.filter((e) => e.kind === 'ready').length;
   const { config } = app;
   const where = config.isolation === 'process' ? 'process isolation' : 'in-process';

@@ -6,8 +6,20 @@ import {
   registerCapability,
   type CapabilityOptions,
 } from '@tessera/capability';
-import { type SandboxMode, TesseraError, resolveToken, typedToken } from '@tessera/protocol';
-import { type PolicyEngine, type ModuleFacts, registerPolicy } from '@tessera/policy';
+import {
+  type LimitsConfig,
+  type SandboxMode,
+  TesseraError,
+  resolveToken,
+  typedToken,
+} from '@tessera/protocol';
+import {
+  POLICY_ENGINE,
+  type PolicyEngine,
+  type ModuleFacts,
+  registerPolicy,
+} from '@tessera/policy';
+import { SecurityTrail, type SecurityTrailOptions, watchPolicy } from './audit';
 import { MODULE_PROXY_OPTIONS, registerProxy } from '@tessera/proxy';
 import { TOKEN_MANAGER_FACTORY, registerTokenManager } from '@tessera/token-manager';
 import {
@@ -55,6 +67,12 @@ export interface TesseraOptions {
   defaultTimeoutMs?: number;
   /** Restart crashed or hung modules; default: no restarts. */
   restart?: RestartPolicy;
+  /**
+   * Limits the core's door enforces on every caller whatever the policy says
+   * (config `limits`); default `DEFAULT_LIMITS`: `requestModule` 20 a second,
+   * burst 40, per caller.
+   */
+  limits?: LimitsConfig;
   /** Process hosts: heartbeat interval; a host silent for 3 beats is killed as hung. Default 1000 ms. */
   heartbeatMs?: number;
   /**
@@ -68,6 +86,13 @@ export interface TesseraOptions {
   /** Paths no module host may read or write besides the state dir: the policy bundle, the config file. */
   protect?: string[];
   capability?: CapabilityOptions;
+  /**
+   * The security trail (`core.trail`, `tessera audit`): where its lines go
+   * (`sink`, e.g. a rotating `security.jsonl`), the node id on them, how
+   * many recent events it keeps, and how long door refusals are folded into
+   * one line. Default: in memory only.
+   */
+  trail?: SecurityTrailOptions & { denialWindowMs?: number };
   now?: () => number;
   /**
    * Pinned identity keys (channel-handshake mode, i.e. without `network`):
@@ -200,9 +225,11 @@ export async function createTessera(
           channel,
           options.stateDir,
         ));
+  const trail = new SecurityTrail(options.trail);
+  const unwatchPolicy = watchPolicy(trail, resolveToken(c, POLICY_ENGINE));
   // Built bottom-up, no cycles: registry → router → capability → core.
   const registry = new ModuleRegistry(options.identities);
-  const router = new GrantRouter(registry);
+  const router = new GrantRouter(registry, (module) => keyRing.keyOf(module));
   c.register(GRANT_DELIVERY, { useValue: router });
   const core = new Core({
     transport,
@@ -212,6 +239,11 @@ export async function createTessera(
     router,
     capability: resolveToken(c, CAPABILITY_MODULE),
     restart: options.restart,
+    ...(options.limits ? { limits: options.limits } : {}),
+    trail,
+    ...(options.trail?.denialWindowMs !== undefined
+      ? { denialWindowMs: options.trail.denialWindowMs }
+      : {}),
     address: options.network?.listen,
     keyRing,
     ...(coreKeys
@@ -231,6 +263,7 @@ export async function createTessera(
     core,
     container: c,
     close: async () => {
+      unwatchPolicy();
       await core.close();
       await c.dispose();
     },

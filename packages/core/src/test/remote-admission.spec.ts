@@ -126,7 +126,16 @@ describe('remote admission takes nothing from the host', () => {
       );
       expect(relayAsked()[0]?.subject).toEqual({
         name: 'relay',
-        provides: { 'relay-all': ['loop', 'relay', 'relayDie', 'whoAmI'] },
+        provides: {
+          'relay-all': [
+            'loop',
+            'relay',
+            'relayCancelledAfter',
+            'relayDie',
+            'relayWithin',
+            'whoAmI',
+          ],
+        },
         requires: ['echo-all'],
         remote: true,
       });

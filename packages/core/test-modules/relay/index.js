@@ -12,6 +12,8 @@ module.exports = defineModule({
     const notices = [];
     ctx.on('revoked', (info) => notices.push({ kind: 'revoked', ...info }));
     ctx.on('restarted', (target) => notices.push({ kind: 'restarted', target }));
+    // Ask-the-operator tests: the request id and code the core told this module.
+    ctx.on('awaitingApproval', (info) => notices.push({ kind: 'awaitingApproval', ...info }));
     const marker = join(ctx.dataDir, 'watching');
     const subscribe = () => ctx.on('echo', 'beat', (n) => beats.push(n));
     // A module that wants its subscriptions back after its own restart makes them again in create().
@@ -27,6 +29,11 @@ module.exports = defineModule({
       beats: () => beats,
       notices: () => notices,
       relay: (value) => echo.echo(value),
+      /** echo.echo(value) with a timeout of `ms` (a request held for the operator counts). */
+      relayWithin: (value, ms) => ctx.call('echo', 'echo', [value], { timeoutMs: ms }),
+      /** echo.echo(value), cancelled by this module's AbortSignal after `ms`. */
+      relayCancelledAfter: (value, ms) =>
+        ctx.call('echo', 'echo', [value], { signal: globalThis.AbortSignal.timeout(ms) }),
       relayDie: () => echo.dieMidCall(),
       whoAmI: async () => ({ relay: process.pid, echo: await echo.pid() }),
       /**

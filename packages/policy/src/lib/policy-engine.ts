@@ -1,4 +1,4 @@
-import { typedToken } from '@tessera/protocol';
+import { type RateLimit, type ResourceConstraints, typedToken } from '@tessera/protocol';
 import type { ReloadGuard } from './reload-guard';
 
 /** What a policy knows about a module: its manifest's security-relevant part. */
@@ -15,6 +15,14 @@ export interface ModuleFacts {
   remote?: boolean;
 }
 
+/** Who hands a grant on: see {@link PolicyInput.delegation}. */
+export interface PolicyDelegation {
+  /** The module delegating part of its own grant. */
+  from: string;
+  /** Delegators from the original holder to `from`, inclusive: `['notes']`, or `['notes', 'audit']`. */
+  chain: string[];
+}
+
 /** Input of every decision. Built by the capability module, never by the requester. */
 export interface PolicyInput {
   /** The caller, as authenticated by its channel. */
@@ -23,23 +31,40 @@ export interface PolicyInput {
   target: ModuleFacts;
   /** Methods asked for; empty means "whatever the policy grants". */
   methods: string[];
+  /**
+   * Set when the subject would hold the grant by delegation: `from` hands it
+   * part of its own grant on the target. `chain` lists the delegators from
+   * the original holder to `from` (so `chain` ends with `from`).
+   */
+  delegation?: PolicyDelegation;
   context: {
     /** ISO-8601 time of the request. */
     time: string;
-    /** Why the decision is asked: a new request, or re-evaluation after a reload. */
-    purpose: 'request' | 'reevaluate';
+    /**
+     * Why the decision is asked: a new request, a delegation (with
+     * {@link PolicyInput.delegation}), or re-evaluation after a reload.
+     */
+    purpose: 'request' | 'reevaluate' | 'delegate';
     /** Set when the subject is an operator identity (CLI), not a module. */
     operator?: boolean;
   };
 }
 
-/** The decision, as the engine validated it. */
+/**
+ * The decision, as the engine validated it (schema v2; see `checkDecision`).
+ * `allow: true` grants, `false` denies, `'ask'` leaves it to the operator:
+ * the rest of an `ask` decision is what an approval would grant.
+ */
 export interface PolicyDecision {
-  allow: boolean;
-  /** Granted scope; only meaningful when `allow`. */
+  allow: boolean | 'ask';
+  /** Granted scope; only meaningful when `allow` is `true` or `'ask'`. */
   methods: string[];
   ttlSeconds: number;
   reason: string;
+  /** Per-method resource scopes, only for granted methods; absent: none. */
+  constraints?: ResourceConstraints;
+  /** How often the holder may call; absent: no limit. */
+  rateLimit?: RateLimit;
 }
 
 /**
@@ -52,6 +77,12 @@ export interface PolicyEngine {
   decide(input: PolicyInput): Promise<PolicyDecision>;
   /** Called after a new policy is in force (hot reload). Returns an unsubscribe. */
   onChange(listener: (revision: number) => void): () => void;
+  /**
+   * Called with every rejected load or reload (a broken bundle, a refused
+   * reload); the policy in force stays. Returns an unsubscribe. Engines
+   * that never reload may omit it.
+   */
+  onError?(listener: (error: Error) => void): () => void;
   /**
    * Have every new policy vetted before it goes in force (hot reload);
    * returns an unregister. Engines that never reload may omit it.

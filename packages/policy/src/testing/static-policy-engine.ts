@@ -8,6 +8,16 @@ export interface StaticRule {
   target: string;
   methods: string[];
   ttlSeconds?: number;
+  /** Decided as is (the capability module validates it with `checkDecision`, like any decision). */
+  constraints?: unknown;
+  /** Decided as is, like {@link constraints}. */
+  rateLimit?: unknown;
+  /**
+   * The rule consents to a delegation from this module (`input.delegation.from`)
+   * instead of a request: `caller` is then who receives it. A rule without
+   * it never matches a delegation, nor one with it a request.
+   */
+  delegatedBy?: string;
 }
 
 /**
@@ -61,12 +71,23 @@ export class StaticPolicyEngine implements PolicyEngine {
 }
 
 function decideBy(rules: StaticRule[], input: PolicyInput): PolicyDecision {
-  const rule = rules.find((r) => r.caller === input.subject.name && r.target === input.target.name);
-  if (!rule) return deny(`no rule lets ${input.subject.name} call ${input.target.name}`);
+  const from = input.delegation?.from;
+  const rule = rules.find(
+    (r) =>
+      r.caller === input.subject.name && r.target === input.target.name && r.delegatedBy === from,
+  );
+  if (!rule)
+    return deny(
+      from === undefined
+        ? `no rule lets ${input.subject.name} call ${input.target.name}`
+        : `no rule lets ${from} delegate ${input.target.name} to ${input.subject.name}`,
+    );
   return {
     allow: true,
     methods: [...rule.methods],
     ttlSeconds: rule.ttlSeconds ?? 3600,
     reason: 'static rule',
-  };
+    ...(rule.constraints !== undefined ? { constraints: rule.constraints } : {}),
+    ...(rule.rateLimit !== undefined ? { rateLimit: rule.rateLimit } : {}),
+  } as PolicyDecision;
 }

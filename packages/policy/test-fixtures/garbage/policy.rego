@@ -12,4 +12,8 @@ decision := {"allow": true, "methods": ["get"], "ttlSeconds": -5, "reason": "x"}
 
 decision := "allow" if input.subject.name == "not-an-object"
 
+decision := {"allow": true, "methods": ["get"], "ttlSeconds": 60, "reason": "x", "constraints": {"get": {"key": ["*:*"]}}} if input.subject.name == "two-wildcards"
+
+decision := {"allow": "ask", "methods": ["get"], "ttlSeconds": 60, "reason": "x", "rateLimit": {"perSecond": 0}} if input.subject.name == "zero-rate"
+
 # Any other subject: no rule matches, the decision is undefined.

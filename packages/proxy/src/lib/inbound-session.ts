@@ -1,6 +1,7 @@
 import { TesseraError } from '@tessera/protocol';
 import type { TokenManager } from '@tessera/token-manager';
 import { type Connection, type IncomingCall, RpcPeer } from '@tessera/transport';
+import { type CallDenial, denialOf } from './call-denial';
 import type { ModuleProxy, VerifiedCache } from './module-proxy';
 
 /** Who a connection is before any token is shown. */
@@ -32,6 +33,12 @@ export interface InboundSessionOptions {
   /** Once, when the first valid grant is shown for the connection's caller. */
   onBound?(caller: string, session: InboundSession): void;
   onClosed?(caller: string | undefined, session: InboundSession): void;
+  /**
+   * Every call the door refuses before dispatch (unauthenticated, out of
+   * scope, over the rate limit, outside a constraint), for the audit trail.
+   * Called synchronously on the refusal path: keep it cheap (count, batch).
+   */
+  onDenied?(denial: CallDenial): void;
   defaultTimeoutMs?: number;
 }
 
@@ -116,18 +123,31 @@ export function openInboundSession(
     }
   };
 
+  /** Identity, grant and scope, then dispatch: everything after the bootstrap calls. */
+  const door = (call: IncomingCall): unknown => {
+    if (caller === undefined)
+      throw TesseraError.unauthenticated(
+        'this connection proved no identity (the channel handshake names the caller); no token is honoured on it',
+      );
+    if (!bound && !bind(call)) return undefined;
+    if (call.method.charCodeAt(0) === 36 /* $ */) return internal(call);
+    return proxy.invoke(call.token, caller, call.method, call.args, call, verified);
+  };
+
   const peer: RpcPeer = new RpcPeer(conn, {
     defaultTimeoutMs: options.defaultTimeoutMs,
     handler: (call) => {
       const early = options.bootstrap?.(call, identity);
       if (early) return early.value;
-      if (caller === undefined)
-        throw TesseraError.unauthenticated(
-          'this connection proved no identity (the channel handshake names the caller); no token is honoured on it',
-        );
-      if (!bound && !bind(call)) return undefined;
-      if (call.method.charCodeAt(0) === 36 /* $ */) return internal(call);
-      return proxy.invoke(call.token, caller, call.method, call.args, call, verified);
+      if (!options.onDenied) return door(call);
+      try {
+        return door(call);
+      } catch (err) {
+        // Thrown before the module's code returned: the door's refusals are reported.
+        const denial = denialOf(err, caller, call.method, call.token);
+        if (denial) options.onDenied(denial);
+        throw err;
+      }
     },
     onClose: () => {
       for (const off of subscriptions.values()) off();

@@ -7,6 +7,12 @@ export interface MethodSpec {
    * so the method can see the authenticated caller. Never taken from the wire.
    */
   withContext?: boolean;
+  /**
+   * Parameters that name a resource (the manifest's `tessera.resources`, or
+   * `defineModule({resources})`): a grant's constraints may scope them, and
+   * the door checks them before dispatch. Each must be one of `params`.
+   */
+  resources?: string[];
 }
 
 /** A declared event and the names of its payload fields, if described. */

@@ -1,10 +1,17 @@
-import { TesseraError, assertValidName } from '@tessera/protocol';
+import {
+  GRANT_TERM_LIMITS,
+  TesseraError,
+  assertValidName,
+  isDispatchableName,
+  isParamName,
+} from '@tessera/protocol';
 import type { ModuleContext } from './module-context';
 import { paramNames } from './param-names';
 
 /** Method and event lists as the proxy and introspection need them. */
 export interface ModuleSpec {
-  methods: { name: string; params: string[] }[];
+  /** `resources`: the parameters a grant's constraints may scope (present when declared). */
+  methods: { name: string; params: string[]; resources?: string[] }[];
   events: { name: string; params: string[] }[];
 }
 
@@ -19,6 +26,13 @@ export interface ModuleDefinition<T extends object = object> {
    * object `create` returns. Nothing else is ever callable.
    */
   methods?: string[];
+  /**
+   * Parameters that name a resource, per method (`{get: 'key'}`, or a list
+   * of names), as the manifest's `tessera.resources` may also say: a
+   * grant's constraints may scope them, and the door checks them before the
+   * method runs. Each must be a parameter of the method.
+   */
+  resources?: Record<string, string | string[]>;
   /** Build the module's instance; its declared methods become callable. */
   create(ctx: ModuleContext): T | Promise<T>;
   /** Release resources when the module is unloaded. */
@@ -38,6 +52,8 @@ export function defineModule<T extends object>(
   }
   for (const e of definition.events ?? [])
     assertValidName(typeof e === 'string' ? e : e.name, `module ${definition.name}: event name`);
+  for (const [method, params] of Object.entries(definition.resources ?? {}))
+    resourceList(definition.name, method, params);
   Object.defineProperty(definition, MODULE_DEFINITION, { value: true });
   return definition;
 }
@@ -51,8 +67,38 @@ export function isModuleDefinition(value: unknown): value is ModuleDefinition {
   );
 }
 
-/** The methods and events an instance exposes under its definition. */
-export function specOf(definition: ModuleDefinition, instance: object): ModuleSpec {
+/** `resources` of one method as a list of parameter names, or `INVALID_ARGUMENT`. */
+function resourceList(module: string, method: string, params: unknown): string[] {
+  const list = typeof params === 'string' ? [params] : params;
+  if (
+    !isDispatchableName(method) ||
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    list.length > GRANT_TERM_LIMITS.maxParamsPerMethod ||
+    !list.every(isParamName)
+  )
+    throw TesseraError.invalidArgument(
+      `module ${module}: resources.${method} must name 1 to ${GRANT_TERM_LIMITS.maxParamsPerMethod} parameters of method ${method}`,
+    );
+  return list;
+}
+
+/**
+ * The methods and events an instance exposes under its definition.
+ * `resources` (the manifest's `tessera.resources`) adds to the definition's
+ * own; a resource of a method the module does not expose is an error.
+ */
+export function specOf(
+  definition: ModuleDefinition,
+  instance: object,
+  resources: Readonly<Record<string, readonly string[]>> = {},
+): ModuleSpec {
+  const declared: Record<string, string[]> = Object.fromEntries(
+    Object.entries(definition.resources ?? {}).map(([m, p]) => [
+      m,
+      resourceList(definition.name, m, p),
+    ]),
+  );
   const names =
     definition.methods ??
     Object.keys(instance).filter(
@@ -65,8 +111,21 @@ export function specOf(definition: ModuleDefinition, instance: object): ModuleSp
         `module ${definition.name}: declared method '${name}' is not a function`,
       );
     }
-    return { name, params: paramNames(fn as (...a: never[]) => unknown) };
+    const marked = [
+      ...new Set([
+        ...(Object.hasOwn(declared, name) ? (declared[name] ?? []) : []),
+        ...(Object.hasOwn(resources, name) ? (resources[name] ?? []) : []),
+      ]),
+    ];
+    const params = paramNames(fn as (...a: never[]) => unknown);
+    return marked.length > 0 ? { name, params, resources: marked } : { name, params };
   });
+  const exposed = new Set(names);
+  for (const method of [...Object.keys(declared), ...Object.keys(resources)])
+    if (!exposed.has(method))
+      throw TesseraError.invalidArgument(
+        `module ${definition.name}: resources name method '${method}', which the module does not expose`,
+      );
   const events = (definition.events ?? []).map((e) =>
     typeof e === 'string'
       ? { name: e, params: [] }

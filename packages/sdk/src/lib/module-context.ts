@@ -1,3 +1,5 @@
+import type { CallerInfo } from './caller-info';
+
 /** Per-call options for calls to other modules. */
 export interface CallOptions {
   timeoutMs?: number;
@@ -10,6 +12,29 @@ export type Client<T> = {
     ? (...args: A) => Promise<Awaited<R>>
     : never;
 };
+
+/** What `ctx.delegate(target, options)` hands on. */
+export interface DelegateOptions {
+  /** The module that receives the grant. */
+  to: string;
+  /** Methods of the target to hand on: a subset of this module's grant (no `event:` scopes). */
+  methods: string[];
+  /** How long it lasts at most; never past this module's own grant. Default: as long as that. */
+  ttlSeconds?: number;
+}
+
+/** A grant handed on with `ctx.delegate`: as the delegator sees it, never its token. */
+export interface DelegatedGrant {
+  /** The delegated grant's token id (public; `tessera inspect` shows it). */
+  id: string;
+  target: string;
+  to: string;
+  methods: string[];
+  /** When it expires, ms since the epoch (no later than this module's own grant). */
+  expiresAt: number;
+  /** Who handed it on, from the original holder to this module. */
+  chain: string[];
+}
 
 /** Minimal logger a module gets. */
 export interface ModuleLogger {
@@ -24,6 +49,28 @@ export interface SubscriptionRevoked {
   target: string;
   event: string;
   /** The policy's reason, or what else ended it (e.g. the target stayed unreachable). */
+  reason: string;
+}
+
+/**
+ * A request for access to another module waits for the operator (the
+ * policy answered `ask`): what `ctx.on('awaitingApproval', …)` receives.
+ * The call that needed it waits meanwhile, within its timeout.
+ */
+export interface ApprovalPending {
+  /** The module the request is for. */
+  target: string;
+  /** The request's id, as `tessera approvals` lists it. */
+  id: string;
+  /**
+   * Six digits the operator sees beside the request: show it to them
+   * (`tessera approve <id> --code <code>`) so they approve this request
+   * and no other.
+   */
+  code: string;
+  /** What the policy offers: an approval grants these or fewer. */
+  methods: string[];
+  /** The policy's reason. */
   reason: string;
 }
 
@@ -44,13 +91,23 @@ export interface LifecycleHooks {
    * otherwise. Subscriptions are carried over before this fires.
    */
   restarted: (target: string) => void;
+  /**
+   * A request of this module waits for the operator's approval, with a
+   * verification code to show them. Logged as well (`waiting for operator
+   * approval …, code 123456`), so nobody needs to listen.
+   */
+  awaitingApproval: (info: ApprovalPending) => void;
 }
 
 /** The names of {@link LifecycleHooks}. */
 export type LifecycleHook = keyof LifecycleHooks;
 
 /** Every {@link LifecycleHook}, for hosts that check a hook name at run time. */
-export const LIFECYCLE_HOOKS: readonly LifecycleHook[] = ['revoked', 'restarted'];
+export const LIFECYCLE_HOOKS: readonly LifecycleHook[] = [
+  'revoked',
+  'restarted',
+  'awaitingApproval',
+];
 
 /**
  * What a module's code sees of the framework. Tokens never appear here: the
@@ -82,10 +139,36 @@ export interface ModuleContext {
   /**
    * Listen to one of the framework's own notices (two arguments: a hook
    * name, not a module): `'revoked'` when a subscription cannot continue,
-   * `'restarted'` when a module this one uses restarted. Returns a remover.
+   * `'restarted'` when a module this one uses restarted, `'awaitingApproval'`
+   * when a request waits for the operator. Returns a remover.
    */
   on<H extends LifecycleHook>(hook: H, listener: LifecycleHooks[H]): () => void;
   /** Emit one of this module's declared events. */
   emit(event: string, payload?: unknown): void;
+  /**
+   * Hand part of this module's own grant on `target` to module `options.to`,
+   * through the capability module and with the policy's consent: `methods`
+   * must be methods this module's grant holds (asking for more is refused,
+   * not cut down), and the delegation never outlives that grant
+   * (`ttlSeconds` shortens it). `to` then calls `target` like any module,
+   * its calls carrying the delegated token for those methods; revoking this
+   * module's grant (unload, crash, reload, operator) revokes it too.
+   * Resolves to the delegated grant (never its token); refusals reject with
+   * `PERMISSION_DENIED` and the reason.
+   */
+  delegate(target: string, options: DelegateOptions): Promise<DelegatedGrant>;
+  /**
+   * During a call to one of this module's methods: who is calling, and
+   * under which grant. Read it in the synchronous part of the method, before
+   * its first `await` (keep it in a `const`); anywhere else it throws
+   * `FAILED_PRECONDITION` rather than name another call's caller.
+   */
+  readonly caller: CallerInfo;
+  /**
+   * During a call: aborted when the caller cancels, its call times out, or
+   * its connection goes. Same rule as {@link caller}: read it before the
+   * first `await`, then pass it on (`fetch(url, {signal})`) or watch it.
+   */
+  readonly signal: AbortSignal;
   readonly log: ModuleLogger;
 }

@@ -1,6 +1,12 @@
-import type { LiveGrant } from '@tessera/capability';
+import type {
+  ApprovalOutcome,
+  ApproveOptions,
+  LiveGrant,
+  PendingApproval,
+} from '@tessera/capability';
 import type { ModuleCoreApi } from '@tessera/host';
 import type { ModuleDescription } from '@tessera/proxy';
+import type { SecurityEvent, SecurityFilter } from '../audit';
 import type { ModuleListing, ModuleStats } from '../registry/module-registry';
 import type { JoinRequest } from '../remote/join-request';
 
@@ -27,6 +33,28 @@ export interface CoreApi extends ModuleCoreApi {
   createJoinCredential(module: string, options?: JoinRequest | number): string;
   /** The operator's call into a module, relayed under its own grant (operator only). */
   callModule(module: string, method: string, args?: unknown[]): unknown;
+  /** Requests waiting for the operator (the policy answered `ask`), oldest first (operator only). */
+  approvals(): PendingApproval[];
+  /**
+   * Approve a waiting request (operator only), optionally narrower (fewer
+   * methods, a shorter TTL, never wider than the policy's offer) and
+   * remembered for the pair; `code`, when given, must match the one the
+   * module logged.
+   */
+  approve(id: string, options?: ApproveOptions): ApprovalOutcome;
+  /** Deny a waiting request (operator only): its caller gets `PERMISSION_DENIED` with `reason`. */
+  deny(id: string, reason?: string): ApprovalOutcome;
+  /**
+   * Revoke `caller`'s grants on `target` now, at both ends, and forget an
+   * approval remembered for the pair (operator only). Returns how many
+   * grants were live. The caller's next request is decided afresh.
+   */
+  revoke(caller: string, target: string, reason?: string): number;
+  /**
+   * Recent events of the security trail, oldest first (operator only);
+   * `$subscribe` to `security` for the ones that follow.
+   */
+  auditEvents(filter?: SecurityFilter): SecurityEvent[];
 }
 
 /** The operator-facing part of the core's dispatch table. */
@@ -40,4 +68,9 @@ export const CORE_MANAGER_METHODS = [
   'grants',
   'callModule',
   'createJoinCredential',
+  'approvals',
+  'approve',
+  'deny',
+  'revoke',
+  'auditEvents',
 ] as const satisfies readonly (keyof CoreApi)[];

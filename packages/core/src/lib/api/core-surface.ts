@@ -1,9 +1,16 @@
 import type { CapabilityModule } from '@tessera/capability';
 import type { ModuleRequest } from '@tessera/host';
 import { TesseraError, isValidName } from '@tessera/protocol';
-import { assertRequestedMethods, describeList, truncateText } from '@tessera/policy';
+import {
+  MAX_REASON_CHARS,
+  assertRequestedMethods,
+  describeList,
+  truncateText,
+} from '@tessera/policy';
 import type { CallContext } from '@tessera/proxy';
+import type { DenialAggregator, SecurityTrail } from '../audit';
 import type { TokenIssuer } from '../grants/token-issuer';
+import { deniedCallsOf, delegateRequestOf, securityFilterOf } from './audit-requests';
 import type { Loader } from '../lifecycle/loader';
 import type { Supervisor } from '../lifecycle/supervisor';
 import type { OperatorRelay } from '../operator/operator-relay';
@@ -28,6 +35,9 @@ export interface CoreSurfaceDeps {
   capability: CapabilityModule;
   relay: OperatorRelay;
   remote?: RemoteAdmission;
+  /** The security trail operators read, and where hosts' door refusals are folded in. */
+  trail: SecurityTrail;
+  denials: DenialAggregator;
 }
 
 const REQUEST_FIELDS: ReadonlySet<string> = new Set(['to', 'methods', 'from']);
@@ -77,9 +87,21 @@ export function coreSurface(d: CoreSurfaceDeps): Served<CoreApi> {
           `requestModule claims to come from '${truncateText(String(req.from), 64)}' but the channel is authenticated as '${ctx.caller}'`,
         );
       }
-      return d.issuer.route(ctx.caller, req.to, req.methods ?? []);
+      // The signal ends a wait for the operator when the caller times out or cancels.
+      return d.issuer.route(ctx.caller, req.to, req.methods ?? [], ctx.signal);
     },
     releaseModule: (ctx, target) => d.capability.release(ctx.caller, target),
+    delegate: (ctx, request) => d.issuer.delegate(ctx.caller, delegateRequestOf(request)),
+    reportDenials: (ctx, batch) => {
+      // The target is whoever the channel proved: a host reports only its own door.
+      const denials = deniedCallsOf(batch);
+      for (const denial of denials) d.denials.add(ctx.caller, denial);
+      return denials.length;
+    },
+    auditEvents: (ctx, filter) => {
+      operatorOnly(ctx, 'reads the security trail');
+      return d.trail.recent(securityFilterOf(filter));
+    },
     listModules: () => d.registry.listModules(),
     listLoaded: () => d.registry.listModules().filter((m) => m.state === 'ready'),
     methods: (_ctx, name) => d.registry.describe(name),
@@ -106,5 +128,54 @@ export function coreSurface(d: CoreSurfaceDeps): Served<CoreApi> {
       }
       return d.relay.call(module, method, args);
     },
+    approvals: (ctx) => {
+      operatorOnly(ctx, 'sees requests waiting for approval');
+      return d.capability.approvals();
+    },
+    approve: (ctx, id, options) => {
+      operatorOnly(ctx, 'approves requests');
+      return d.capability.approve(approvalId(id), options);
+    },
+    deny: (ctx, id, reason) => {
+      operatorOnly(ctx, 'denies requests');
+      return d.capability.denyApproval(approvalId(id), reason);
+    },
+    revoke: (ctx, caller, target, reason) => {
+      operatorOnly(ctx, 'revokes grants');
+      return d.capability.revokePair(
+        grantParty(caller, 'caller'),
+        grantParty(target, 'target'),
+        revokeReason(reason),
+      );
+    },
   };
+}
+
+function approvalId(id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 64)
+    throw TesseraError.invalidArgument('takes the id of a waiting request (tessera approvals)');
+  return id;
+}
+
+/** A party of `revoke`: a name, never the core (a module's core channel goes with the module: unload it). */
+function grantParty(name: unknown, role: string): string {
+  if (typeof name !== 'string' || !isValidName(name))
+    throw TesseraError.invalidArgument(
+      `revoke takes (caller, target, reason?): the ${role} must be a module name`,
+    );
+  if (role === 'target' && name === 'core')
+    throw TesseraError.failedPrecondition(
+      "grants on the core are the module's channel to it, not revocable on their own: unload the module instead",
+    );
+  return name;
+}
+
+function revokeReason(reason: unknown): string {
+  if (reason !== undefined && typeof reason !== 'string')
+    throw TesseraError.invalidArgument(
+      'revoke takes (caller, target, reason?) with reason a string',
+    );
+  return reason === undefined || reason.trim() === ''
+    ? 'revoked by the operator'
+    : `revoked by the operator: ${truncateText(reason, MAX_REASON_CHARS)}`;
 }

@@ -16,6 +16,7 @@ import { OPERATOR } from '../registry/core-facts';
 import type { ModuleEntry } from '../registry/module-registry';
 import { discoverModules } from '../discovery';
 import { OperatorEndpoint, createOperatorCredential } from '../operator/operator-endpoint';
+import { openSecurityLog, securityLogPath } from './security-log';
 import { createTessera, type Tessera } from '../tessera';
 
 export interface StartAppOptions {
@@ -134,7 +135,10 @@ export async function startApp(
     definition:
       config.isolation === 'in-process' ? loadDefinition(m.entryPath, m.manifest.name) : undefined,
   }));
-  const policy = await openPolicy(config, dir, options.policyLogger ?? stderrPolicyLogger);
+  const logger = options.policyLogger ?? stderrPolicyLogger;
+  const policy = await openPolicy(config, dir, logger);
+  // One security trail per app: security.jsonl beside the decision log (rotated alike).
+  const securityLog = openSecurityLog(config, dir, logger);
   let app: Tessera;
   try {
     app = await createTessera({
@@ -142,6 +146,7 @@ export async function startApp(
       transport: config.transport,
       policy,
       restart: config.restart,
+      ...(config.limits ? { limits: config.limits } : {}),
       deniedResult: config.deniedResult,
       heartbeatMs: config.heartbeatMs,
       defaultTimeoutMs: config.callTimeoutMs,
@@ -153,12 +158,15 @@ export async function startApp(
         resolve(dir, config.policy.bundle),
         file,
         ...(config.audit.kind === 'jsonl' ? [resolve(dir, config.audit.path)] : []),
+        ...[securityLogPath(config, dir)].filter((p): p is string => p !== undefined),
       ],
+      ...(securityLog ? { trail: { sink: securityLog, closeSink: true } } : {}),
       identities: [{ name: OPERATOR, provides: {}, requires: [] }],
       ...(config.network ? { network: { ...config.network, appDir: dir } } : {}),
     });
   } catch (err) {
     await policy.close();
+    await securityLog?.close();
     throw err;
   }
   const stateFile = stateFileFor(file);

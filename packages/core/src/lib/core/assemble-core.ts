@@ -2,15 +2,19 @@ import type { CapabilityModule } from '@tessera/capability';
 import { hostControl } from '@tessera/host';
 import type { ModuleProxy } from '@tessera/proxy';
 import type { TokenManager } from '@tessera/token-manager';
+import { DEFAULT_LIMITS, type LimitsConfig } from '@tessera/protocol';
 import type { Transport } from '@tessera/transport';
 import { coreSurface } from '../api/core-surface';
+import { DenialAggregator, SecurityTrail, deniedCall, wireTrail } from '../audit';
 import { CoreEndpoint, coreProxy } from '../endpoint/core-endpoint';
+import { withCoreLimits } from '../grants/core-limits';
 import type { GrantRouter } from '../grants/grant-router';
 import { TokenIssuer } from '../grants/token-issuer';
 import type { HostLauncher } from '../launch/host-launcher';
 import type { CoreEvents, RestartPolicy } from '../lifecycle/core-events';
 import { Loader } from '../lifecycle/loader';
 import { Supervisor } from '../lifecycle/supervisor';
+import { forwardOperatorEvents } from '../operator/operator-events';
 import { OperatorRelay } from '../operator/operator-relay';
 import { OPERATOR } from '../registry/core-facts';
 import type { ModuleRegistry } from '../registry/module-registry';
@@ -32,6 +36,8 @@ export interface CoreOptions {
   address?: string;
   /** Default: no restarts. */
   restart?: RestartPolicy;
+  /** Limits the core's door enforces whatever the policy says; default {@link DEFAULT_LIMITS}. */
+  limits?: LimitsConfig;
   /** Who each admitted identity key (channel handshake or CURVE) stands for; grants bind to these keys. */
   keyRing?: KeyRing;
   /**
@@ -40,6 +46,10 @@ export interface CoreOptions {
    * their facts (default: the process's working directory).
    */
   remote?: { keyRing: KeyRing; publicKey: string; advertise?: string; appDir?: string };
+  /** The security trail every source records to; default: one in memory only. */
+  trail?: SecurityTrail;
+  /** How long door refusals are folded into one `call.denied` line; default 1000 ms. */
+  denialWindowMs?: number;
 }
 
 /** The core's roles, wired to each other once, with no cycle. */
@@ -51,6 +61,13 @@ export interface CoreParts {
   remote: RemoteAdmission | undefined;
   proxy: ModuleProxy;
   endpoint: CoreEndpoint;
+  /** Stops emitting grant changes and ask steps as the core's events. */
+  stopOperatorEvents: () => void;
+  trail: SecurityTrail;
+  /** Where door refusals are folded before they reach the trail. */
+  denials: DenialAggregator;
+  /** Stops feeding the trail from the capability module and lifecycle. */
+  stopTrail: () => void;
 }
 
 /**
@@ -60,6 +77,8 @@ export interface CoreParts {
  */
 export function assembleCore(o: CoreOptions, events: CoreEvents, address: () => string): CoreParts {
   const { registry, capability, transport, tokens } = o;
+  const trail = o.trail ?? new SecurityTrail();
+  const denials = new DenialAggregator(trail, o.denialWindowMs);
   const keyRing = o.keyRing ?? o.remote?.keyRing;
   const issuer = new TokenIssuer(registry, capability, keyRing);
   const supervisor = new Supervisor({
@@ -77,7 +96,8 @@ export function assembleCore(o: CoreOptions, events: CoreEvents, address: () => 
   });
   const loader = new Loader(registry, supervisor);
   const relay = new OperatorRelay((t) => issuer.route(OPERATOR, t), transport);
-  o.router.addLocal('core', hostControl({ tokens }));
+  // Every grant on the core carries the app's requestModule limit, enforced by the core's door.
+  o.router.addLocal('core', withCoreLimits(hostControl({ tokens }), o.limits ?? DEFAULT_LIMITS));
   o.router.addLocal(OPERATOR, relay.sink);
   const remote = o.remote
     ? new RemoteAdmission({
@@ -91,18 +111,28 @@ export function assembleCore(o: CoreOptions, events: CoreEvents, address: () => 
         corePublicKey: o.remote.publicKey,
         advertise: o.remote.advertise,
         appDir: o.remote.appDir ?? process.cwd(),
+        audit: (e) => trail.record(e),
       })
     : undefined;
-  const surface = coreSurface({ registry, supervisor, loader, issuer, capability, relay, remote });
+  const surface = coreSurface({
+    ...{ registry, supervisor, loader, issuer, capability, relay, remote },
+    ...{ trail, denials },
+  });
   const proxy = coreProxy(surface, tokens);
+  const stopTrail = wireTrail(trail, { capability, events, proxy });
+  const stopOperatorEvents = forwardOperatorEvents(capability, proxy);
   const endpoint = new CoreEndpoint(transport, {
     proxy,
     tokens,
     bootstrap: remote ? (call, peer) => remote.bootstrap(call, peer) : undefined,
     onBound: (caller, session) => supervisor.bindChannel(caller, session.peer),
     onClosed: (caller, session) => supervisor.channelClosed(caller, session.peer),
+    onDenied: (denial) => denials.add('core', deniedCall(denial)),
   });
   // A key leaving the ring (revoked, replaced, expired) closes the sessions it authenticated.
   keyRing?.onRevoke((key) => void endpoint.closeSessionsOf(key));
-  return { issuer, supervisor, loader, relay, remote, proxy, endpoint };
+  return {
+    ...{ issuer, supervisor, loader, relay, remote, proxy, endpoint, stopOperatorEvents },
+    ...{ trail, denials, stopTrail },
+  };
 }

@@ -1,6 +1,7 @@
 import type { CapabilityModule, IssuedToken } from '@tessera/capability';
 import { TesseraError } from '@tessera/protocol';
-import type { ModuleDescription, ModuleProxy } from '@tessera/proxy';
+import type { CallDenial, ModuleDescription, ModuleProxy } from '@tessera/proxy';
+import { type SecurityTrail, deniedCall } from '../audit';
 import type { TokenManager } from '@tessera/token-manager';
 import { CoreEvents, type CoreEvent } from '../lifecycle/core-events';
 import type { ModuleRecord } from '../registry/module-record';
@@ -37,6 +38,16 @@ export class Core {
   /** The core's own grants. */
   get tokens(): TokenManager {
     return this.o.tokens;
+  }
+
+  /** The security trail: every security-relevant event of this app, one stream. */
+  get trail(): SecurityTrail {
+    return this.parts.trail;
+  }
+
+  /** A call a door in this process refused (the operator socket's): folded into the trail. */
+  deniedAtCore(denial: CallDenial): void {
+    this.parts.denials.add('core', deniedCall(denial));
   }
 
   async start(): Promise<void> {
@@ -115,10 +126,15 @@ export class Core {
     if (this.closed) return;
     this.closed = true;
     await this.parts.supervisor.close();
+    this.parts.stopOperatorEvents();
     await this.parts.relay.close();
     await this.capability.close();
     await this.o.launcher.close();
     await this.parts.endpoint.close();
     await this.o.transport.close();
+    // Last: what the shutdown revoked is on the trail too.
+    this.parts.denials.close();
+    this.parts.stopTrail();
+    await this.parts.trail.close();
   }
 }

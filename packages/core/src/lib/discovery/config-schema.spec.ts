@@ -4,8 +4,11 @@ import {
   AUDIT_FIELDS,
   AUDIT_KINDS,
   CONFIG_FIELDS,
+  DEFAULT_LIMITS,
   DEFAULT_RESTART,
   DENIED_RESULTS,
+  LIMITS_FIELDS,
+  RATE_FIELDS,
   ISOLATION_MODES,
   POLICY_FIELDS,
   RESTART_FIELDS,
@@ -50,6 +53,9 @@ const valid: unknown[] = [
   { ...base, audit: { kind: 'jsonl', path: 'a.jsonl', maxBytes: 1024, keep: 0 } },
   { ...base, audit: { kind: 'jsonl', path: 'a.jsonl', maxBytes: 67108864, keep: 5 } },
   { ...base, sandbox: 'none' },
+  { ...base, limits: {} },
+  { ...base, limits: { requestModule: { perSecond: 0.5 } } },
+  { ...base, limits: { requestModule: { perSecond: 1000000, burst: 1000000 } } },
 ];
 const invalid: unknown[] = [
   [],
@@ -90,6 +96,16 @@ const invalid: unknown[] = [
   { ...base, callTimeoutMs: '5' },
   { ...base, $schema: 1 },
   { ...base, sandbox: 'docker' },
+  { ...base, limits: [] },
+  { ...base, limits: { requestModul: {} } },
+  { ...base, limits: { requestModule: {} } },
+  { ...base, limits: { requestModule: { perSecond: 0 } } },
+  { ...base, limits: { requestModule: { perSecond: 1000001 } } },
+  { ...base, limits: { requestModule: { perSecond: '5' } } },
+  { ...base, limits: { requestModule: { perSecond: 5, burst: 0 } } },
+  { ...base, limits: { requestModule: { perSecond: 5, burst: 2.5 } } },
+  { ...base, limits: { requestModule: { perSecond: 5, burst: 1000001 } } },
+  { ...base, limits: { requestModule: { perSecond: 5, extra: 1 } } },
 ];
 
 const accepts = (json: unknown): boolean => {
@@ -112,6 +128,13 @@ describe('tessera.config.schema.json agrees with validateConfig', () => {
     expect(Object.keys(sub('transport'))).toEqual([...TRANSPORT_FIELDS]);
     expect(Object.keys(sub('policy'))).toEqual([...POLICY_FIELDS]);
     expect(Object.keys(sub('restart'))).toEqual([...RESTART_FIELDS]);
+    expect(Object.keys(sub('limits'))).toEqual([...LIMITS_FIELDS]);
+    const requestModule = sub('limits')['requestModule']?.['properties'] as Record<string, Schema>;
+    expect(Object.keys(requestModule)).toEqual([...RATE_FIELDS]);
+    expect(requestModule['perSecond']?.['default']).toBe(DEFAULT_LIMITS.requestModule.perSecond);
+    expect(requestModule['burst']?.['description']).toContain(
+      `burst ${DEFAULT_LIMITS.requestModule.burst}`,
+    );
     for (const k of RESTART_FIELDS) expect(sub('restart')[k]?.['default']).toBe(DEFAULT_RESTART[k]);
     const branches = props['audit']?.['oneOf'] as Schema[];
     expect(

@@ -23,11 +23,13 @@ describe('discoverModules: the workspace example packages, by npm name', () => {
       name: 'notes',
       version: '0.1.0',
       dependencies: ['storage'],
-      requires: ['kv-read', 'kv-write'],
+      requires: ['kv-read', 'kv-write', 'audit-read'],
       provides: {
         'notes-read': ['get', 'list'],
         'notes-write': ['add', 'remove'],
         'notes-watch': ['event:noteAdded'],
+        'notes-activity': ['activity'],
+        'notes-share': ['share'],
       },
       events: ['noteAdded'],
     });

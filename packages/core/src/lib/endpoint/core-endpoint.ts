@@ -10,15 +10,21 @@ import type { TokenManager } from '@tessera/token-manager';
 import type { Connection, Listener, Transport } from '@tessera/transport';
 import { CORE_MANAGER_METHODS, type CoreApi } from '../api/core-api';
 import type { Served } from '../api/core-surface';
+import { OPERATOR_EVENTS } from '../operator/operator-events';
+import { SECURITY_EVENT_SPEC } from '../audit/security-event';
 
-/** The core's dispatch table: every {@link CoreApi} method, each given the proven caller. */
+/**
+ * The core's dispatch table: every {@link CoreApi} method, each given the
+ * proven caller, and the events the operator may subscribe to.
+ */
 export function coreProxy(surface: Served<CoreApi>, tokens: TokenManager): ModuleProxy {
   const methods = [...CORE_MODULE_METHODS, ...CORE_MANAGER_METHODS].map((name) => ({
     name,
     params: [],
     withContext: true,
   }));
-  return new ModuleProxy('core', surface, { methods, events: [] }, tokens);
+  const events = [...OPERATOR_EVENTS, SECURITY_EVENT_SPEC];
+  return new ModuleProxy('core', surface, { methods, events }, tokens);
 }
 
 /**

@@ -13,6 +13,8 @@ export interface LaunchRequest {
   packageDir?: string;
   /** What the manifest asks of the sandbox (`tessera.sandbox`). */
   sandbox?: SandboxDeclaration;
+  /** The manifest's resource parameters (`tessera.resources`), for the door's constraint checks. */
+  resources?: Record<string, string[]>;
   coreAddress: string;
   /**
    * Which start of the module this is: the host refuses grants minted for

@@ -75,6 +75,7 @@ export class InProcessLauncher implements HostLauncher {
       proxyOptions: this.proxyOptions,
       defaultTimeoutMs: this.defaultTimeoutMs,
       dataDir,
+      ...(request.resources ? { resources: request.resources } : {}),
     });
     this.hosts.add(host);
     try {

@@ -91,6 +91,7 @@ export class ProcessLauncher implements HostLauncher {
             transport: plan.transport,
             heartbeatMs,
             deniedResult: this.options.deniedResult ?? 'error',
+            ...(request.resources ? { resources: request.resources } : {}),
             callTimeoutMs: this.options.callTimeoutMs,
             ...(channel && identity ? { identity, coreKey: channel.coreKey } : {}),
             ...(curve && keys

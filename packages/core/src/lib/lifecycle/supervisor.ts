@@ -99,6 +99,7 @@ export class Supervisor {
         packageDir: entry.packageDir,
         incarnation: record.incarnation,
         sandbox: entry.manifest.sandbox,
+        ...(entry.manifest.resources ? { resources: entry.manifest.resources } : {}),
         coreAddress: this.o.coreAddress(),
         // Issued by the launcher once the host's key is admitted, so the grant is bound to it.
         coreToken: () => this.coreToken(record),

@@ -1,1 +1,2 @@
 export * from './operator-endpoint';
+export * from './operator-events';

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { TesseraError } from '@tessera/protocol';
 import { type InboundSession, openInboundSession } from '@tessera/proxy';
 import type { Listener, Transport } from '@tessera/transport';
+import { tokenId } from '@tessera/token-manager';
 import type { Core } from '../core/core';
 import { OPERATOR } from '../registry/core-facts';
 
@@ -58,7 +59,13 @@ export class OperatorEndpoint {
           if (call.method !== 'login') return undefined;
           if (loggedIn)
             return { value: Promise.reject(TesseraError.failedPrecondition('already logged in')) };
-          if (!this.matches(call.args[0]))
+          if (!this.matches(call.args[0])) {
+            this.core.trail.record({
+              kind: 'operator.refused',
+              outcome: 'denied',
+              target: 'core',
+              reason: "login without this run's operator credential",
+            });
             return {
               value: Promise.reject(
                 TesseraError.unauthenticated(
@@ -66,15 +73,27 @@ export class OperatorEndpoint {
                 ),
               ),
             };
+          }
           loggedIn = true;
           const issued = this.login(sessionId, key);
           // A connection that closed while its grant was issued must not leave it behind.
           void issued.then(
-            () => closed && this.release(sessionId),
+            (grant) => {
+              this.core.trail.record({
+                kind: 'operator.session',
+                outcome: 'success',
+                subject: OPERATOR,
+                target: 'core',
+                reason: 'operator session opened',
+                grant: tokenId(grant.token),
+              });
+              if (closed) this.release(sessionId);
+            },
             () => undefined,
           );
           return { value: issued };
         },
+        onDenied: (denial) => this.core.deniedAtCore(denial),
         onClosed: (_caller, s) => {
           closed = true;
           this.sessions.delete(s);

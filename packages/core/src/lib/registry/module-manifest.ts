@@ -10,7 +10,7 @@ export type ModuleManifest = Pick<ValidatedManifest, 'name'> &
   Partial<
     Pick<
       ValidatedManifest,
-      'version' | 'dependencies' | 'provides' | 'requires' | 'events' | 'sandbox'
+      'version' | 'dependencies' | 'provides' | 'requires' | 'events' | 'resources' | 'sandbox'
     >
   > & {
     /**

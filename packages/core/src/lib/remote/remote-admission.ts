@@ -3,6 +3,7 @@ import type { ModuleFacts } from '@tessera/policy';
 import type { SessionIdentity } from '@tessera/proxy';
 import type { IncomingCall } from '@tessera/transport';
 import { generateKeyPair } from '@tessera/transport-zeromq';
+import type { SecurityEventInput } from '../audit/security-event';
 import type { RunningHost } from '../launch/host-launcher';
 import { RESERVED_MODULE_NAMES } from '../registry/core-facts';
 import { factsOf, type ModuleManifest } from '../registry/module-manifest';
@@ -36,6 +37,8 @@ export interface RemoteAdmissionOptions {
   advertise?: string;
   /** Where module packages are resolved from to pin their facts (the app's directory). */
   appDir: string;
+  /** The security trail: credentials minted, spent and refused, hosts admitted and refused. */
+  audit?: (event: SecurityEventInput) => void;
 }
 
 /**
@@ -70,6 +73,14 @@ export class RemoteAdmission {
     const pair = generateKeyPair();
     const expiresAt = Date.now() + ttlMs;
     this.o.keys.admit(pair.publicKey, JOIN_PREFIX + module, { kind: 'join', expiresAt, facts });
+    this.o.audit?.({
+      kind: 'join.minted',
+      outcome: 'success',
+      subject: 'operator',
+      target: module,
+      reason: `a one-time join credential for ${module}, good until ${new Date(expiresAt).toISOString()}`,
+      expiresAt,
+    });
     let core = this.o.core.address();
     if (this.o.advertise) core = core.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.o.advertise}:`);
     return encodeJoinCredential({
@@ -87,10 +98,35 @@ export class RemoteAdmission {
   /** The door's bootstrap step: `join` and `attach`, authenticated by the CURVE key alone. */
   bootstrap(call: IncomingCall, peer: SessionIdentity): { value: unknown } | undefined {
     const { caller: identity, key } = peer;
+    const who = identity?.startsWith(JOIN_PREFIX) ? identity.slice(JOIN_PREFIX.length) : identity;
     try {
-      if (call.method === 'join') return { value: this.join(identity, key, call.args[0]) };
-      if (call.method === 'attach') return { value: this.attach(identity, key, call.args[0]) };
+      if (call.method === 'join') {
+        const joined = this.join(identity, key, call.args[0]);
+        this.record(
+          'join.spent',
+          'success',
+          joined.module,
+          'join credential spent: the host key is admitted',
+        );
+        return { value: joined };
+      }
+      if (call.method === 'attach') {
+        const attached = this.attach(identity, key, call.args[0]);
+        attached.then(
+          () =>
+            this.record(
+              'host.admitted',
+              'success',
+              who,
+              'remote host attached with its pinned facts',
+            ),
+          (err: Error) => this.record('host.refused', 'denied', who, err.message),
+        );
+        return { value: attached };
+      }
     } catch (err) {
+      const refused = call.method === 'join' ? 'join.refused' : 'host.refused';
+      this.record(refused, 'denied', who, (err as Error).message);
       return { value: Promise.reject(err) };
     }
     if (identity?.startsWith(JOIN_PREFIX)) {
@@ -99,6 +135,15 @@ export class RemoteAdmission {
       };
     }
     return undefined;
+  }
+
+  private record(
+    kind: SecurityEventInput['kind'],
+    outcome: SecurityEventInput['outcome'],
+    subject: string | undefined,
+    reason: string,
+  ): void {
+    this.o.audit?.({ kind, outcome, ...(subject ? { subject } : {}), target: 'core', reason });
   }
 
   /** Refuse names no remote host may take; `replace` lets an existing remote identity go. */

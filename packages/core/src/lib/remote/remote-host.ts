@@ -87,6 +87,7 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
       definition,
       transport,
       tokens,
+      ...(found.manifest.resources ? { resources: found.manifest.resources } : {}),
       coreAddress: identity.core,
       coreToken,
       listenAddress: options.listen ?? 'tcp://0.0.0.0:0',

@@ -1,4 +1,5 @@
 import type {
+  ApprovalPending,
   LifecycleHook,
   LifecycleHooks,
   ModuleLogger,
@@ -6,7 +7,7 @@ import type {
 } from '@tessera/sdk';
 
 /**
- * The `revoked` and `restarted` hooks of one module: listeners added through
+ * The `revoked`, `restarted` and `awaitingApproval` hooks of one module: listeners added through
  * `ctx.on(hook, listener)`, and a log line for each notice, so none is ever
  * silent even when nobody listens.
  */
@@ -14,6 +15,7 @@ export class LifecycleNotices {
   private readonly listeners: { [H in LifecycleHook]: Set<LifecycleHooks[H]> } = {
     revoked: new Set(),
     restarted: new Set(),
+    awaitingApproval: new Set(),
   };
 
   constructor(private readonly log?: ModuleLogger) {}
@@ -37,9 +39,20 @@ export class LifecycleNotices {
     for (const l of this.listeners.restarted) guarded(() => l(target));
   }
 
+  awaitingApproval(info: ApprovalPending): void {
+    const methods = info.methods.length > 0 ? ` (${info.methods.join(', ')})` : '';
+    // One self-contained line: what the module author reads while the call waits.
+    this.log?.info(
+      `waiting for operator approval to call ${info.target}${methods}: request ${info.id}, code ${info.code} (${info.reason})`,
+    );
+    for (const l of this.listeners.awaitingApproval)
+      guarded(() => l({ ...info, methods: [...info.methods] }));
+  }
+
   clear(): void {
     this.listeners.revoked.clear();
     this.listeners.restarted.clear();
+    this.listeners.awaitingApproval.clear();
   }
 }
 

@@ -1,16 +1,32 @@
 import { ErrorCode, TesseraError, type EventFrame } from '@tessera/protocol';
 import type { RpcPeer } from '@tessera/transport';
-import type { CallOptions, LifecycleHook, LifecycleHooks, ModuleLogger } from '@tessera/sdk';
-import type { ModuleRoute } from '../contracts/module-core-api';
+import type {
+  ApprovalPending,
+  CallOptions,
+  LifecycleHook,
+  LifecycleHooks,
+  ModuleLogger,
+} from '@tessera/sdk';
+import type { DelegatedRoute, ModuleRoute } from '../contracts/module-core-api';
+import { HandedTokens } from './handed-tokens';
 import { LifecycleNotices } from './lifecycle-notices';
 import { RENEWAL_RETRY_MS, type ResubscribeOptions, renewalDue } from './renewal';
 import { type Route, mayRegain, narrowRoute, routeFor } from './route';
+import { SharedRequest } from './shared-request';
 import { SubscriptionKeeper } from './subscription-keeper';
 import { Subscriptions } from './subscriptions';
 
 /** The host's authenticated channel to the core. */
 export interface CoreLink {
-  requestModule(target: string): Promise<ModuleRoute>;
+  /**
+   * Ask the core for `target`. `signal` is aborted when every call waiting
+   * for the answer gave up (the core then drops a request held for the
+   * operator); `timeoutMs` is the first waiting call's own timeout.
+   */
+  requestModule(
+    target: string,
+    options?: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<ModuleRoute>;
 }
 
 /**
@@ -54,12 +70,14 @@ export interface ModuleCallerOptions {
  */
 export class ModuleCaller {
   private readonly routes = new Map<string, Route>();
-  private readonly requests = new Map<string, Promise<Route>>();
+  private readonly requests = new Map<string, SharedRequest<Route>>();
   /** The last incarnation seen per target, kept across forgets: a new one is a restart. */
   private readonly incarnations = new Map<string, number>();
   private readonly subscriptions = new Subscriptions();
   private readonly notices: LifecycleNotices;
   private readonly keeper: SubscriptionKeeper;
+  /** Tokens other modules delegated to this one, beside its own. */
+  private readonly handed: HandedTokens;
   private closed = false;
 
   constructor(
@@ -70,6 +88,7 @@ export class ModuleCaller {
     options: ModuleCallerOptions = {},
   ) {
     this.notices = new LifecycleNotices(options.log);
+    this.handed = new HandedTokens(dial, () => this.now());
     this.keeper = new SubscriptionKeeper({
       subscriptions: this.subscriptions,
       notices: this.notices,
@@ -89,6 +108,11 @@ export class ModuleCaller {
     args: unknown[],
     options: CallOptions = {},
   ): Promise<unknown> {
+    if (this.handed.holds(target)) {
+      // A method the module's own grant lacks may be covered by one handed to it.
+      const handed = this.handed.pick(target, method, this.routes.get(target)?.scope);
+      if (handed) return this.handed.call(handed, method, args, options);
+    }
     const token = this.tokens.outbound(target)?.token;
     const route = this.routes.get(target);
     const peer = route?.peer;
@@ -121,7 +145,12 @@ export class ModuleCaller {
     };
   }
 
-  /** Listen to a lifecycle notice (`revoked`, `restarted`); returns a remover. */
+  /** The core holds a request of this module for the operator: log the code, tell the listeners. */
+  awaitingApproval(notice: ApprovalPending): void {
+    this.notices.awaitingApproval(notice);
+  }
+
+  /** Listen to a lifecycle notice (`revoked`, `restarted`, `awaitingApproval`); returns a remover. */
   onLifecycle<H extends LifecycleHook>(hook: H, listener: LifecycleHooks[H]): () => void {
     return this.notices.on(hook, listener);
   }
@@ -149,8 +178,19 @@ export class ModuleCaller {
     this.keeper.narrowed(target, methods);
   }
 
+  /**
+   * Another module delegated part of its grant on `route.target` to this
+   * one: its token is used for the methods it covers that this module's own
+   * grant lacks, until it expires or the target refuses it.
+   */
+  delegated(route: DelegatedRoute): void {
+    if (this.closed) throw TesseraError.unavailable(`module ${this.name} is stopping`);
+    this.handed.add(route);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    await this.handed.closeAll();
     this.keeper.close();
     this.notices.clear();
     this.subscriptions.clear();
@@ -211,8 +251,12 @@ export class ModuleCaller {
   ): Promise<unknown> {
     let token = this.tokens.outbound(target)?.token;
     let route = this.routes.get(target);
+    let timeoutMs = options.timeoutMs;
     if (!token || !route) {
-      route = await this.request(target);
+      // The call's timeout and signal cover the request too (it may wait for the operator).
+      const started = Date.now();
+      route = await this.request(target, options);
+      if (timeoutMs !== undefined) timeoutMs = Math.max(1, timeoutMs - (Date.now() - started));
       token = this.tokens.outbound(target)?.token;
       if (!token) throw TesseraError.unauthenticated(`no token for ${target}`);
     }
@@ -229,25 +273,28 @@ export class ModuleCaller {
     const recover = mayRetry
       ? (e: TesseraError) => this.retry(e, used, target, method, args, options)
       : undefined;
-    return peer.call(
-      method,
-      args,
-      { timeoutMs: options.timeoutMs, signal: options.signal, recover },
-      token,
-    );
+    return peer.call(method, args, { timeoutMs, signal: options.signal, recover }, token);
   }
 
-  /** One requestModule per target at a time, however many callers wait. */
-  private request(target: string): Promise<Route> {
+  /**
+   * One requestModule per target at a time, however many callers wait; each
+   * waits within its own timeout and signal, and the request is cancelled
+   * once none waits any more.
+   */
+  private request(target: string, wait: CallOptions = {}): Promise<Route> {
     let pending = this.requests.get(target);
     if (!pending) {
-      pending = this.core
-        .requestModule(target)
-        .then((answer) => this.adopt(target, answer))
-        .finally(() => this.requests.delete(target));
-      this.requests.set(target, pending);
+      const shared: SharedRequest<Route> = new SharedRequest((signal) =>
+        this.core
+          .requestModule(target, { signal, timeoutMs: wait.timeoutMs })
+          .then((answer) => this.adopt(target, answer))
+          .finally(() => {
+            if (this.requests.get(target) === shared) this.requests.delete(target);
+          }),
+      );
+      this.requests.set(target, (pending = shared));
     }
-    return pending;
+    return pending.wait(wait, `access to ${target}`);
   }
 
   /** Take a new token and route for `target`; a new incarnation means it restarted. */

@@ -1,6 +1,6 @@
 import { TesseraError } from '@tessera/protocol';
 import type { Client } from '@tessera/sdk';
-import type { CallHandler, RpcPeer } from '@tessera/transport';
+import type { CallHandler, CallOptions, RpcPeer } from '@tessera/transport';
 
 /** Options of {@link contractClient}. */
 export interface ContractClientOptions {
@@ -27,6 +27,23 @@ export function contractClient<T extends object>(
         peer.call(method, args, { timeoutMs: options.timeoutMs, token: tokenOf() ?? '' });
     },
   }) as Client<T>;
+}
+
+type Method<T, K extends keyof T> = T[K] extends (...args: infer A) => infer R
+  ? (...args: A) => R
+  : never;
+
+/**
+ * One call of contract `T` with options of its own (a timeout, an
+ * AbortSignal), typed like {@link contractClient}'s methods.
+ */
+export function contractCall<T extends object, K extends keyof T & string>(
+  peer: RpcPeer,
+  method: K,
+  args: Parameters<Method<T, K>>,
+  options: CallOptions,
+): Promise<Awaited<ReturnType<Method<T, K>>>> {
+  return peer.call(method, args, options) as Promise<Awaited<ReturnType<Method<T, K>>>>;
 }
 
 /**

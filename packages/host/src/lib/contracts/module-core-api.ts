@@ -41,6 +41,18 @@ export interface ModuleCoreApi {
   register(info: HostRegistration): boolean;
   requestModule(request: ModuleRequest | string): ModuleRoute;
   releaseModule(target: string): boolean;
+  /**
+   * Hand part of the caller's own live grant on `target` to module `to`
+   * (`ctx.delegate`): the capability module checks it against that grant
+   * and asks the policy; `to`'s host is handed the token, the caller only
+   * learns the grant.
+   */
+  delegate(request: DelegateRequest): DelegationInfo;
+  /**
+   * What this host's door refused since its last report, counted (the
+   * audit trail's `call.denied`). The target is the channel's identity.
+   */
+  reportDenials(denials: DeniedCalls[]): number;
 }
 
 /** The module-facing part of the core's dispatch table. */
@@ -48,4 +60,52 @@ export const CORE_MODULE_METHODS = [
   'register',
   'requestModule',
   'releaseModule',
+  'delegate',
+  'reportDenials',
 ] as const satisfies readonly (keyof ModuleCoreApi)[];
+
+/** What `delegate` takes: see `ctx.delegate` in `@tessera/sdk`. */
+export interface DelegateRequest {
+  target: string;
+  to: string;
+  methods: string[];
+  ttlSeconds?: number;
+}
+
+/** What `delegate` answers: the child grant, never its token. */
+export interface DelegationInfo {
+  /** The child grant's token id. */
+  id: string;
+  target: string;
+  to: string;
+  methods: string[];
+  expiresAt: number;
+  /** Delegators from the original holder to the caller. */
+  chain: string[];
+}
+
+/**
+ * A delegated token as the receiving host is handed it (`HostControl.delegated`):
+ * a route to `target` with a token of its own, next to the host's own one.
+ */
+export interface DelegatedRoute extends ModuleRoute {
+  target: string;
+  /** The token's id. */
+  id: string;
+  /** Who handed it on. */
+  delegatedBy: string;
+}
+
+/**
+ * Calls a host's door refused in one report interval, counted per caller,
+ * code and grant: the door's reason for the first of them, and which
+ * methods were tried (at most 8).
+ */
+export interface DeniedCalls {
+  caller?: string;
+  code: string;
+  grant?: string;
+  reason: string;
+  methods: string[];
+  count: number;
+}

@@ -1,3 +1,4 @@
+import { TesseraError } from '@tessera/protocol';
 import type { TokenManager } from '@tessera/token-manager';
 import type { CallHandler } from '@tessera/transport';
 import type { ModuleCaller } from '../caller/module-caller';
@@ -24,8 +25,8 @@ export function hostControl(state: HostState): HostControl {
       for (const id of grantIds) if (state.tokens.revoke(id)) n++;
       return n;
     },
-    narrow(grantId, methods) {
-      return state.tokens.narrow(grantId, methods);
+    narrow(grantId, methods, terms) {
+      return state.tokens.narrow(grantId, methods, terms ?? undefined);
     },
     narrowOutbound(target, methods) {
       const current = state.tokens.outbound(target);
@@ -41,6 +42,16 @@ export function hostControl(state: HostState): HostControl {
     coreToken(token) {
       if (typeof token !== 'string' || token.length === 0) return false;
       state.coreToken = token;
+      return true;
+    },
+    awaitingApproval(notice) {
+      state.caller?.awaitingApproval(notice);
+      return state.caller !== undefined;
+    },
+    delegated(route) {
+      if (!state.caller)
+        throw TesseraError.failedPrecondition(`${state.tokens.owner} makes no calls`);
+      state.caller.delegated(route);
       return true;
     },
   };

@@ -8,6 +8,8 @@ import {
   type InboundSession,
 } from '@tessera/proxy';
 import {
+  type CallerInfo,
+  type Client,
   LIFECYCLE_HOOKS,
   type LifecycleHook,
   type LifecycleHooks,
@@ -17,7 +19,7 @@ import {
   type ModuleSpec,
   specOf,
 } from '@tessera/sdk';
-import type { TokenManager } from '@tessera/token-manager';
+import type { Grant, TokenManager } from '@tessera/token-manager';
 import {
   type ChannelIdentity,
   type Listener,
@@ -27,10 +29,11 @@ import {
 } from '@tessera/transport';
 import { ModuleCaller, type ModuleCallerOptions } from '../caller/module-caller';
 import { createClient } from '../caller/create-client';
-import { contractClient } from '../contracts/contract-client';
+import { contractCall, contractClient } from '../contracts/contract-client';
 import type { ModuleCoreApi } from '../contracts/module-core-api';
 import { hostControlHandler, type HostState } from './host-control-handler';
 import { consoleLogger } from './console-logger';
+import { DenialReporter } from './denial-reporter';
 
 export interface ModuleHostOptions {
   definition: ModuleDefinition;
@@ -68,6 +71,12 @@ export interface ModuleHostOptions {
   resubscribe?: ModuleCallerOptions['resubscribe'];
   /** The module's logger (`ctx.log`); default one line per message on stderr. */
   log?: ModuleLogger;
+  /**
+   * The manifest's `tessera.resources` (method → resource parameters), which
+   * the core resolved: added to the definition's own for the door's
+   * constraint checks.
+   */
+  resources?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -83,6 +92,8 @@ export class ModuleHost {
   private proxy: ModuleProxy | undefined;
   private readonly state: HostState;
   private readonly inbound = new Set<InboundSession>();
+  /** Counts what this host's door refuses and reports it to the core (the audit trail). */
+  private denials: DenialReporter | undefined;
   private stopped = false;
   spec: ModuleSpec | undefined;
 
@@ -132,9 +143,17 @@ export class ModuleHost {
     const core = contractClient<ModuleCoreApi>(corePeer, {
       token: () => state.coreToken ?? coreToken,
     });
+    this.denials = new DenialReporter((batch) => core.reportDenials(batch));
     const caller = new ModuleCaller(
       definition.name,
-      { requestModule: (target) => core.requestModule({ to: target }) },
+      {
+        // With the waiting call's timeout and signal: the core may hold it for the operator.
+        requestModule: (to, wait = {}) =>
+          contractCall<ModuleCoreApi, 'requestModule'>(corePeer, 'requestModule', [{ to }], {
+            ...wait,
+            token: state.coreToken ?? coreToken,
+          }),
+      },
       async (address, onEvent, serverKey, onClose) =>
         new RpcPeer(await transport.connect(address, serverKey ? { serverKey } : {}), {
           onEvent,
@@ -148,14 +167,14 @@ export class ModuleHost {
       },
     );
     this.state.caller = caller;
-    const instance = await definition.create(this.context(caller));
+    const instance = await definition.create(this.context(caller, core));
     if (typeof instance !== 'object' || instance === null) {
       throw TesseraError.invalidArgument(
         `module ${definition.name}: create() must return an object`,
       );
     }
     this.instance = instance;
-    this.spec = specOf(definition, instance);
+    this.spec = specOf(definition, instance, this.options.resources);
     const proxy = (this.proxy = new ModuleProxy(
       definition.name,
       instance,
@@ -169,6 +188,7 @@ export class ModuleHost {
           proxy,
           tokens: this.state.tokens,
           defaultTimeoutMs: timeoutMs,
+          onDenied: (denial) => this.denials?.add(denial),
           onClosed: (_caller, session) => this.inbound.delete(session),
         }),
       );
@@ -193,6 +213,7 @@ export class ModuleHost {
       await this.state.caller?.close();
       await this.listener?.close();
       await Promise.all([...this.inbound].map((s) => s.close()));
+      this.denials?.close();
       await this.corePeer?.close();
       this.state.tokens.revokeAll();
       this.state.tokens.dropAllOutbound();
@@ -204,14 +225,36 @@ export class ModuleHost {
     return this.options.dataDir ?? join(process.cwd(), '.tessera', 'data', this.name);
   }
 
-  private context(caller: ModuleCaller): ModuleContext {
+  private context(caller: ModuleCaller, core: Client<ModuleCoreApi>): ModuleContext {
+    const active = (what: string) => {
+      const call = this.proxy?.active();
+      if (call === undefined)
+        throw TesseraError.failedPrecondition(
+          `ctx.${what} is known only while a call runs, before its first await: read it at the start of the method and keep it in a const`,
+        );
+      return call;
+    };
     return {
+      get caller(): CallerInfo {
+        return callerInfo(active('caller').grant);
+      },
+      get signal(): AbortSignal {
+        return active('signal').signal ?? NEVER_ABORTED;
+      },
       name: this.name,
       dataDir: this.dataDir,
       log: this.log,
       client: (target) => createClient(caller, target),
       call: (target, method, args = [], opts) => caller.call(target, method, args, opts),
       on: onOf(caller),
+      // Through the core channel: the core checks it against this module's own live grant.
+      delegate: (target, options) =>
+        core.delegate({
+          target,
+          to: options?.to,
+          methods: options?.methods,
+          ...(options?.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
+        }),
       emit: (event, payload) => {
         if (!this.proxy)
           throw TesseraError.unavailable(`module ${this.name} cannot emit before it is started`);
@@ -219,6 +262,21 @@ export class ModuleHost {
       },
     };
   }
+}
+
+/** What a call without a signal (a direct invoke) shows as `ctx.signal`. */
+const NEVER_ABORTED = new AbortController().signal;
+
+/** `ctx.caller`: the proven caller and its grant, as plain read-only data. */
+function callerInfo(grant: Grant): CallerInfo {
+  return Object.freeze({
+    name: grant.caller,
+    methods: Object.freeze([...grant.methods]),
+    // Copies: what the module does with them never reaches the grant the door checks.
+    ...(grant.constraints !== undefined ? { constraints: structuredClone(grant.constraints) } : {}),
+    ...(grant.rateLimit !== undefined ? { rateLimit: structuredClone(grant.rateLimit) } : {}),
+    expiresAt: grant.expiresAt,
+  });
 }
 
 /**

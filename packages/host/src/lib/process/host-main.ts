@@ -71,6 +71,7 @@ async function boot(msg: BootstrapMessage): Promise<void> {
     proxyOptions: { deniedResult: msg.deniedResult },
     defaultTimeoutMs: msg.callTimeoutMs,
     dataDir: msg.dataDir,
+    ...(msg.resources ? { resources: msg.resources } : {}),
   });
   await host.start();
   send({ kind: 'ready', address: host.address as string });

@@ -31,6 +31,8 @@ export interface BootstrapMessage {
   listen?: string;
   /** The module's private data directory (`ctx.dataDir`), made by the core. */
   dataDir: string;
+  /** The manifest's `tessera.resources` the core resolved: resource parameters per method. */
+  resources?: Record<string, string[]>;
 }
 
 export interface StopMessage {

@@ -10,7 +10,7 @@ import type { PolicyDecision, PolicyInput } from '../policy-engine';
 export interface AuditRecord {
   /** ISO-8601 time the decision was made. */
   time: string;
-  decision: 'allow' | 'deny';
+  decision: 'allow' | 'deny' | 'ask';
   caller: string;
   target: string;
   /** Methods the caller asked for (empty: whatever the policy grants). */
@@ -23,6 +23,10 @@ export interface AuditRecord {
   revision: number;
   purpose: PolicyInput['context']['purpose'] | 'unknown';
   operator: boolean;
+  /** The grant's resource constraints, when the decision sets any (bounded by the validator). */
+  constraints?: PolicyDecision['constraints'];
+  /** The grant's rate limit, when the decision sets one. */
+  rateLimit?: PolicyDecision['rateLimit'];
 }
 
 /** What one record holds at most. */
@@ -55,7 +59,7 @@ export function toAuditRecord(
   const purpose = raw.context?.purpose;
   return {
     time: now.toISOString(),
-    decision: decision.allow ? 'allow' : 'deny',
+    decision: decision.allow === 'ask' ? 'ask' : decision.allow ? 'allow' : 'deny',
     caller: nameOf(raw.subject),
     target: nameOf(raw.target),
     requested: listOf(raw.methods),
@@ -63,7 +67,12 @@ export function toAuditRecord(
     ttlSeconds: decision.ttlSeconds,
     reason: truncateText(String(decision.reason), AUDIT_LIMITS.maxReasonLength),
     revision,
-    purpose: purpose === 'request' || purpose === 'reevaluate' ? purpose : 'unknown',
+    purpose:
+      purpose === 'request' || purpose === 'reevaluate' || purpose === 'delegate'
+        ? purpose
+        : 'unknown',
     operator: raw.context?.operator === true,
+    ...(decision.constraints ? { constraints: decision.constraints } : {}),
+    ...(decision.rateLimit ? { rateLimit: decision.rateLimit } : {}),
   };
 }

@@ -42,6 +42,11 @@ export class AuditedPolicyEngine implements PolicyEngine {
     return this.inner.onChange(listener);
   }
 
+  /** The inner engine's rejected loads, when it reports them. */
+  onError(listener: (error: Error) => void): () => void {
+    return this.inner.onError?.(listener) ?? (() => undefined);
+  }
+
   /** The inner engine's guards; its dry runs are not decisions, so they are not audited. */
   guardReload(guard: ReloadGuard): () => void {
     return this.inner.guardReload?.(guard) ?? (() => undefined);

@@ -13,6 +13,8 @@ export interface JsonLinesAuditSinkOptions extends RotationOptions {
    * dropped, counted and reported once the queue drains. Default 16 MiB.
    */
   maxPendingBytes?: number;
+  /** What the log is called in error messages; default `decision log`. */
+  label?: string;
 }
 
 /** Default of {@link JsonLinesAuditSinkOptions.maxPendingBytes}. */
@@ -24,17 +26,19 @@ export const DEFAULT_AUDIT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
  * {@link SizeRotation}), so it never grows without bound. A stream passed
  * in is not ended on close; a file it opened is.
  */
-export class JsonLinesAuditSink implements AuditSink {
+export class JsonLinesAuditSink<R extends object = AuditRecord> implements AuditSink<R> {
   private stream: Writable;
   private readonly rotation: SizeRotation | undefined;
   private closed = false;
   private dropped = 0;
   private readonly logger: Logger;
   private readonly maxPending: number;
+  private readonly label: string;
 
   constructor(target: string | Writable, options: JsonLinesAuditSinkOptions = {}) {
     this.logger = options.logger ?? stderrPolicyLogger;
     this.maxPending = options.maxPendingBytes ?? DEFAULT_AUDIT_MAX_PENDING_BYTES;
+    this.label = options.label ?? 'decision log';
     if (typeof target === 'string') {
       this.rotation = new SizeRotation(target, options, this.logger);
       this.stream = this.open(target);
@@ -43,7 +47,7 @@ export class JsonLinesAuditSink implements AuditSink {
     }
   }
 
-  write(record: AuditRecord): void {
+  write(record: R): void {
     if (this.closed) return;
     const line = JSON.stringify(record) + '\n';
     if (this.stream.writableLength > this.maxPending) {
@@ -82,17 +86,17 @@ export class JsonLinesAuditSink implements AuditSink {
     try {
       fd = openSync(path, 'a', 0o600);
     } catch (err) {
-      this.logger.error(`decision log cannot be opened: ${(err as Error).message}`);
+      this.logger.error(`${this.label} cannot be opened: ${(err as Error).message}`);
       return new Writable({ write: (_chunk, _encoding, done) => done() });
     }
     return this.watch(createWriteStream('', { fd }));
   }
 
   private watch(stream: Writable): Writable {
-    stream.on('error', (err) => this.logger.error(`decision log write failed: ${err.message}`));
+    stream.on('error', (err) => this.logger.error(`${this.label} write failed: ${err.message}`));
     stream.on('drain', () => {
       if (this.dropped === 0) return;
-      this.logger.warn(`decision log fell behind: ${this.dropped} records dropped`);
+      this.logger.warn(`${this.label} fell behind: ${this.dropped} records dropped`);
       this.dropped = 0;
     });
     return stream;

@@ -30,12 +30,14 @@ export class SizeRotation {
   private size: number;
   readonly maxBytes: number;
   readonly keep: number;
+  private readonly label: string;
 
   constructor(
     readonly path: string,
-    options: RotationOptions,
+    options: RotationOptions & { label?: string },
     private readonly logger: Logger,
   ) {
+    this.label = options.label ?? 'decision log';
     this.maxBytes = options.maxBytes ?? DEFAULT_AUDIT_MAX_BYTES;
     this.keep = options.keep ?? DEFAULT_AUDIT_KEEP;
     if (!Number.isInteger(this.maxBytes) || this.maxBytes < 1)
@@ -70,7 +72,7 @@ export class SizeRotation {
       renameSync(this.path, `${this.path}.1`);
       return true;
     } catch (err) {
-      this.logger.error(`decision log rotation failed: ${(err as Error).message}`);
+      this.logger.error(`${this.label} rotation failed: ${(err as Error).message}`);
       return false;
     }
   }

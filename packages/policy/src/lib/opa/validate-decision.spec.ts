@@ -21,7 +21,10 @@ describe('checkDecision', () => {
   it.each([
     [null, 'decision must be an object, got null'],
     [[1], 'decision must be an object, got [1]'],
-    [{ allow: 'yes', methods: [], ttlSeconds: 1, reason: 'r' }, 'decision.allow must be a boolean'],
+    [
+      { allow: 'yes', methods: [], ttlSeconds: 1, reason: 'r' },
+      'decision.allow must be true, false or "ask"',
+    ],
     [
       { allow: true, methods: [1], ttlSeconds: 1, reason: 'r' },
       'decision.methods must be an array of strings',

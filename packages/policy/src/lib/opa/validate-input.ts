@@ -91,14 +91,55 @@ export function validatePolicyInput(input: unknown): string[] {
   } else {
     if (typeof context['time'] !== 'string' || context['time'].length > 64)
       problems.push('context.time must be an ISO-8601 string');
-    if (context['purpose'] !== 'request' && context['purpose'] !== 'reevaluate') {
-      problems.push('context.purpose must be "request" or "reevaluate"');
+    if (!PURPOSES.has(context['purpose'] as string)) {
+      problems.push('context.purpose must be "request", "delegate" or "reevaluate"');
     }
     if (context['operator'] !== undefined && typeof context['operator'] !== 'boolean') {
       problems.push('context.operator must be a boolean when present');
     }
   }
+  checkDelegation(
+    input['delegation'],
+    isObject(context) ? context['purpose'] : undefined,
+    problems,
+  );
   return problems;
+}
+
+const PURPOSES: ReadonlySet<string> = new Set(['request', 'delegate', 'reevaluate']);
+
+/** Bounds on `input.delegation`. */
+export const DELEGATION_LIMITS = {
+  /** Delegators in a chain: a grant can be handed on at most this many times. */
+  maxChain: 4,
+} as const;
+
+/**
+ * `delegation` is `{from, chain}` with `chain` ending in `from`, present
+ * exactly when the purpose is `delegate` (and optionally on `reevaluate`,
+ * for a grant held by delegation).
+ */
+function checkDelegation(delegation: unknown, purpose: unknown, problems: string[]): void {
+  if (delegation === undefined) {
+    if (purpose === 'delegate') problems.push('context.purpose "delegate" needs input.delegation');
+    return;
+  }
+  if (purpose === 'request') problems.push('input.delegation is not allowed on a "request"');
+  if (!isObject(delegation)) {
+    problems.push('delegation must be an object {from, chain}');
+    return;
+  }
+  const { from, chain } = delegation;
+  if (typeof from !== 'string' || from === '' || from.length > FACTS_LIMITS.maxStringLength)
+    problems.push('delegation.from must be a module name');
+  if (
+    !isStrings(chain) ||
+    chain.length === 0 ||
+    chain.length > DELEGATION_LIMITS.maxChain ||
+    tooLong(chain)
+  )
+    problems.push(`delegation.chain must list 1 to ${DELEGATION_LIMITS.maxChain} module names`);
+  else if (chain[chain.length - 1] !== from) problems.push('delegation.chain must end with from');
 }
 
 /** Type guard form of {@link validatePolicyInput}. */

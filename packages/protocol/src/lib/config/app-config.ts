@@ -38,6 +38,7 @@ export const CONFIG_FIELDS = [
   'callTimeoutMs',
   'network',
   'sandbox',
+  'limits',
 ] as const;
 export const NETWORK_FIELDS = ['listen', 'hostListen', 'advertise'] as const;
 export const TRANSPORT_FIELDS = ['kind', 'options'] as const;
@@ -97,6 +98,8 @@ export interface AppConfig {
   network?: { listen: string; hostListen?: string; advertise?: string };
   /** How process hosts are confined; absent means {@link DEFAULT_SANDBOX_MODE}. */
   sandbox?: SandboxMode;
+  /** Limits the core enforces whatever the policy says; validated configs always have it. */
+  limits?: LimitsConfig;
 }
 
 export const DEFAULT_ISOLATION: IsolationMode = 'process';
@@ -109,6 +112,22 @@ export const DEFAULT_RESTART: Readonly<RestartConfig> = {
   resetAfterMs: 60_000,
 };
 export const DEFAULT_DENIED_RESULT: DeniedResult = 'error';
+
+/**
+ * Limits the core's own door enforces on every caller, whatever the policy
+ * says (a policy may set tighter ones on target `core`). `requestModule`: a
+ * token bucket per caller on the core's `requestModule`, so that no module
+ * can flood the capability module (and the policy) with requests.
+ */
+export interface LimitsConfig {
+  requestModule: { perSecond: number; burst: number };
+}
+export const LIMITS_FIELDS = ['requestModule'] as const;
+export const RATE_FIELDS = ['perSecond', 'burst'] as const;
+/** 20 requests a second per caller, 40 at once: far above what renewals and first calls need. */
+export const DEFAULT_LIMITS: Readonly<LimitsConfig> = {
+  requestModule: { perSecond: 20, burst: 40 },
+};
 
 /** The conventional file name of an app's configuration. */
 export const CONFIG_FILE_NAME = 'tessera.config.json';

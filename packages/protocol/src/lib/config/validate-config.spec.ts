@@ -30,7 +30,28 @@ describe('validateConfig', () => {
       audit: { kind: 'jsonl', path: '.tessera/audit.jsonl' },
       restart: { maxRestarts: 3, backoffMs: 200, maxBackoffMs: 5000, resetAfterMs: 60_000 },
       deniedResult: 'error',
+      limits: { requestModule: { perSecond: 20, burst: 40 } },
     });
+  });
+
+  it('validates limits.requestModule, defaulting the burst to the rate', () => {
+    const limits = (l: unknown) => validateConfig({ ...minimal, limits: l }).limits;
+    expect(limits({ requestModule: { perSecond: 2.5 } })).toEqual({
+      requestModule: { perSecond: 2.5, burst: 3 },
+    });
+    expect(limits({ requestModule: { perSecond: 5, burst: 50 } })).toEqual({
+      requestModule: { perSecond: 5, burst: 50 },
+    });
+    expect(limits({})).toEqual({ requestModule: { perSecond: 20, burst: 40 } });
+    expect(messageOf({ limits: { requestModule: { perSecond: 0 } } })).toBe(
+      'tessera.config.json: limits.requestModule.perSecond must be a number > 0 and <= 1000000 (got 0)',
+    );
+    expect(messageOf({ limits: { requestModule: { perSecond: 1, burst: 0.5 } } })).toBe(
+      'tessera.config.json: limits.requestModule.burst must be an integer >= 1 (got 0.5)',
+    );
+    expect(messageOf({ limits: { requestModul: {} } })).toBe(
+      "tessera.config.json: unknown field 'limits.requestModul' (did you mean 'requestModule'?)",
+    );
   });
 
   it('keeps every given value', () => {
@@ -45,6 +66,7 @@ describe('validateConfig', () => {
       deniedResult: 'empty',
       heartbeatMs: 500,
       callTimeoutMs: 2000,
+      limits: { requestModule: { perSecond: 1, burst: 1 } },
     };
     const { $schema: _schema, ...rest } = full;
     expect(validateConfig(full)).toEqual(rest);

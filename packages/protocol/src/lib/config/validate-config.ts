@@ -22,6 +22,7 @@ import {
   type AuditConfig,
   type RestartConfig,
 } from './app-config';
+import { limitsOf } from './limits-config';
 import { isModuleSpec } from './module-spec';
 
 export interface ValidateConfigOptions {
@@ -55,6 +56,7 @@ export function validateConfig(json: unknown, options: ValidateConfigOptions = {
       root.deniedResult === undefined
         ? DEFAULT_DENIED_RESULT
         : check.oneOf(root.deniedResult, DENIED_RESULTS, 'deniedResult'),
+    limits: limitsOf(check, root.limits),
   };
   if (root.heartbeatMs !== undefined)
     config.heartbeatMs = check.integer(root.heartbeatMs, 'heartbeatMs', 1);

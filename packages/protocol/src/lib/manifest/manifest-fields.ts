@@ -12,6 +12,7 @@ export const MANIFEST_FIELDS = [
   'provides',
   'requires',
   'events',
+  'resources',
   'sandbox',
 ] as const;
 
@@ -31,6 +32,11 @@ export interface ModuleManifestJson {
   requires?: string[];
   /** Events this module may emit. */
   events?: string[];
+  /**
+   * Method parameters that name a resource, which a grant's constraints may
+   * scope (`{"get": "key"}`, or a list of names): method → parameter name(s).
+   */
+  resources?: Record<string, string | string[]>;
   /** What the module's sandbox grants beyond its package, dependencies and data dir. */
   sandbox?: ModuleSandboxJson;
 }
@@ -47,6 +53,8 @@ export interface ValidatedManifest {
   provides: Record<string, string[]>;
   requires: string[];
   events: string[];
+  /** Method → its resource parameters; present only when the package declares `tessera.resources`. */
+  resources?: Record<string, string[]>;
   /** Present only when the package declares `tessera.sandbox`. */
   sandbox?: SandboxDeclaration;
 }

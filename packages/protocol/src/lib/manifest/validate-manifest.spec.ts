@@ -79,7 +79,7 @@ describe('validateManifest', () => {
 
   it('lists the known fields when no known field is near', () => {
     expect(errorOf(pkg({ ...good, colour: 'red' })).message).toBe(
-      "package @tessera-demo/notes: unknown field 'tessera.colour' (known fields: name, version, entry, dependencies, provides, requires, events, sandbox)",
+      "package @tessera-demo/notes: unknown field 'tessera.colour' (known fields: name, version, entry, dependencies, provides, requires, events, resources, sandbox)",
     );
   });
 

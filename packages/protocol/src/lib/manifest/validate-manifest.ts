@@ -9,6 +9,7 @@ import {
   type ValidatedManifest,
   unscopedName,
 } from './manifest-fields';
+import { resourcesOf } from './resource-declaration';
 import { sandboxOf } from './sandbox-declaration';
 
 export interface ValidateManifestOptions {
@@ -69,6 +70,8 @@ export function validateManifest(
   };
   const version = versionOf(check, t.version, packageJson.version);
   if (version !== undefined) manifest.version = version;
+  if (t.resources !== undefined)
+    manifest.resources = resourcesOf(check, t.resources, manifest.provides);
   if (t.sandbox !== undefined) manifest.sandbox = sandboxOf(check, t.sandbox, options.packageDir);
   if (options.packageDir !== undefined)
     manifest.entryPath = entryPathOf(check, options.packageDir, manifest.entry);
