@@ -35,5 +35,10 @@ export {
   isChannelKey,
   verifyChannelSignature,
 } from './lib/channel-auth/channel-identity';
-export { type ChannelAuthOptions, acceptChannel, openChannel } from './lib/channel-auth/handshake';
+export {
+  type ChannelAuthOptions,
+  type EndingConnection,
+  acceptChannel,
+  openChannel,
+} from './lib/channel-auth/handshake';
 export { withChannelAuth } from './lib/channel-auth/with-channel-auth';

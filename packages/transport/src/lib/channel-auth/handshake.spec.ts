@@ -2,6 +2,7 @@ import { ErrorCode, type Frame } from '@tessera/protocol';
 import type { Connection, ConnectionHandler } from '../connection';
 import { channelIdentityFrom, createChannelIdentity } from './channel-identity';
 import { acceptChannel, handshakeTranscript, openChannel } from './handshake';
+import { withChannelAuth } from './with-channel-auth';
 
 /** Two in-memory ends; `tap` sees (and may rewrite or swallow) every frame. */
 function pair(tap?: (from: 'a' | 'b', f: Frame) => Frame | undefined): [Connection, Connection] {
@@ -122,5 +123,49 @@ describe('channel handshake', () => {
       channelIdentityFrom({ publicKey: b.secret.publicKey, privateKey: a.secret.privateKey }),
     ).toThrow(/does not match/);
     expect(() => channelIdentityFrom({ publicKey: 'x', privateKey: 'nope' })).toThrow(/Ed25519/);
+  });
+
+  it('tells onEnd listeners once the carrier is gone, and at once when it is gone already', async () => {
+    const client = createChannelIdentity().identity;
+    const server = createChannelIdentity().identity;
+    const [c, s] = pair();
+    const accepted = acceptChannel(s, { identity: server });
+    const opened = await openChannel(c, { identity: client });
+    await accepted;
+    const ends: string[] = [];
+    opened.onEnd(() => ends.push('before'));
+    await s.close(); // the peer goes (a killed host)
+    expect(ends).toEqual(['before']);
+    opened.onEnd(() => ends.push('after'));
+    expect(ends).toEqual(['before', 'after']);
+  });
+
+  it('withChannelAuth forgets a connection once it is gone: close() does not reach it', async () => {
+    const client = createChannelIdentity().identity;
+    const server = createChannelIdentity().identity;
+    const raws: Connection[] = [];
+    const servers: Connection[] = [];
+    const transport = withChannelAuth(
+      {
+        kind: 'fake',
+        listen: () => Promise.reject(new Error('unused')),
+        async connect() {
+          const [c, s] = pair();
+          raws.push(c);
+          servers.push(s);
+          void acceptChannel(s, { identity: server });
+          return c;
+        },
+        close: () => Promise.resolve(),
+      },
+      { identity: client },
+    );
+    await transport.connect('a');
+    await transport.connect('b');
+    await servers[0]!.close(); // the first peer dies
+    const closes = raws.map((r) => jest.spyOn(r, 'close'));
+    await transport.close();
+    expect(closes[0]).not.toHaveBeenCalled(); // forgotten when it ended
+    expect(closes[1]).toHaveBeenCalledTimes(1); // still open: closed with the transport
   });
 });

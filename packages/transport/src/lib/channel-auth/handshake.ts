@@ -96,7 +96,7 @@ export function acceptChannel(raw: Connection, options: ChannelAuthOptions): Pro
 export function openChannel(
   raw: Connection,
   options: ChannelAuthOptions & { serverKey?: string },
-): Promise<Connection> {
+): Promise<EndingConnection> {
   const own = options.identity.publicKey;
   const cN = randomBytes(NONCE_BYTES);
   let serverKey: string | undefined;
@@ -152,8 +152,8 @@ function runHandshake(
   options: ChannelAuthOptions,
   step: (frame: ControlFrame, done: Steps) => void,
   client = false,
-): Promise<Connection> {
-  return new Promise<Connection>((resolve, reject) => {
+): Promise<EndingConnection> {
+  return new Promise<EndingConnection>((resolve, reject) => {
     let proven: ProvenConnection | undefined;
     let settled = false;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -225,14 +225,26 @@ export function refuseChannel(
   void raw.close();
 }
 
+/** A proven connection that can also tell its opener when it is gone. */
+export interface EndingConnection extends Connection {
+  /**
+   * Call `listener` once the connection is gone (at once if it is already):
+   * what tracks open connections (to close them later) drops it then,
+   * instead of keeping a dead one, and all it holds, for ever.
+   */
+  onEnd(listener: () => void): void;
+}
+
 /**
  * A carrier connection whose peer proved its key. Frames that arrive
  * between the handshake and the RPC layer attaching are kept, in order, and
  * handed over on the next microtask after `attach`, never inside it (the
  * layer above is still being constructed then), as the carriers do.
  */
-class ProvenConnection implements Connection {
+class ProvenConnection implements EndingConnection {
   private handler: ConnectionHandler | undefined;
+  /** Told once the carrier is gone ({@link onEnd}). */
+  private endListeners: (() => void)[] | undefined = [];
   /** Frames not yet handed over; `undefined` once the hand-over caught up. */
   private early: Frame[] | undefined = [];
   private ended: { error?: TesseraError } | undefined;
@@ -274,9 +286,17 @@ class ProvenConnection implements Connection {
     else void this.raw.close();
   }
 
+  onEnd(listener: () => void): void {
+    if (this.endListeners) this.endListeners.push(listener);
+    else listener();
+  }
+
   end(error: TesseraError | undefined): void {
     if (this.handler && this.early === undefined) this.handler.onClose(error);
     else this.ended = error ? { error } : {};
+    const listeners = this.endListeners ?? [];
+    this.endListeners = undefined;
+    for (const l of listeners) l();
   }
 }
 

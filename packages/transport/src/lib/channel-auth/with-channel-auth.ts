@@ -50,7 +50,10 @@ export function withChannelAuth(
         ...options,
         ...(connectOptions.serverKey !== undefined ? { serverKey: connectOptions.serverKey } : {}),
       });
+      // Forget it once it is gone: a host that died or restarted must not
+      // leave its connection (and the RPC peer attached to it) here for ever.
       connections.add(conn);
+      conn.onEnd(() => connections.delete(conn));
       return conn;
     },
     async close() {
