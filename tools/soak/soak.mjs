@@ -220,8 +220,19 @@ const endAt = started + minutes * 60_000;
 await sleep(1000);
 const callers = [caller(), caller()];
 await sleep(Math.min(10_000, (endAt - Date.now()) / 4)); // warm-up before the first sample
-const rssStart = rss();
-const heapStart = liveHeap();
+// The memory baseline is taken once every path has run at least once (a kill
+// and a restart, a narrowing reload and a restoring one): before that, RSS
+// grows with first-time compilation and V8 sizing its young generation up,
+// which levels off and is not a leak. Short runs fall back to the start.
+let rssStart = rss();
+let heapStart = liveHeap();
+let baselineWarm = false;
+const warmBaseline = () => {
+  if (baselineWarm || counts.reloads < 2 || (victims.length > 0 && counts.kills < 2)) return;
+  baselineWarm = true;
+  rssStart = rss();
+  heapStart = liveHeap();
+};
 let { total: baseline, resume } = await checkpoint(undefined);
 resume();
 paused = null;
@@ -238,6 +249,7 @@ let nextKill = Date.now() + killEveryMs;
 let stranded = [];
 while (Date.now() < endAt) {
   await sleep(100);
+  if (!inWindow) warmBaseline();
   if (victims.length === 0 || Date.now() < nextKill || endAt - Date.now() < 5000) continue;
   // Settle the steady phase, then kill one host and count everything until it is back as in-window.
   ({ total: baseline, resume } = await checkpoint(baseline));
@@ -325,6 +337,7 @@ const report = {
     Object.entries(growth).map(([k, v]) => [k, +(v * 100).toFixed(1)]),
   ),
   rssBudgetApplies: longRun,
+  memoryBaseline: baselineWarm ? 'after the first kills and reloads' : 'at start (run too short)',
   ...(heapStart !== undefined && heapEnd !== undefined
     ? {
         coreLiveHeapMB: {
@@ -363,6 +376,7 @@ else {
       'growth %': report.rssGrowthPercent[k],
     })),
   );
+  console.log(`memory baseline: ${report.memoryBaseline}`);
   if (report.coreLiveHeapMB)
     console.log(
       `core live heap after GC: ${report.coreLiveHeapMB.start} MB -> ${report.coreLiveHeapMB.end} MB`,
