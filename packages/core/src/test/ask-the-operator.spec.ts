@@ -9,6 +9,7 @@ import { CORE_MANAGER_METHODS, CORE_MODULE_METHODS, type CoreApi } from '../inde
 import { createTessera, type Tessera } from '../lib/tessera';
 import { OperatorEndpoint, createOperatorCredential } from '../lib/operator/operator-endpoint';
 import { connectAs, pinnedKeys } from './identities';
+import { packageEntry as entry } from './fixtures/module-packages';
 
 /** The static rules, with `allow: "ask"` for the pairs named (as `data.tessera.ask` does). */
 class AskingPolicy implements PolicyEngine {
@@ -33,12 +34,6 @@ class AskingPolicy implements PolicyEngine {
     await this.inner.close();
   }
 }
-
-const entry = (pkg: string, name: string, extra: Record<string, unknown> = {}) => ({
-  packageName: pkg,
-  entryPath: require.resolve(pkg),
-  manifest: { name, ...extra },
-});
 
 type Change = Record<string, unknown> & { change: string };
 

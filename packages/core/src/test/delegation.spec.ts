@@ -4,12 +4,7 @@ import { RpcPeer, TRANSPORT_REGISTRY, type Transport } from '@tessera/transport'
 import { createTessera, type Tessera } from '../lib/tessera';
 import { CORE_MANAGER_METHODS, CORE_MODULE_METHODS } from '../index';
 import { connectAs, pinnedKeys } from './identities';
-
-const entry = (pkg: string, name: string, extra: Record<string, unknown> = {}) => ({
-  packageName: pkg,
-  entryPath: require.resolve(pkg),
-  manifest: { name, ...extra },
-});
+import { packageEntry as entry } from './fixtures/module-packages';
 
 type Outcome<T = unknown> = { ok: true; value: T } | { ok: false; code: string; message: string };
 interface Delegated {

@@ -5,12 +5,8 @@ import { createTessera, type Tessera } from '../lib/tessera';
 import { CORE_MODULE_METHODS } from '../index';
 import type { CoreEvent, RestartPolicy } from '../lib/lifecycle/core-events';
 import { connectAs, pinnedKeys } from './identities';
+import { packageEntry as entry } from './fixtures/module-packages';
 
-const entry = (pkg: string, name: string, extra: Record<string, unknown> = {}) => ({
-  packageName: pkg,
-  entryPath: require.resolve(pkg),
-  manifest: { name, ...extra },
-});
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Lifetimes with real module processes over ipc: relay subscribes to echo's `beat`. */

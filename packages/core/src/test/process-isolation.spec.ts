@@ -10,12 +10,7 @@ import { codeOf } from '@tessera/protocol/testing';
 import { connectAs, pinnedKeys } from './identities';
 import { IpcTransport } from '@tessera/transport-ipc';
 import { OperatorEndpoint, createOperatorCredential } from '../lib/operator/operator-endpoint';
-
-const entry = (pkg: string, name: string, extra: Record<string, unknown> = {}) => ({
-  packageName: pkg,
-  entryPath: require.resolve(pkg),
-  manifest: { name, ...extra },
-});
+import { packageEntry as entry } from './fixtures/module-packages';
 
 const alive = (pid: number) => {
   try {

@@ -6,14 +6,9 @@ import { CORE_MANAGER_METHODS, CORE_MODULE_METHODS } from '../index';
 import type { CoreEvent } from '../lib/lifecycle/core-events';
 import { createTessera, type Tessera } from '../lib/tessera';
 import { connectAs, pinnedKeys } from './identities';
+import { packageEntry as entry } from './fixtures/module-packages';
 
 const HEARTBEAT_MS = 100; // a host silent for 3 beats (300 ms of the core's time) is hung
-
-const entry = (pkg: string, name: string, extra: Record<string, unknown> = {}) => ({
-  packageName: pkg,
-  entryPath: require.resolve(pkg),
-  manifest: { name, ...extra },
-});
 
 /** Block this process's event loop, as a long policy evaluation once did (issue 11: ~17 s). */
 function blockCore(ms: number): void {
