@@ -114,8 +114,9 @@ describe('tessera audit --follow and inspect of a delegation (built CLI, child p
     const file = join(app.dir, '.tessera/security.jsonl');
     expect(existsSync(file)).toBe(true);
     const kinds = readFileSync(file, 'utf8')
-      .trim()
       .split('\n')
+      .slice(0, -1) // complete lines only: the running app may be mid-write
+      .filter(Boolean)
       .map((l) => (JSON.parse(l) as { kind: string }).kind);
     expect(kinds).toEqual(
       expect.arrayContaining([

@@ -16,12 +16,7 @@ import type { SecurityEvent } from '../lib/audit';
 import { OperatorEndpoint, createOperatorCredential } from '../lib/operator/operator-endpoint';
 import { createTessera, type Tessera } from '../lib/tessera';
 import { connectAs, pinnedKeys } from './identities';
-
-const entry = (pkg: string, name: string, extra: Record<string, unknown> = {}) => ({
-  packageName: pkg,
-  entryPath: require.resolve(pkg),
-  manifest: { name, ...extra },
-});
+import { packageEntry as entry } from './fixtures/module-packages';
 
 /** eve's requests for relay are put to the operator; everything else is the static table's. */
 class AskingEngine extends StaticPolicyEngine {
@@ -63,9 +58,11 @@ describe('the security trail, end to end over ipc', () => {
   const tokensSeen: string[] = [];
 
   const file = () => join(dir, 'security.jsonl');
+  /** Complete lines only: the sink may be mid-write, and a line counts once its newline is down. */
   const lines = (): SecurityEvent[] =>
     readFileSync(file(), 'utf8')
       .split('\n')
+      .slice(0, -1)
       .filter(Boolean)
       .map((l) => JSON.parse(l) as SecurityEvent);
   /** Lines matching `pred`, once there are at least `n` of them (the file is written asynchronously). */
