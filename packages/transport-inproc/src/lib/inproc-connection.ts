@@ -8,6 +8,9 @@ import {
 
 let nextConnectionId = 0;
 
+/** Bound once: a re-exported import read on every send would go through a getter. */
+const checkEncodable = assertEncodable;
+
 /**
  * One end of an in-process pipe. Frames are handed over by reference and
  * delivered in a microtask batch, so a send never runs the peer's code
@@ -42,7 +45,7 @@ export class InProcConnection implements Connection {
 
   send(frame: Frame): void {
     if (this.isClosed) throw TesseraError.unavailable('connection closed');
-    assertEncodable(frame); // throws INVALID_ARGUMENT like the real carriers' encoder
+    checkEncodable(frame); // throws INVALID_ARGUMENT like the real carriers' encoder
     this.other?.inbox.deliver(frame);
   }
 
