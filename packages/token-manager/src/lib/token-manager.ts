@@ -251,10 +251,10 @@ export class TokenManager {
     this.outboundByTarget.set(target, { target, token, methods: new Set(methods), expiresAt });
   }
 
-  /** The unexpired token for `target`, if any. */
-  outbound(target: string): OutboundToken | undefined {
+  /** The unexpired token for `target`, if any; `now` is the manager's clock, read once by a caller that has it. */
+  outbound(target: string, now?: number): OutboundToken | undefined {
     const t = this.outboundByTarget.get(target);
-    if (t && this.clock() >= t.expiresAt) {
+    if (t && (now ?? this.clock()) >= t.expiresAt) {
       this.outboundByTarget.delete(target);
       return undefined;
     }

@@ -14,7 +14,9 @@ const checkEncodable = assertEncodable;
 /**
  * One end of an in-process pipe. Frames are handed over by reference and
  * delivered in a microtask batch, so a send never runs the peer's code
- * synchronously (same ordering and re-entrancy as the real carriers). Each
+ * synchronously (same ordering and re-entrancy as the real carriers); only
+ * an answer (result, error) that waits behind nothing goes over at once,
+ * since it just settles the caller's promise (see `answersAtOnce`). Each
  * frame's values are checked as the encoder would (without encoding them),
  * so a value msgpack cannot carry fails here as it fails on the wire.
  */
@@ -22,7 +24,7 @@ export class InProcConnection implements Connection {
   readonly id = `inproc-${++nextConnectionId}`;
   readonly peer: PeerIdentity = {};
   private other: InProcConnection | undefined;
-  private readonly inbox = new FrameInbox({ deferFrames: true });
+  private readonly inbox = new FrameInbox({ deferFrames: true, answersAtOnce: true });
   private isClosed = false;
   private ended: (() => void) | undefined;
 

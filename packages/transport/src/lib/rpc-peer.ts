@@ -35,10 +35,14 @@ export interface CallOptions {
   /**
    * Called instead of rejecting when the peer answers with an error; the
    * call then settles as the returned promise does (one retry, say). Saves
-   * a `.catch` on the success path.
+   * a `.catch` on the success path. It is given the call's method and
+   * arguments, so one function can serve every call (no closure per call).
    */
-  recover?: (error: TesseraError) => Promise<unknown>;
+  recover?: Recover;
 }
+
+/** See {@link CallOptions.recover}. */
+export type Recover = (error: TesseraError, method: string, args: unknown[]) => Promise<unknown>;
 
 export interface RpcPeerOptions {
   handler?: CallHandler;
@@ -67,7 +71,9 @@ class Pending {
 
   constructor(
     readonly id: number,
-    readonly recover: ((error: TesseraError) => Promise<unknown>) | undefined,
+    readonly method: string,
+    readonly args: unknown[],
+    readonly recover: Recover | undefined,
     tick: number,
   ) {
     this.tick = tick;
@@ -75,6 +81,23 @@ class Pending {
 }
 
 const noop = (): void => undefined;
+const resolved = Promise.resolve();
+
+/**
+ * The Pending whose promise is being made: a promise's executor runs
+ * synchronously inside `new Promise`, so one shared executor can hand the
+ * settlers over, instead of a closure made for every call.
+ */
+let capturing: Pending | undefined;
+function captureSettlers(
+  resolve: (value: unknown) => void,
+  reject: (error: unknown) => void,
+): void {
+  const p = capturing as Pending;
+  capturing = undefined;
+  p.resolve = resolve;
+  p.reject = reject;
+}
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const NO_OPTIONS: CallOptions = Object.freeze({});
@@ -137,11 +160,9 @@ export class RpcPeer {
     const id = this.nextId++;
     const frame: CallFrame = { t: 'call', id, token, method, args };
     const ms = options.timeoutMs;
-    const p = new Pending(id, options.recover, ms === undefined ? this.tick : -1);
-    const promise = new Promise((resolve, reject) => {
-      p.resolve = resolve;
-      p.reject = reject;
-    });
+    const p = new Pending(id, method, args, options.recover, ms === undefined ? this.tick : -1);
+    capturing = p;
+    const promise = new Promise(captureSettlers);
     if (ms === undefined) {
       if (this.sweeper === undefined) this.startSweeper();
     } else {
@@ -204,7 +225,9 @@ export class RpcPeer {
         const p = this.settle(frame.id);
         if (!p) return;
         const err = fromWireError(frame.error);
-        if (p.recover) p.resolve(p.recover(err));
+        // A retry runs in a microtask of its own: never inside the send that carried the answer.
+        const recover = p.recover;
+        if (recover) p.resolve(resolved.then(() => recover(err, p.method, p.args)));
         else p.reject(err);
         return;
       }
