@@ -16,6 +16,8 @@ import { SharedRequest } from './shared-request';
 import { SubscriptionKeeper } from './subscription-keeper';
 import { Subscriptions } from './subscriptions';
 
+const settled = Promise.resolve();
+
 /** What a call without options of its own is given (shared: never mutated). */
 const NO_OPTIONS: CallOptions = Object.freeze({});
 
@@ -117,7 +119,7 @@ export class ModuleCaller {
       const handed = this.handed.pick(target, method, this.routes.get(target)?.scope);
       if (handed) return this.handed.call(handed, method, args, options);
     }
-    const now = this.now(); // one clock reading for the token's expiry and its renewal
+    const now = this.callClock(); // one reading for the token's expiry and its renewal
     const token = this.tokens.outbound(target, now)?.token;
     const route = this.routes.get(target);
     const peer = route?.peer;
@@ -227,6 +229,28 @@ export class ModuleCaller {
   private now(): number {
     return this.tokens.now?.() ?? Date.now();
   }
+
+  /**
+   * The clock as the call path reads it: one reading serves every call made
+   * in the same synchronous run (it is forgotten at the next microtask). A
+   * caller's view of its token's expiry is a convenience, never a check:
+   * the target's door reads its own clock on every call, and a token it
+   * finds expired is refused and the call retried with a new one. So a
+   * reading a few microseconds old costs at worst one such retry, and saves
+   * most calls a clock read (~40-80 ns here).
+   */
+  private callClock(): number {
+    let now = this.reading;
+    if (now === undefined) {
+      now = this.reading = this.now();
+      void settled.then(this.forgetReading);
+    }
+    return now;
+  }
+  private reading: number | undefined = undefined;
+  private readonly forgetReading = (): void => {
+    this.reading = undefined;
+  };
 
   /** Drop the token, route and connection for `target`. */
   private dropRoute(target: string): void {
