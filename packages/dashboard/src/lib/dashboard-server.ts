@@ -1,0 +1,252 @@
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
+import { IMPORT_MAP_HASH, loadAssets } from './assets';
+import { type BrowserSession, DashboardAuth, sameSecret } from './dashboard-auth';
+import { type DashboardOptions, isLoopback } from './dashboard-options';
+import { DashboardRefusal, errorResponse } from './http-errors';
+import { openLiveStream } from './live-stream';
+import { approveBody, denyBody, evalBody, moduleBody, revokeBody } from './request-bodies';
+import { grantsView, modulesView } from './views';
+
+/** A running dashboard. */
+export interface DashboardServer {
+  /** `http://host:port`. */
+  readonly url: string;
+  /** The one-time login URL to print (spent by the first login). */
+  readonly loginUrl: string;
+  /** A fresh one-time login URL (the previous unused one stops working). */
+  newLoginUrl(): string;
+  close(): Promise<void>;
+}
+
+const COOKIE = 'tessera_dashboard';
+const CSRF_HEADER = 'x-tessera-csrf';
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': `default-src 'none'; script-src 'self' '${IMPORT_MAP_HASH}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+const message = (title: string, text: string): string =>
+  `<!doctype html><meta charset="utf-8"><title>${title}</title><link rel="stylesheet" href="/style.css"><main class="notice"><h1>${title}</h1><p>${text}</p></main>`;
+
+/**
+ * Serve the dashboard: a one-time login URL, then a session cookie; every
+ * state-changing request wants the session's CSRF token too; every action
+ * goes to the app through that browser session's own operator session.
+ */
+export async function startDashboard(options: DashboardOptions): Promise<DashboardServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopback(host) && !options.exposed)
+    throw new DashboardRefusal(
+      400,
+      'INVALID_ARGUMENT',
+      `the dashboard listens on loopback unless told otherwise: serving on ${host} needs the explicit exposed flag`,
+    );
+  const auth = new DashboardAuth();
+  const assets = loadAssets();
+  const streams = new Set<() => Promise<void>>();
+  let allowedHosts = new Set<string>();
+  let origin = '';
+
+  const app = new Hono<{ Variables: { session: BrowserSession } }>();
+  app.onError((err, c) => {
+    const { status, body } = errorResponse(err);
+    return c.json(body, status);
+  });
+  app.use('*', async (c, next) => {
+    // DNS rebinding: a page on another name that resolves here is not this dashboard's origin.
+    if (!allowedHosts.has(c.req.header('host') ?? '')) return c.text('unknown Host header', 421);
+    await next();
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
+    return undefined;
+  });
+
+  app.get('/login', async (c) => {
+    if (!auth.redeem(c.req.query('token'))) {
+      return c.html(
+        message(
+          'Not logged in',
+          'This login link is wrong or already used. Run <code>tessera dashboard</code> again for a new one-time link.',
+        ),
+        401,
+      );
+    }
+    const link = await options.openSession();
+    const { cookie } = auth.open(link);
+    setCookie(c, COOKIE, cookie, { httpOnly: true, sameSite: 'Strict', path: '/' });
+    return c.redirect('/', 303);
+  });
+
+  // Everything below needs a live session.
+  app.use('*', async (c, next) => {
+    const session = auth.find(getCookie(c, COOKIE));
+    if (!session) {
+      if (c.req.path.startsWith('/api/'))
+        throw new DashboardRefusal(
+          401,
+          'UNAUTHENTICATED',
+          'no dashboard session: log in with the one-time URL',
+        );
+      return c.html(
+        message(
+          'Not logged in',
+          'Open the one-time login URL that <code>tessera dashboard</code> printed.',
+        ),
+        401,
+      );
+    }
+    c.set('session', session);
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') checkStateChange(c, session, origin);
+    await next();
+    return undefined;
+  });
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) =>
+        c.json({ error: { code: 'INVALID_ARGUMENT', message: 'request body over 64 KiB' } }, 413),
+    }),
+  );
+
+  for (const [path, asset] of assets)
+    app.get(path, (c) => c.body(new Uint8Array(asset.body), 200, { 'Content-Type': asset.type }));
+
+  const link = (c: Context<{ Variables: { session: BrowserSession } }>) => c.get('session').link;
+  app.get('/api/session', (c) => {
+    const s = c.get('session');
+    return c.json({
+      csrf: s.csrf,
+      session: s.fingerprint,
+      grant: s.link.grantId,
+      app: options.app ?? {},
+    });
+  });
+  app.get('/api/snapshot', async (c) => {
+    const l = link(c);
+    const [modules, grants, approvals, audit, policy] = await Promise.all([
+      modulesView(l),
+      grantsView(l),
+      l.core.approvals(),
+      l.core.auditEvents({ limit: 200 }),
+      l.core.policyStatus(),
+    ]);
+    return c.json({ modules, grants, approvals, audit, policy, now: Date.now() });
+  });
+  app.get('/api/grants', async (c) => c.json(await grantsView(link(c))));
+  app.get('/api/approvals', async (c) => c.json(await link(c).core.approvals()));
+  app.get('/api/policy', async (c) => c.json(await link(c).core.policyStatus()));
+  app.get('/api/modules/:name', async (c) =>
+    c.json(await link(c).core.methods(c.req.param('name'))),
+  );
+  app.get('/api/events', (c) =>
+    streamSSE(c, async (stream) => {
+      const done = new Promise<void>((resolve) => stream.onAbort(resolve));
+      const stop = await openLiveStream(
+        link(c),
+        (m) =>
+          void stream
+            .writeSSE({ event: m.event, data: JSON.stringify(m.data) })
+            .catch(() => undefined),
+        options.statsEveryMs,
+      );
+      streams.add(stop);
+      await stream.writeSSE({ event: 'ready', data: '{}' });
+      await Promise.race([done, link(c).ended]);
+      streams.delete(stop);
+      await stop();
+    }),
+  );
+
+  app.post('/api/approve', async (c) => {
+    const { id, options: o } = approveBody(await c.req.json());
+    return c.json(await link(c).core.approve(id, o));
+  });
+  app.post('/api/deny', async (c) => {
+    const { id, reason } = denyBody(await c.req.json());
+    return c.json(await link(c).core.deny(id, reason));
+  });
+  app.post('/api/revoke', async (c) => {
+    const { caller, target, reason } = revokeBody(await c.req.json());
+    const why = `${reason ?? 'from the dashboard'} (dashboard session ${c.get('session').fingerprint})`;
+    return c.json({ revoked: await link(c).core.revoke(caller, target, why) });
+  });
+  app.post('/api/module', async (c) => {
+    const { action, name } = moduleBody(await c.req.json());
+    const core = link(c).core;
+    if (action === 'unload' || action === 'restart') await core.unload(name);
+    if (action === 'load' || action === 'restart') await core.load(name);
+    return c.json({ ok: true, action, name });
+  });
+  app.post('/api/policy/eval', async (c) =>
+    c.json(await link(c).core.policyEval(evalBody(await c.req.json()) as never)),
+  );
+  app.post('/api/logout', async (c) => {
+    await auth.end(getCookie(c, COOKIE));
+    deleteCookie(c, COOKIE, { path: '/' });
+    return c.json({ ok: true });
+  });
+
+  const server = await listen(app.fetch, host, options.port ?? 0);
+  const port = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  origin = `http://${shown}:${port}`;
+  allowedHosts = new Set(
+    [shown, ...(isLoopback(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [])].map(
+      (h) => `${h}:${port}`,
+    ),
+  );
+  const loginUrl = (token: string) => `${origin}/login?token=${token}`;
+  let closed: Promise<void> | undefined;
+  return {
+    url: origin,
+    loginUrl: loginUrl(auth.pendingLogin ?? ''),
+    newLoginUrl: () => loginUrl(auth.renewLogin()),
+    close: () =>
+      (closed ??= (async () => {
+        await Promise.all([...streams].map((stop) => stop().catch(() => undefined)));
+        await auth.closeAll();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+      })()),
+  };
+}
+
+/**
+ * A state-changing request must come from the page: its Origin (when the
+ * browser sends one) is this dashboard's, and it carries the session's CSRF
+ * token in a header, which no cross-site form or fetch can add.
+ */
+function checkStateChange(c: Context, session: BrowserSession, origin: string): void {
+  const from = c.req.header('origin');
+  if (from !== undefined && from !== origin)
+    throw new DashboardRefusal(
+      403,
+      'PERMISSION_DENIED',
+      `cross-origin request from ${from.slice(0, 100)} refused`,
+    );
+  const token = c.req.header(CSRF_HEADER);
+  if (!token || !sameSecret(token, session.csrf))
+    throw new DashboardRefusal(
+      403,
+      'PERMISSION_DENIED',
+      'missing or wrong CSRF token: state-changing requests come from the dashboard page only',
+    );
+}
+
+function listen(fetch: Hono['fetch'], hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    server.once('error', reject);
+  });
+}
