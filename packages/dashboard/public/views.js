@@ -7,6 +7,8 @@ import { GrantGraph } from './graph.js';
 
 const html = htm.bind(h);
 const dash = '–';
+/** `caller → target`, as one text node (htm drops whitespace around line breaks). */
+const pair = (g) => `${g.caller} → ${g.target}`;
 
 export const duration = (ms) => {
   if (ms === undefined || ms === null) return dash;
@@ -164,7 +166,7 @@ export function GrantsPage({ data }) {
       <div class="panel" data-selected-grant=${sel?.id ?? ''}>
         ${
           sel
-            ? html` <h3>${sel.caller} → ${sel.target}</h3>
+            ? html` <h3>${pair(sel)}</h3>
                 <p>methods: <b>${sel.methods.join(', ')}</b></p>
                 <p>time left: ${duration(sel.expiresAt - now)}</p>
                 ${terms(sel) ? html`<p class="mono">${terms(sel)}</p>` : ''}
@@ -196,8 +198,7 @@ export function GrantsPage({ data }) {
             (g) =>
               html` <tr data-grant="${g.caller}->${g.target}">
                 <td>
-                  ${g.caller} →
-                  ${g.target}${g.chain ? html` <span class="muted">(via ${g.chain.join(' → ')})</span>` : ''}
+                  ${pair(g)}${g.chain ? html` <span class="muted">(via ${g.chain.join(' → ')})</span>` : ''}
                 </td>
                 <td>${g.methods.join(', ')}</td>
                 <td class="mono">${terms(g) || dash}</td>
@@ -299,7 +300,7 @@ function Approval({ a }) {
   const toggle = (m) =>
     setMethods((ms) => (ms.includes(m) ? ms.filter((x) => x !== m) : [...ms, m]));
   return html` <div class="card" data-approval=${a.id}>
-    <h3>${a.caller} → ${a.target} <span class="muted mono">request ${a.id}</span></h3>
+    <h3>${pair(a)} <span class="muted mono">request ${a.id}</span></h3>
     <p>
       verification code <span class="code" data-code>${a.code}</span>
       <span class="muted">(the requesting module logged the same code)</span>

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import {
   needsBuild,
   removeTestDir,
   tempApp,
+  tempBundle,
   tessera,
 } from '@tessera/cli/testing';
 import type { CliIo } from '@tessera/cli';
@@ -35,6 +36,7 @@ const quiet: CliIo = { stdout: () => undefined, stderr: () => undefined, cwd: RE
  */
 describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
   let app: { dir: string; config: string };
+  let bundle = '';
   let run: Running;
   let browser: Browser;
   let context: BrowserContext;
@@ -64,7 +66,19 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
         cwd: REPO,
         stdio: 'ignore',
       });
-    app = tempApp('dashboard', { dashboard: { port: 0 } });
+    // A private, watched copy of the demo's bundle: the policy test breaks it.
+    bundle = tempBundle('dashboard-bundle', () => undefined);
+    app = tempApp('dashboard', { dashboard: { port: 0 } }, bundle);
+    writeFileSync(
+      app.config,
+      JSON.stringify({
+        ...(JSON.parse(readFileSync(app.config, 'utf8')) as { policy: object }),
+        policy: {
+          ...(JSON.parse(readFileSync(app.config, 'utf8')) as { policy: object }).policy,
+          watch: true,
+        },
+      }),
+    );
     run = new Running(CLI, ['run', app.config]);
     await run.waitFor(/dashboard +http:\/\/127\.0\.0\.1:\d+\/login\?token=\S+/, 60_000);
     loginUrl = /dashboard +(http:\/\/\S+)/.exec(run.stdout)?.[1] ?? '';
@@ -80,6 +94,7 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
     await Promise.all(children.map((c) => c.stop()));
     await run?.stop('SIGTERM');
     if (app) removeTestDir(app.dir);
+    if (bundle) removeTestDir(bundle);
   });
 
   it('refuses the page without the one-time URL, logs in with it once, with an HttpOnly SameSite=Strict cookie', async () => {
@@ -227,16 +242,46 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
     expect(grants.stdout).toMatch(/"caller": "notes",\s*"target": "storage"/);
   }, 30_000);
 
-  it('shows the policy revision and what the policy would decide', async () => {
+  it('shows the policy revision, what the policy would decide, and a rejected reload as it happens', async () => {
     await go('policy');
     expect(await page.textContent('[data-revision]')).toMatch(/^\d+$/);
+    expect(await page.textContent('[data-last-reload]')).toMatch(/none since the app started/);
     await page.click('[data-evaluate]');
     const decision = await page.waitForSelector('[data-decision]');
     const shown = JSON.parse((await decision.textContent()) ?? '{}') as Record<string, unknown>;
     expect(shown).toMatchObject({ allow: false });
     expect(String(shown['reason'])).toMatch(/set/);
+    // A broken bundle lands in the watched directory: refused, the old policy stays, the page says so.
+    writeFileSync(join(bundle, 'policy.wasm'), 'not a wasm module');
+    await page.waitForSelector('[data-last-reload]:has-text("bundle rejected")', {
+      timeout: 20_000,
+    });
     await shot('policy');
-  });
+  }, 40_000);
+
+  it('restarts a module from the modules page, after a confirmation', async () => {
+    await go('modules');
+    const before = await page.textContent('tr[data-module="audit"] td:nth-child(3)');
+    let asked = '';
+    page.once('dialog', (d) => (asked = d.message()));
+    await page.click('tr[data-module="audit"] button:text("Restart")');
+    await page.waitForFunction(
+      (pid) => {
+        const row = document.querySelector('tr[data-module="audit"]');
+        const now = row?.querySelector('td:nth-child(3)')?.textContent;
+        return (
+          row?.querySelector('[data-state]')?.textContent === 'ready' &&
+          now !== pid &&
+          /^\d+$/.test(now ?? '')
+        );
+      },
+      before,
+      { timeout: 20_000 },
+    );
+    expect(asked).toBe('restart audit?');
+    const trail = await tessera('audit', '--json', '--kind', 'operator.action', ...cfg());
+    expect(trail.stdout).toMatch(/"methods":\["unload"\][\s\S]*"methods":\["load"\]/);
+  }, 40_000);
 
   it('never hands the page a token or the operator credential', async () => {
     const credential = readFileSync(join(app.dir, '.tessera/operator.key'), 'utf8').trim();

@@ -47,7 +47,11 @@ export function loadAssets(): Map<string, Asset> {
   ];
   const assets = new Map<string, Asset>();
   for (const [path, file, type] of files) assets.set(path, { body: readFileSync(file), type });
-  const page = readFileSync(join(PUBLIC, 'index.html'), 'utf8').replace('%IMPORT_MAP%', IMPORT_MAP);
+  const template = readFileSync(join(PUBLIC, 'index.html'), 'utf8');
+  const slot = /<!-- the import map:[^>]*-->/;
+  if (!slot.test(template)) throw new Error('public/index.html has lost its import map slot');
+  // Written here, byte for byte what IMPORT_MAP_HASH hashes, whatever a formatter does to the file.
+  const page = template.replace(slot, `<script type="importmap">${IMPORT_MAP}</script>`);
   assets.set('/', { body: Buffer.from(page), type: 'text/html; charset=utf-8' });
   return assets;
 }

@@ -167,27 +167,27 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   );
 
   app.post('/api/approve', async (c) => {
-    const { id, options: o } = approveBody(await c.req.json());
+    const { id, options: o } = approveBody(await jsonOf(c));
     return c.json(await link(c).core.approve(id, o));
   });
   app.post('/api/deny', async (c) => {
-    const { id, reason } = denyBody(await c.req.json());
+    const { id, reason } = denyBody(await jsonOf(c));
     return c.json(await link(c).core.deny(id, reason));
   });
   app.post('/api/revoke', async (c) => {
-    const { caller, target, reason } = revokeBody(await c.req.json());
+    const { caller, target, reason } = revokeBody(await jsonOf(c));
     const why = `${reason ?? 'from the dashboard'} (dashboard session ${c.get('session').fingerprint})`;
     return c.json({ revoked: await link(c).core.revoke(caller, target, why) });
   });
   app.post('/api/module', async (c) => {
-    const { action, name } = moduleBody(await c.req.json());
+    const { action, name } = moduleBody(await jsonOf(c));
     const core = link(c).core;
     if (action === 'unload' || action === 'restart') await core.unload(name);
     if (action === 'load' || action === 'restart') await core.load(name);
     return c.json({ ok: true, action, name });
   });
   app.post('/api/policy/eval', async (c) =>
-    c.json(await link(c).core.policyEval(evalBody(await c.req.json()) as never)),
+    c.json(await link(c).core.policyEval(evalBody(await jsonOf(c)) as never)),
   );
   app.post('/api/logout', async (c) => {
     await auth.end(getCookie(c, COOKIE));
@@ -242,6 +242,15 @@ function checkStateChange(c: Context, session: BrowserSession, origin: string): 
       'PERMISSION_DENIED',
       'missing or wrong CSRF token: state-changing requests come from the dashboard page only',
     );
+}
+
+/** The request's JSON body, or a typed 400. */
+async function jsonOf(c: Context): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw new DashboardRefusal(400, 'INVALID_ARGUMENT', 'the request body must be JSON');
+  }
 }
 
 function listen(fetch: Hono['fetch'], hostname: string, port: number): Promise<ServerType> {
