@@ -127,7 +127,7 @@ function App() {
     </header>
     <main data-page=${page}>
       ${error ? html`<p class="error">${error}</p>` : ''}
-      ${data ? html`<${Page} data=${data} setData=${setData} />` : html`<p class="muted">loading…</p>`}
+      ${data ? html`<${Page} data=${data} setData=${setData} app=${session?.app ?? {}} />` : html`<p class="muted">loading…</p>`}
     </main>
   `;
 }

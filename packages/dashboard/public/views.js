@@ -45,7 +45,7 @@ function useAction() {
   return [msg, run];
 }
 
-export function ModulesPage({ data }) {
+export function ModulesPage({ data, app }) {
   const [open, setOpen] = useState(null);
   const [described, setDescribed] = useState({});
   const [msg, run] = useAction();
@@ -71,6 +71,7 @@ export function ModulesPage({ data }) {
           <th>STATE</th>
           <th>PID</th>
           <th>HOST</th>
+          <th>TRANSPORT</th>
           <th>UPTIME</th>
           <th>RESTARTS</th>
           <th>CPU %</th>
@@ -94,6 +95,7 @@ export function ModulesPage({ data }) {
               <td class="state-${m.state}" data-state>${m.state}</td>
               <td>${m.pid ?? (m.isolation === 'in-process' ? 'in-proc' : dash)}</td>
               <td>${m.isolation === 'remote' ? 'remote' : m.isolation ? 'local' : dash}</td>
+              <td>${m.isolation === 'in-process' ? 'in-process' : (app.transport ?? dash)}</td>
               <td>${m.loaded ? duration(m.uptimeMs) : dash}</td>
               <td>${m.restarts ?? dash}</td>
               <td>${m.cpuPercent !== undefined ? m.cpuPercent.toFixed(1) : dash}</td>

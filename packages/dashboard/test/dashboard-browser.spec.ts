@@ -127,6 +127,8 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
       await page.waitForSelector(`tr[data-module="${name}"] [data-state]:text("ready")`);
     const pid = await page.textContent('tr[data-module="notes"] td:nth-child(3)');
     expect(pid).toMatch(/^\d+$/);
+    expect(await page.textContent('tr[data-module="notes"] td:nth-child(4)')).toBe('local');
+    expect(await page.textContent('tr[data-module="notes"] td:nth-child(5)')).toBe('ipc');
     await page.click('tr[data-module="notes"] a');
     const described = await page.waitForSelector('[data-described="notes"]');
     expect(await described.textContent()).toMatch(/add\(.*\)[\s\S]*events: noteAdded/);
