@@ -73,8 +73,14 @@ describe('dashboard HTTP: login, session, CSRF, Host, bodies (fake operator link
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
 
+  let appDown = false;
   beforeAll(async () => {
-    server = await startDashboard({ openSession: async () => fakeLink(calls) });
+    server = await startDashboard({
+      openSession: async () => {
+        if (appDown) throw new Error('no running app for ./tessera.config.json <pid 1 has exited>');
+        return fakeLink(calls);
+      },
+    });
   });
   afterAll(() => server.close());
 
@@ -91,6 +97,14 @@ describe('dashboard HTTP: login, session, CSRF, Host, bodies (fake operator link
   it('logs in once with the one-time token: an HttpOnly SameSite=Strict cookie; a wrong or spent token is 401', async () => {
     expect((await send(`${server.url}/`)).status).toBe(401);
     expect((await send(`${server.url}/login?token=nope`)).status).toBe(401);
+    // The app does not answer: the login fails, and the link is not spent by it.
+    appDown = true;
+    const down = await send(server.loginUrl);
+    expect([down.status, down.body]).toEqual([
+      503,
+      expect.stringContaining('&#60;pid 1 has exited&#62;'),
+    ]);
+    appDown = false;
     const ok = await send(server.loginUrl);
     expect(ok.status).toBe(303);
     const set = String(ok.headers['set-cookie']);

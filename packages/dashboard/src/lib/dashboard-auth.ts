@@ -28,6 +28,7 @@ export function sameSecret(a: string, b: string): boolean {
 export class DashboardAuth {
   private loginToken: string | undefined = secret();
   private readonly sessions = new Map<string, BrowserSession>();
+  private closed = false;
 
   constructor(private readonly idleMs = 12 * 3600_000) {}
 
@@ -48,6 +49,14 @@ export class DashboardAuth {
     if (!sameSecret(token, this.loginToken)) return false;
     this.loginToken = undefined;
     return true;
+  }
+
+  /**
+   * Give a spent token back when its login could not finish (the app did not
+   * answer): unless a newer token was made meanwhile, the same URL works again.
+   */
+  restore(token: string): void {
+    if (this.loginToken === undefined && !this.closed) this.loginToken = token;
   }
 
   /** A new session for `link`: returns the cookie value to set. */
@@ -98,6 +107,7 @@ export class DashboardAuth {
     const all = [...this.sessions.values()];
     this.sessions.clear();
     this.loginToken = undefined;
+    this.closed = true;
     await Promise.all(all.map((s) => s.link.close().catch(() => undefined)));
   }
 }

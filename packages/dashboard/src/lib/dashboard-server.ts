@@ -34,6 +34,8 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
 };
 
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
 const message = (title: string, text: string): string =>
   `<!doctype html><meta charset="utf-8"><title>${title}</title><link rel="stylesheet" href="/style.css"><main class="notice"><h1>${title}</h1><p>${text}</p></main>`;
 
@@ -70,7 +72,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
 
   app.get('/login', async (c) => {
-    if (!auth.redeem(c.req.query('token'))) {
+    const token = c.req.query('token');
+    if (!auth.redeem(token)) {
       return c.html(
         message(
           'Not logged in',
@@ -79,7 +82,20 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         401,
       );
     }
-    const link = await options.openSession();
+    let link;
+    try {
+      link = await options.openSession();
+    } catch (err) {
+      auth.restore(token as string);
+      const why = err instanceof Error ? err.message : String(err);
+      return c.html(
+        message(
+          'The app did not answer',
+          `${escapeHtml(why)}. The login link still works: try it again.`,
+        ),
+        503,
+      );
+    }
     const { cookie } = auth.open(link);
     setCookie(c, COOKIE, cookie, { httpOnly: true, sameSite: 'Strict', path: '/' });
     return c.redirect('/', 303);
