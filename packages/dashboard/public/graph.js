@@ -53,6 +53,8 @@ export function GrantGraph({ modules, grants, now, onSelect }) {
   useEffect(() => {
     cy.current = cytoscape({ container: box.current, style: STYLE, wheelSensitivity: 0.3 });
     cy.current.on('tap', 'edge', (e) => onSelect(e.target.id()));
+    // Reachable from the console (and the browser tests): document.getElementById('graph').cytoscape.
+    box.current.cytoscape = cy.current;
     return () => cy.current.destroy();
   }, []);
   useEffect(() => {

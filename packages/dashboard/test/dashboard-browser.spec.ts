@@ -167,9 +167,31 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
     await shot('grants');
   });
 
-  it('revokes a grant from the graph page: the edge vanishes, the trail names the session, the next call is refused', async () => {
-    await page.click('[data-revoke="notes->audit"]');
+  it('revokes a grant from its edge in the graph: the edge vanishes, the trail names the session, the next call is refused', async () => {
+    // Click the edge in the graph: its terms show beside it, with the Revoke button.
+    const at = await page.evaluate(() => {
+      const box = document.getElementById('graph') as HTMLElement & { cytoscape: any };
+      const edge = box.cytoscape.edges('[source = "notes"][target = "audit"]')[0];
+      const { x, y } = edge.renderedMidpoint();
+      const r = box.getBoundingClientRect();
+      return { x: r.left + x, y: r.top + y, id: edge.id() as string };
+    });
+    await page.mouse.click(at.x, at.y);
+    const panel = await page.waitForSelector(`[data-selected-grant="${at.id}"]`);
+    expect(await panel.textContent()).toMatch(
+      /notes → audit.*methods: summary.*time left: \d+ min/s,
+    );
+    await (await panel.$('button:text("Revoke")'))?.click();
     await page.waitForSelector('tr[data-grant="notes->audit"]', { state: 'detached' });
+    expect(
+      await page.evaluate(
+        (id) =>
+          (
+            document.getElementById('graph') as HTMLElement & { cytoscape: any }
+          ).cytoscape.getElementById(id).length,
+        at.id,
+      ),
+    ).toBe(0);
     const grant = await page.textContent('[data-session-grant]');
     const trail = await tessera('audit', '--json', '--kind', 'operator.action', ...cfg());
     const actions = trail.stdout
