@@ -70,7 +70,13 @@ function App() {
       setSession(s);
       setData(await api('/api/snapshot'));
       source = new EventSource('/api/events');
-      source.addEventListener('ready', () => setLive(true));
+      // EventSource reconnects by itself; what changed meanwhile comes with a fresh snapshot.
+      let connected = false;
+      source.addEventListener('ready', () => {
+        setLive(true);
+        if (connected) api('/api/snapshot').then(setData, () => undefined);
+        connected = true;
+      });
       source.onerror = () => setLive(false);
       const on = (name, fn) =>
         source.addEventListener(name, (e) => setData((d) => (d ? fn(d, JSON.parse(e.data)) : d)));
