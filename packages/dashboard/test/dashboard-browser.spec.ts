@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -266,7 +266,7 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
     expect(grants.stdout).toMatch(/"caller": "notes",\s*"target": "storage"/);
   }, 30_000);
 
-  it('shows the policy revision, what the policy would decide, and a rejected reload as it happens', async () => {
+  it('shows the policy revision, what the policy would decide, a narrowing reload and a rejected one as they happen', async () => {
     await go('policy');
     expect(await page.textContent('[data-revision]')).toMatch(/^\d+$/);
     expect(await page.textContent('[data-last-reload]')).toMatch(/none since the app started/);
@@ -275,11 +275,28 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
     const shown = JSON.parse((await decision.textContent()) ?? '{}') as Record<string, unknown>;
     expect(shown).toMatchObject({ allow: false });
     expect(String(shown['reason'])).toMatch(/set/);
+    // A reload that withholds delete from notes on storage: the page shows the new revision, and
+    // the grants page shows the live grant narrowed, without a reload of the page.
+    const data = JSON.parse(readFileSync(join(bundle, 'data.json'), 'utf8')) as {
+      tessera: Record<string, unknown>;
+    };
+    data.tessera['withhold'] = [{ caller: 'notes', target: 'storage', methods: ['delete'] }];
+    writeFileSync(join(bundle, 'data.json.tmp'), JSON.stringify(data));
+    renameSync(join(bundle, 'data.json.tmp'), join(bundle, 'data.json'));
+    await page.waitForSelector('[data-last-reload]:has-text("in force")', { timeout: 20_000 });
+    const revision = Number(await page.textContent('[data-revision]'));
+    expect(revision).toBeGreaterThan(1);
+    await go('grants');
+    await page.waitForSelector(
+      'tr[data-grant="notes->storage"] td:nth-child(2):text-is("get, list, set")',
+    );
+    await go('policy');
     // A broken bundle lands in the watched directory: refused, the old policy stays, the page says so.
     writeFileSync(join(bundle, 'policy.wasm'), 'not a wasm module');
     await page.waitForSelector('[data-last-reload]:has-text("bundle rejected")', {
       timeout: 20_000,
     });
+    expect(Number(await page.textContent('[data-revision]'))).toBe(revision);
     await shot('policy');
   }, 40_000);
 
