@@ -154,6 +154,15 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
     expect(rows.every((c) => c === 'denied')).toBe(true);
     await shot('audit');
     await page.selectOption('select[name="outcome"]', '');
+    await page.selectOption('select[name="module"]', 'notes');
+    await page.selectOption('select[name="kind"]', 'grant');
+    const who = await page.$$eval('table.audit tbody tr', (trs) =>
+      trs.map((t) => `${t.getAttribute('data-kind')} ${t.children[3]?.textContent ?? ''}`),
+    );
+    expect(who.length).toBeGreaterThan(0);
+    for (const row of who) expect(row).toMatch(/^grant\.\S+ .*\bnotes\b/);
+    await page.selectOption('select[name="module"]', '');
+    await page.selectOption('select[name="kind"]', '');
   }, 60_000);
 
   it("draws the demo's grants as edges, delegation included, with their methods and time left", async () => {
