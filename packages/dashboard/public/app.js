@@ -2,7 +2,12 @@
 import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import htm from 'htm';
-import { ApprovalsPage, AuditPage, GrantsPage, ModulesPage, PolicyPage } from './views.js';
+import { api, setCsrf } from './api.js';
+import { ApprovalsPage } from './approvals-page.js';
+import { AuditPage } from './audit-page.js';
+import { GrantsPage } from './grants-page.js';
+import { ModulesPage } from './modules-page.js';
+import { PolicyPage } from './policy-page.js';
 
 const html = htm.bind(h);
 const PAGES = {
@@ -19,25 +24,6 @@ const TITLES = {
   approvals: 'Approvals',
   policy: 'Policy',
 };
-
-let csrf = '';
-
-/** JSON API call; state-changing ones carry the session's CSRF token. */
-export async function api(path, body) {
-  const init =
-    body === undefined
-      ? {}
-      : {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'X-Tessera-CSRF': csrf },
-          body: JSON.stringify(body),
-        };
-  const res = await fetch(path, { credentials: 'same-origin', ...init });
-  const out = await res.json().catch(() => ({}));
-  if (!res.ok)
-    throw new Error(out.error ? `${out.error.code}: ${out.error.message}` : `HTTP ${res.status}`);
-  return out;
-}
 
 const pageOf = () => (location.hash.slice(1) in PAGES ? location.hash.slice(1) : 'modules');
 
@@ -66,7 +52,7 @@ function App() {
     let source;
     (async () => {
       const s = await api('/api/session');
-      csrf = s.csrf;
+      setCsrf(s.csrf);
       setSession(s);
       setData(await api('/api/snapshot'));
       source = new EventSource('/api/events');

@@ -37,8 +37,16 @@ export const IMPORT_MAP_HASH = `sha256-${createHash('sha256').update(IMPORT_MAP)
 export function loadAssets(): Map<string, Asset> {
   const files: Array<[string, string, string]> = [
     ['/app.js', join(PUBLIC, 'app.js'), JS],
-    ['/views.js', join(PUBLIC, 'views.js'), JS],
-    ['/graph.js', join(PUBLIC, 'graph.js'), JS],
+    ...[
+      'api.js',
+      'shared.js',
+      'graph.js',
+      'modules-page.js',
+      'grants-page.js',
+      'audit-page.js',
+      'approvals-page.js',
+      'policy-page.js',
+    ].map((f): [string, string, string] => [`/${f}`, join(PUBLIC, f), JS]),
     ['/style.css', join(PUBLIC, 'style.css'), 'text/css; charset=utf-8'],
     ['/vendor/preact.mjs', packageFile('preact', 'dist/preact.mjs'), JS],
     ['/vendor/preact-hooks.mjs', packageFile('preact', 'hooks/dist/hooks.mjs'), JS],

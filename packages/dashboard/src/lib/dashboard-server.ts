@@ -3,14 +3,11 @@ import { type ServerType, serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { streamSSE } from 'hono/streaming';
 import { IMPORT_MAP_HASH, loadAssets } from './assets';
 import { type BrowserSession, DashboardAuth, sameSecret } from './dashboard-auth';
 import { type DashboardOptions, isLoopback } from './dashboard-options';
 import { DashboardRefusal, errorResponse } from './http-errors';
-import { openLiveStream } from './live-stream';
-import { approveBody, denyBody, evalBody, moduleBody, revokeBody } from './request-bodies';
-import { grantsView, modulesView } from './views';
+import { apiRoutes } from './api-routes';
 
 /** A running dashboard. */
 export interface DashboardServer {
@@ -136,75 +133,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   for (const [path, asset] of assets)
     app.get(path, (c) => c.body(new Uint8Array(asset.body), 200, { 'Content-Type': asset.type }));
 
-  const link = (c: Context<{ Variables: { session: BrowserSession } }>) => c.get('session').link;
-  app.get('/api/session', (c) => {
-    const s = c.get('session');
-    return c.json({
-      csrf: s.csrf,
-      session: s.fingerprint,
-      grant: s.link.grantId,
-      app: options.app ?? {},
-    });
-  });
-  app.get('/api/snapshot', async (c) => {
-    const l = link(c);
-    const [modules, grants, approvals, audit, policy] = await Promise.all([
-      modulesView(l),
-      grantsView(l),
-      l.core.approvals(),
-      l.core.auditEvents({ limit: 200 }),
-      l.core.policyStatus(),
-    ]);
-    return c.json({ modules, grants, approvals, audit, policy, now: Date.now() });
-  });
-  app.get('/api/grants', async (c) => c.json(await grantsView(link(c))));
-  app.get('/api/approvals', async (c) => c.json(await link(c).core.approvals()));
-  app.get('/api/policy', async (c) => c.json(await link(c).core.policyStatus()));
-  app.get('/api/modules/:name', async (c) =>
-    c.json(await link(c).core.methods(c.req.param('name'))),
-  );
-  app.get('/api/events', (c) =>
-    streamSSE(c, async (stream) => {
-      const done = new Promise<void>((resolve) => stream.onAbort(resolve));
-      const stop = await openLiveStream(
-        link(c),
-        (m) =>
-          void stream
-            .writeSSE({ event: m.event, data: JSON.stringify(m.data) })
-            .catch(() => undefined),
-        options.statsEveryMs,
-      );
-      streams.add(stop);
-      await stream.writeSSE({ event: 'ready', data: '{}' });
-      await Promise.race([done, link(c).ended]);
-      streams.delete(stop);
-      await stop();
-    }),
-  );
-
-  app.post('/api/approve', async (c) => {
-    const { id, options: o } = approveBody(await jsonOf(c));
-    return c.json(await link(c).core.approve(id, o));
-  });
-  app.post('/api/deny', async (c) => {
-    const { id, reason } = denyBody(await jsonOf(c));
-    return c.json(await link(c).core.deny(id, reason));
-  });
-  app.post('/api/revoke', async (c) => {
-    const { caller, target, reason } = revokeBody(await jsonOf(c));
-    const why = `${reason ?? 'from the dashboard'} (dashboard session ${c.get('session').fingerprint})`;
-    return c.json({ revoked: await link(c).core.revoke(caller, target, why) });
-  });
-  app.post('/api/module', async (c) => {
-    const { action, name } = moduleBody(await jsonOf(c));
-    const core = link(c).core;
-    if (action === 'unload' || action === 'restart') await core.unload(name);
-    if (action === 'load' || action === 'restart') await core.load(name);
-    return c.json({ ok: true, action, name });
-  });
-  app.post('/api/policy/eval', async (c) =>
-    c.json(await link(c).core.policyEval(evalBody(await jsonOf(c)) as never)),
-  );
+  app.route('/', apiRoutes(options, streams));
   app.post('/api/logout', async (c) => {
     await auth.end(getCookie(c, COOKIE));
     deleteCookie(c, COOKIE, { path: '/' });
@@ -258,15 +187,6 @@ function checkStateChange(c: Context, session: BrowserSession, origin: string): 
       'PERMISSION_DENIED',
       'missing or wrong CSRF token: state-changing requests come from the dashboard page only',
     );
-}
-
-/** The request's JSON body, or a typed 400. */
-async function jsonOf(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new DashboardRefusal(400, 'INVALID_ARGUMENT', 'the request body must be JSON');
-  }
 }
 
 function listen(fetch: Hono['fetch'], hostname: string, port: number): Promise<ServerType> {
