@@ -64,6 +64,11 @@ function App() {
         connected = true;
       });
       source.onerror = () => setLive(false);
+      source.addEventListener('failed', (e) => {
+        const err = JSON.parse(e.data);
+        setError(`live updates refused: ${err.code}: ${err.message}`);
+        source.close();
+      });
       const on = (name, fn) =>
         source.addEventListener(name, (e) => setData((d) => (d ? fn(d, JSON.parse(e.data)) : d)));
       on('modules', (d, modules) => ({ ...d, modules }));

@@ -1,6 +1,8 @@
 import { request } from 'node:http';
 import { type DashboardServer, type OperatorLink, startDashboard } from '../src';
 
+let eventsRefused = false;
+
 /** An operator link that records what the dashboard asks of the core. */
 function fakeLink(calls: unknown[][]): OperatorLink {
   let end: () => void = () => undefined;
@@ -31,7 +33,13 @@ function fakeLink(calls: unknown[][]): OperatorLink {
   return {
     core,
     grantId: 'session-grant',
-    on: async () => async () => undefined,
+    on: async (event: string) => {
+      if (eventsRefused)
+        throw Object.assign(new Error(`'event:${event}' is not granted to operator on core`), {
+          code: 'PERMISSION_DENIED',
+        });
+      return async () => undefined;
+    },
     ended,
     close: async () => end(),
   } as unknown as OperatorLink;
@@ -171,6 +179,27 @@ describe('dashboard HTTP: login, session, CSRF, Host, bodies (fake operator link
     expect((await post('/api/policy/eval', { input: 'x'.repeat(70_000) })).status).toBe(413);
     const none = await send(`${server.url}/api/snapshot`);
     expect([none.status, JSON.parse(none.body).error.code]).toEqual([401, 'UNAUTHENTICATED']);
+  });
+
+  it("streams live events; a session without the core's events gets a typed failure on the stream", async () => {
+    const ac = new AbortController();
+    const open = await fetch(`${server.url}/api/events`, {
+      headers: { cookie },
+      signal: ac.signal,
+    });
+    expect(open.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const first = await open.body!.getReader().read();
+    expect(new TextDecoder().decode(first.value)).toMatch(/^event: ready\ndata: \{\}/);
+    ac.abort();
+    eventsRefused = true;
+    try {
+      const refused = await send(`${server.url}/api/events`, { headers: { cookie } });
+      expect(refused.body).toMatch(
+        /^event: failed\ndata: \{"code":"PERMISSION_DENIED","message":"'event:grantChanged' is not granted/,
+      );
+    } finally {
+      eventsRefused = false;
+    }
   });
 
   it('hands the page grants with a key fingerprint, never the key or the session binding', async () => {

@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { BrowserSession } from './dashboard-auth';
 import type { DashboardOptions } from './dashboard-options';
-import { DashboardRefusal } from './http-errors';
+import { DashboardRefusal, errorResponse } from './http-errors';
 import { openLiveStream } from './live-stream';
 import { approveBody, denyBody, evalBody, moduleBody, revokeBody } from './request-bodies';
 import { grantsView, modulesView } from './views';
@@ -50,14 +50,22 @@ export function apiRoutes(
   api.get('/api/events', (c) =>
     streamSSE(c, async (stream) => {
       const done = new Promise<void>((resolve) => stream.onAbort(resolve));
-      const stop = await openLiveStream(
-        link(c),
-        (m) =>
-          void stream
-            .writeSSE({ event: m.event, data: JSON.stringify(m.data) })
-            .catch(() => undefined),
-        options.statsEveryMs,
-      );
+      let stop: () => Promise<void>;
+      try {
+        stop = await openLiveStream(
+          link(c),
+          (m) =>
+            void stream
+              .writeSSE({ event: m.event, data: JSON.stringify(m.data) })
+              .catch(() => undefined),
+          options.statsEveryMs,
+        );
+      } catch (err) {
+        // E.g. a policy that does not grant the operator the core's events: the page says why.
+        const { body } = errorResponse(err);
+        await stream.writeSSE({ event: 'failed', data: JSON.stringify(body.error) });
+        return;
+      }
       streams.add(stop);
       await stream.writeSSE({ event: 'ready', data: '{}' });
       await Promise.race([done, link(c).ended]);
