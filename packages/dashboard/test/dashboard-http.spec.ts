@@ -160,6 +160,15 @@ describe('dashboard HTTP: login, session, CSRF, Host, bodies (fake operator link
       },
     ]);
     expect(calls).toEqual([]);
+    // The page loaded as localhost:port is the same dashboard: its own Origin is fine.
+    const port = new URL(server.url).port;
+    const viaLocalhost = await post(
+      '/api/revoke',
+      { caller: 'a', target: 'b' },
+      { host: `localhost:${port}`, origin: `http://localhost:${port}` },
+    );
+    expect(viaLocalhost.status).toBe(200);
+    calls.length = 0;
     const ok = await post(
       '/api/revoke',
       { caller: 'a', target: 'b', reason: 'done' },

@@ -52,8 +52,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const auth = new DashboardAuth();
   const assets = loadAssets();
   const streams = new Set<() => Promise<void>>();
+  const loopback = isLoopback(host);
   let allowedHosts = new Set<string>();
-  let origin = '';
 
   const app = new Hono<{ Variables: { session: BrowserSession } }>();
   app.onError((err, c) => {
@@ -61,8 +61,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     return c.json(body, status);
   });
   app.use('*', async (c, next) => {
-    // DNS rebinding: a page on another name that resolves here is not this dashboard's origin.
-    if (!allowedHosts.has(c.req.header('host') ?? '')) return c.text('unknown Host header', 421);
+    // DNS rebinding: on loopback, a page on another name that resolves here is not this
+    // dashboard. Served beyond loopback, the names it is reached by are the operator's.
+    if (loopback && !allowedHosts.has(c.req.header('host') ?? ''))
+      return c.text('unknown Host header', 421);
     await next();
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
     return undefined;
@@ -117,7 +119,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       );
     }
     c.set('session', session);
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') checkStateChange(c, session, origin);
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') checkStateChange(c, session);
     await next();
     return undefined;
   });
@@ -143,7 +145,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const server = await listen(app.fetch, host, options.port ?? 0);
   const port = (server.address() as AddressInfo).port;
   const shown = host.includes(':') ? `[${host}]` : host;
-  origin = `http://${shown}:${port}`;
+  const origin = `http://${shown}:${port}`;
   allowedHosts = new Set(
     [shown, ...(isLoopback(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [])].map(
       (h) => `${h}:${port}`,
@@ -169,12 +171,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
 /**
  * A state-changing request must come from the page: its Origin (when the
- * browser sends one) is this dashboard's, and it carries the session's CSRF
+ * browser sends one) is the origin it addressed, and it carries the session's CSRF
  * token in a header, which no cross-site form or fetch can add.
  */
-function checkStateChange(c: Context, session: BrowserSession, origin: string): void {
+function checkStateChange(c: Context, session: BrowserSession): void {
   const from = c.req.header('origin');
-  if (from !== undefined && from !== origin)
+  // The page's own origin is the one it was loaded from: 127.0.0.1 or localhost alike.
+  if (from !== undefined && from !== `http://${c.req.header('host') ?? ''}`)
     throw new DashboardRefusal(
       403,
       'PERMISSION_DENIED',
