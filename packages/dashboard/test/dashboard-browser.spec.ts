@@ -148,11 +148,11 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
       /audit → storage.*PERMISSION_DENIED.*'set' is not granted/,
     );
     expect((await played).failures).toBe(0);
+    await shot('audit');
     await page.selectOption('select[name="outcome"]', 'denied');
     const rows = await page.$$eval('table.audit tbody tr', (trs) => trs.map((t) => t.className));
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((c) => c === 'denied')).toBe(true);
-    await shot('audit');
     await page.selectOption('select[name="outcome"]', '');
     await page.selectOption('select[name="module"]', 'notes');
     await page.selectOption('select[name="kind"]', 'grant');
