@@ -4,6 +4,7 @@ import { approvals } from './approvals';
 import { audit } from './audit';
 import { approve } from './approve';
 import { call } from './call';
+import { dashboard } from './dashboard';
 import { deny } from './deny';
 import { grants } from './grants';
 import { host } from './host';
@@ -28,6 +29,7 @@ export const commands: Command[] = [
   approve,
   deny,
   audit,
+  dashboard,
   admit,
   host,
   policyBuild,

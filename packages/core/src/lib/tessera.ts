@@ -1,3 +1,4 @@
+import { PolicyMonitor } from './api/policy-monitor';
 import 'reflect-metadata';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import {
@@ -227,6 +228,7 @@ export async function createTessera(
         ));
   const trail = new SecurityTrail(options.trail);
   const unwatchPolicy = watchPolicy(trail, resolveToken(c, POLICY_ENGINE));
+  const policyMonitor = new PolicyMonitor(resolveToken(c, POLICY_ENGINE));
   // Built bottom-up, no cycles: registry → router → capability → core.
   const registry = new ModuleRegistry(options.identities);
   const router = new GrantRouter(registry, (module) => keyRing.keyOf(module));
@@ -238,6 +240,7 @@ export async function createTessera(
     registry,
     router,
     capability: resolveToken(c, CAPABILITY_MODULE),
+    policy: policyMonitor,
     restart: options.restart,
     ...(options.limits ? { limits: options.limits } : {}),
     trail,
@@ -264,6 +267,7 @@ export async function createTessera(
     container: c,
     close: async () => {
       unwatchPolicy();
+      policyMonitor.dispose();
       await core.close();
       await c.dispose();
     },

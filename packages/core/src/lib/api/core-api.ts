@@ -5,10 +5,12 @@ import type {
   PendingApproval,
 } from '@tessera/capability';
 import type { ModuleCoreApi } from '@tessera/host';
+import type { PolicyDecision, PolicyInput } from '@tessera/policy';
 import type { ModuleDescription } from '@tessera/proxy';
 import type { SecurityEvent, SecurityFilter } from '../audit';
 import type { ModuleListing, ModuleStats } from '../registry/module-registry';
 import type { JoinRequest } from '../remote/join-request';
+import type { PolicyStatus } from './policy-monitor';
 
 /**
  * The core's whole surface (module/operator → core): what a module host
@@ -55,6 +57,13 @@ export interface CoreApi extends ModuleCoreApi {
    * `$subscribe` to `security` for the ones that follow.
    */
   auditEvents(filter?: SecurityFilter): SecurityEvent[];
+  /** The policy revision in force and the last reload's outcome (operator only). */
+  policyStatus(): PolicyStatus;
+  /**
+   * What the policy in force would decide for `input` (operator only): an
+   * evaluation, no grant and no token come of it.
+   */
+  policyEval(input: PolicyInput): PolicyDecision;
 }
 
 /** The operator-facing part of the core's dispatch table. */
@@ -73,4 +82,6 @@ export const CORE_MANAGER_METHODS = [
   'deny',
   'revoke',
   'auditEvents',
+  'policyStatus',
+  'policyEval',
 ] as const satisfies readonly (keyof CoreApi)[];
