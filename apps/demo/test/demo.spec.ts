@@ -104,7 +104,9 @@ describe('apps/demo (built, child process)', () => {
       expect(r.stderr).toBe(
         `[notes] info waiting for operator approval to call audit (recent, summary): request ${id}, code ${code} (notes requires audit-read provided by audit; the operator must approve it: the audit log is sensitive)\n`,
       );
-      expect(existsSync(join(REPO, 'apps/demo/.tessera/run.json'))).toBe(false);
+      expect(existsSync(join(REPO, 'apps/demo/.tessera/run/tessera.config.json/run.json'))).toBe(
+        false,
+      );
     },
     45_000,
   );
@@ -119,7 +121,9 @@ describe('apps/demo (built, child process)', () => {
       demo.child.kill('SIGINT');
       expect((await demo.exited).code).toBe(0);
       expect(demo.stdout).toMatch(/stopping…\nstopped\n$/);
-      expect(existsSync(join(REPO, 'apps/demo/.tessera/run.json'))).toBe(false);
+      expect(existsSync(join(REPO, 'apps/demo/.tessera/run/tessera.config.json/run.json'))).toBe(
+        false,
+      );
     } finally {
       await demo.stop();
     }
