@@ -74,7 +74,7 @@ describe('tessera: help, version, usage errors and start-up failures (built CLI)
   );
 
   it('a stale run.json (dead pid) is reported as no running app', async () => {
-    const { dir, config } = app('stale');
+    const { config } = app('stale');
     execFileSync('mkdir', ['-p', dirname(stateFileFor(config))]);
     writeFileSync(
       stateFileFor(config),
