@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runPathsFor } from '@tessera/core';
+import { runPathsFor, sweepStaleRun } from '@tessera/core';
 import {
   CLI,
   needsBuild,
@@ -20,10 +20,12 @@ const READY = /✓ 3 modules ready/;
 /** Runtime state per app: keyed by the config's path, one run per config, stale runs swept, --check. */
 describe('tessera run: runtime state per app (built CLI)', () => {
   const dirs: string[] = [];
+  const configs: string[] = [];
   const running: Running[] = [];
   const app = (name: string, patch: Record<string, unknown> = IN_PROCESS) => {
     const made = tempApp(name, patch);
     dirs.push(made.dir);
+    configs.push(made.config);
     return made;
   };
   const start = async (config: string) => {
@@ -38,6 +40,8 @@ describe('tessera run: runtime state per app (built CLI)', () => {
   }, 300_000);
   afterEach(async () => {
     for (const r of running.splice(0)) await r.stop();
+    // What a killed run leaves (the point of some tests here) is swept, never left in the shared runtime dir.
+    for (const config of configs.splice(0)) await sweepStaleRun(config);
   });
   afterAll(() => dirs.forEach(removeTestDir));
 
@@ -45,6 +49,7 @@ describe('tessera run: runtime state per app (built CLI)', () => {
     const { dir, config } = app('two-configs');
     const other = join(dir, 'tessera.other.json');
     copyFileSync(config, other);
+    configs.push(other);
     const one = await start(config);
     const two = await start(other);
     const [a, b] = [runPathsFor(config), runPathsFor(other)];

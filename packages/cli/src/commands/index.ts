@@ -7,6 +7,7 @@ import { call } from './call';
 import { deny } from './deny';
 import { grants } from './grants';
 import { host } from './host';
+import { init } from './init';
 import { inspect } from './inspect';
 import { ls } from './ls';
 import { policyBuild } from './policy-build';
@@ -18,6 +19,7 @@ import { version } from './version';
 
 /** Every command of the CLI. A new command is one file here plus one line in this list. */
 export const commands: Command[] = [
+  init,
   run,
   ls,
   call,

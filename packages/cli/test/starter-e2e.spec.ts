@@ -1,0 +1,160 @@
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runPathsFor } from '@tessera/core';
+import { CLI, REPO, isAlive, needsBuild } from '../src/testing';
+
+/**
+ * A third party's first hour, end to end: every package packed with `npm
+ * pack`, an app scaffolded with `tessera init` in a temp folder outside the
+ * repository, the tarballs installed there (third-party dependencies from
+ * npm's cache or the registry), built and tested with its own `npm test`,
+ * started with `npm start`, one allowed and one denied call through the
+ * installed CLI, Ctrl-C, and nothing left: no process, no socket, no state.
+ */
+describe('a third-party app from the packed packages (tessera init, npm install, npm start)', () => {
+  let root: string;
+  let app: string;
+  let env: NodeJS.ProcessEnv;
+  let start: ChildProcess | undefined;
+  const sh = (cmd: string, args: string[], cwd = app) =>
+    spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: 240_000 });
+
+  beforeAll(() => {
+    if (needsBuild())
+      execFileSync('npx', ['nx', 'run-many', '-t', 'build'], { cwd: REPO, stdio: 'ignore' });
+    const opa = execFileSync('bash', [join(REPO, 'tools/opa.sh')], { encoding: 'utf8' }).trim();
+    root = mkdtempSync(join(tmpdir(), 'tessera-third-party-'));
+    app = join(root, 'my-app');
+    // Outside the repository: no tools/opa.sh to find, so OPA comes as a user's would.
+    env = { ...process.env, TESSERA_OPA: opa };
+    delete env['NODE_OPTIONS'];
+    const tarballs = join(root, 'tarballs');
+    const packages = readdirSync(join(REPO, 'packages')).map((p) => `packages/${p}`);
+    execFileSync('mkdir', ['-p', tarballs]);
+    const packed = spawnSync(
+      'npm',
+      ['pack', '--silent', '--pack-destination', tarballs, ...packages.flatMap((p) => ['-w', p])],
+      { cwd: REPO, encoding: 'utf8' },
+    );
+    if (packed.status !== 0) throw new Error(`npm pack failed:\n${packed.stderr}`);
+  }, 300_000);
+
+  afterAll(() => {
+    try {
+      if (start?.pid && start.exitCode === null) process.kill(-start.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('packs every package', () => {
+    const tgz = readdirSync(join(root, 'tarballs'));
+    expect(tgz).toHaveLength(readdirSync(join(REPO, 'packages')).length);
+    expect(tgz).toContain('tessera-cli-0.1.0.tgz');
+  });
+
+  it('tessera init writes the starter outside any monorepo', () => {
+    const r = sh(process.execPath, [CLI, 'init', 'my-app'], root);
+    expect(r.stdout).toContain('✓ created my-app in my-app');
+    expect(r.stdout).toContain('npm install');
+    expect(r.status).toBe(0);
+    for (const file of [
+      'package.json',
+      'tessera.config.json',
+      'tessera.inprocess.json',
+      'modules/greeter/package.json',
+      'modules/greeter/src/index.ts',
+      'policies/authz.rego',
+      'policies/data.json',
+      'test/app.test.mjs',
+      'README.md',
+      '.gitignore',
+    ])
+      expect(existsSync(join(app, file))).toBe(true);
+  });
+
+  it('installs the tarballs, and npm test builds the module and policy and passes in-process and over ipc', () => {
+    const tarballs = readdirSync(join(root, 'tarballs')).map((t) => join(root, 'tarballs', t));
+    const installed = sh('npm', [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      ...tarballs,
+    ]);
+    if (installed.status !== 0) throw new Error(`npm install failed:\n${installed.stderr}`);
+    const tested = sh('npm', ['test']);
+    expect(tested.stdout).toContain('PASS: 2/2'); // the policy tests
+    expect(tested.stdout).toContain('ok 1 - greeter answers in-process');
+    expect(tested.stdout).toContain('ok 2 - greeter answers over ipc, a process per module');
+    expect(tested.stdout).toMatch(/# fail 0/);
+    expect(tested.status).toBe(0);
+  }, 240_000);
+
+  it('the installed CLI carries the starter too (the templates are in the tarball)', () => {
+    const r = sh('npx', ['--offline', 'tessera', 'init', '../again']);
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(root, 'again/policies/authz.rego'), 'utf8')).toBe(
+      readFileSync(join(app, 'policies/authz.rego'), 'utf8'),
+    );
+  }, 30_000);
+
+  it('npm start runs it; one call allowed, one denied; Ctrl-C leaves no process, socket or state', async () => {
+    const paths = runPathsFor(join(app, 'tessera.config.json'));
+    // Its own process group, as a terminal would: Ctrl-C reaches npm and tessera run alike.
+    const child = spawn('npm', ['start'], { cwd: app, env, detached: true, stdio: 'pipe' });
+    start = child;
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 90_000;
+    while (!/✓ 1 module ready/.test(out)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    const allowed = sh('npx', ['--offline', 'tessera', 'call', 'greeter', 'hello', '["Ada"]']);
+    expect(allowed.stdout.trim()).toBe('"Hello, Ada!"');
+    expect(allowed.status).toBe(0);
+    const denied = sh('npx', ['--offline', 'tessera', 'call', 'greeter', 'setGreeting', '["Hi"]']);
+    expect(denied.stderr).toContain(
+      "PERMISSION_DENIED: 'setGreeting' is not granted to operator on greeter",
+    );
+    expect(denied.status).toBe(1);
+
+    const ls = sh('npx', ['--offline', 'tessera', 'ls', '--json']);
+    const modules = JSON.parse(ls.stdout) as { name: string; pid?: number }[];
+    const pids = [
+      (JSON.parse(readFileSync(paths.stateFile, 'utf8')) as { pid: number }).pid,
+      ...modules.map((m) => m.pid).filter((p): p is number => typeof p === 'number'),
+    ];
+    expect(pids).toHaveLength(2); // tessera run and greeter's host
+    expect(readdirSync(paths.runtimeDir).some((f) => f.endsWith('.sock'))).toBe(true);
+
+    process.kill(-(child.pid as number), 'SIGINT');
+    await exited;
+    expect(out).toMatch(/stopping…\nstopped\n/);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect(existsSync(paths.runtimeDir)).toBe(false);
+    expect(existsSync(paths.dir)).toBe(false);
+    const sockets = readdirSync(app, { recursive: true }).filter((f) =>
+      String(f).endsWith('.sock'),
+    );
+    expect(sockets).toEqual([]);
+    // No process of any kind still runs from the app's folder.
+    const left = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(app);
+        } catch {
+          return false;
+        }
+      });
+    expect(left).toEqual([]);
+  }, 120_000);
+});
