@@ -56,8 +56,7 @@ export async function listPolicySources(
         entry.name === 'node_modules' ||
         (outDir !== undefined && relative(outDir, path) === '') ||
         existsSync(join(path, BUNDLE_WASM));
-      if (!skip)
-        found.push(...(await listPolicySources(path, outDir, { tests })));
+      if (!skip) found.push(...(await listPolicySources(path, outDir, { tests })));
     } else if (
       entry.name.endsWith('.rego')
         ? tests || !entry.name.endsWith('_test.rego')
