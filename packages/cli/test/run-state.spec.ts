@@ -88,28 +88,45 @@ describe('tessera run: runtime state per app (built CLI)', () => {
     expect((await tessera('ls', '--config', config)).code).toBe(0);
   }, 60_000);
 
-  it('a killed run (kill -9) leaves state that the next run detects and sweeps', async () => {
-    const { config } = app('killed');
-    const paths = runPathsFor(config);
-    const killed = await start(config);
-    await killed.stop('SIGKILL');
-    expect(existsSync(paths.stateFile)).toBe(true); // left behind
-    expect(readdirSync(paths.runtimeDir).some((f) => f.endsWith('.sock'))).toBe(true);
-    const next = await start(config);
-    expect(next.stdout).toContain(
-      `· swept the stale state of a run that did not stop cleanly (pid ${killed.child.pid}`,
-    );
-    next.child.kill('SIGINT');
-    expect((await next.exited).code).toBe(0);
-    expect(existsSync(paths.dir)).toBe(false);
-    expect(existsSync(paths.runtimeDir)).toBe(false);
-  }, 60_000);
+  const sockets = (dir: string) =>
+    readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.sock'));
+
+  it.each([
+    ['in-process over inproc', IN_PROCESS, /^\d+-[0-9a-f]+\.sock$/],
+    [
+      'a process per module over zeromq',
+      { isolation: 'process', transport: { kind: 'zeromq' } },
+      /^tessera-zmq-\w+\/listener\.sock$/,
+    ],
+  ])(
+    'a killed run (kill -9, %s) leaves state and sockets that the next run detects and sweeps',
+    async (_how, patch, socket) => {
+      const { config } = app('killed', patch);
+      const paths = runPathsFor(config);
+      const killed = await start(config);
+      killed.child.kill('SIGKILL'); // not stop(): that sweeps, and the sweep is what is tested
+      await killed.exited;
+      expect(existsSync(paths.stateFile)).toBe(true); // left behind
+      // The core's own sockets were made in the app's runtime dir (ipc operator, zeromq listener).
+      expect(sockets(paths.runtimeDir).some((f) => socket.test(String(f)))).toBe(true);
+      const next = await start(config);
+      expect(next.stdout).toContain(
+        `· swept the stale state of a run that did not stop cleanly (pid ${killed.child.pid}`,
+      );
+      next.child.kill('SIGINT');
+      expect((await next.exited).code).toBe(0);
+      expect(existsSync(paths.dir)).toBe(false);
+      expect(existsSync(paths.runtimeDir)).toBe(false);
+    },
+    60_000,
+  );
 
   it('ls after a kill -9 says the pid exited and sweeps what it left', async () => {
     const { config } = app('killed-ls');
     const paths = runPathsFor(config);
     const killed = await start(config);
-    await killed.stop('SIGKILL');
+    killed.child.kill('SIGKILL');
+    await killed.exited;
     const ls = await tessera('ls', '--config', config);
     expect(ls.code).toBe(1);
     expect(ls.stderr).toContain(

@@ -238,11 +238,15 @@ export async function startApp(
   }
 }
 
-/** An ipc transport without a runtimeDir of its own gets the app's: its sockets are swept with the app's state. */
+/**
+ * An ipc or zeromq transport without a runtimeDir of its own gets the app's:
+ * its sockets (and its hosts') are swept with the app's state.
+ */
 function withRuntimeDir(
   transport: AppConfig['transport'],
   runtimeDir: string,
 ): AppConfig['transport'] {
-  if (transport.kind !== 'ipc' || transport.options?.['runtimeDir'] !== undefined) return transport;
+  if (transport.kind === 'inproc' || transport.options?.['runtimeDir'] !== undefined)
+    return transport;
   return { ...transport, options: { ...transport.options, runtimeDir } };
 }
