@@ -89,18 +89,17 @@ export class Running {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     const { signal: ended } = await this.exited;
     const config = this.configFile();
-    if (ended === 'SIGKILL' && config) await sweepStaleRun(resolve(this.cwd, config));
+    if (ended === 'SIGKILL' && config) await sweepStaleRun(resolve(this.cwd ?? REPO, config));
   }
 
   /** The config this child runs: `run <config>` or `--config <config>`, if any. */
   private configFile(): string | undefined {
-    const at = this.args.indexOf('--config');
-    if (at >= 0) return this.args[at + 1];
-    return this.args[0] === 'run' && this.args[1] && !this.args[1].startsWith('-')
-      ? this.args[1]
-      : this.args[0] === 'run'
-        ? 'tessera.config.json'
-        : undefined;
+    // Tests that wrap a child they spawned themselves build a Running without args.
+    const args = (this.args as string[] | undefined) ?? [];
+    const at = args.indexOf('--config');
+    if (at >= 0) return args[at + 1];
+    if (args[0] !== 'run') return undefined;
+    return args[1] && !args[1].startsWith('-') ? args[1] : 'tessera.config.json';
   }
 }
 
