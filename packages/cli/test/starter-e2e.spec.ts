@@ -1,5 +1,14 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPathsFor } from '@tessera/core';
@@ -157,4 +166,58 @@ describe('a third-party app from the packed packages (tessera init, npm install,
       });
     expect(left).toEqual([]);
   }, 120_000);
+
+  it('docs/getting-started.md steps 3 and 4, as written: a second module calls greeter, and is refused setGreeting', async () => {
+    const doc = readFileSync(join(REPO, 'docs/getting-started.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({
+      lang: m[1],
+      body: m[2] as string,
+    }));
+    const pkg = blocks.find((b) => b.lang === 'json' && b.body.includes('"name": "welcome"'));
+    const code = blocks.find((b) => b.lang === 'ts' && b.body.includes("name: 'welcome'"));
+    expect(pkg && code).toBeTruthy();
+    mkdirSync(join(app, 'modules/welcome/src'), { recursive: true });
+    writeFileSync(join(app, 'modules/welcome/package.json'), pkg?.body ?? '');
+    writeFileSync(join(app, 'modules/welcome/src/index.ts'), code?.body ?? '');
+    copyFileSync(
+      join(app, 'modules/greeter/tsconfig.json'),
+      join(app, 'modules/welcome/tsconfig.json'),
+    );
+    for (const file of ['tessera.config.json', 'tessera.inprocess.json']) {
+      const config = JSON.parse(readFileSync(join(app, file), 'utf8')) as { modules: string[] };
+      config.modules = ['greeter', 'welcome'];
+      writeFileSync(join(app, file), JSON.stringify(config, null, 2));
+    }
+    const installed = sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
+    expect(installed.status).toBe(0);
+    const built = sh('npm', ['run', 'build']);
+    if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}\n${built.stderr}`);
+
+    const run = spawn('npx', ['--offline', 'tessera', 'run'], { cwd: app, env, detached: true });
+    start = run;
+    let out = '';
+    run.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    run.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise((r) => run.once('exit', r));
+    const deadline = Date.now() + 60_000;
+    while (!/✓ 2 modules ready/.test(out)) {
+      if (Date.now() > deadline || run.exitCode !== null) throw new Error(`no start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    try {
+      const welcomed = sh('npx', ['--offline', 'tessera', 'call', 'welcome', 'welcome', '["Ada"]']);
+      expect(welcomed.stdout.trim()).toBe('"Hello, Ada! Welcome aboard."');
+      const refused = sh('npx', ['--offline', 'tessera', 'call', 'welcome', 'rename', '["Hi"]']);
+      expect(refused.stderr).toContain(
+        "denied: PERMISSION_DENIED: 'setGreeting' is not granted to welcome on greeter",
+      );
+      expect(doc).toContain(
+        "# denied: PERMISSION_DENIED: 'setGreeting' is not granted to welcome on greeter",
+      );
+    } finally {
+      process.kill(-(run.pid as number), 'SIGINT');
+      await exited;
+    }
+    expect(out).toMatch(/stopping…\nstopped\n/);
+  }, 180_000);
 });
