@@ -59,6 +59,33 @@ describe('a third-party app from the packed packages (tessera init, npm install,
     rmSync(root, { recursive: true, force: true });
   });
 
+  /** `tessera run [config]` in the app, in its own process group; resolves once `ready` shows. */
+  async function runApp(ready: RegExp, ...args: string[]) {
+    const child = spawn('npx', ['--offline', 'tessera', 'run', ...args], {
+      cwd: app,
+      env,
+      detached: true,
+    });
+    start = child;
+    const state = { out: '' };
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (state.out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (state.out += d));
+    const exited = new Promise((r) => child.once('exit', r));
+    const deadline = Date.now() + 60_000;
+    while (!ready.test(state.out)) {
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`no start:\n${state.out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const stop = async () => {
+      process.kill(-(child.pid as number), 'SIGINT');
+      await exited;
+      expect(state.out).toMatch(/stopping…\nstopped\n/);
+    };
+    return { state, stop };
+  }
+  const call = (...args: string[]) => sh('npx', ['--offline', 'tessera', 'call', ...args]);
+
   it('packs every package', () => {
     const tgz = readdirSync(join(root, 'tarballs'));
     expect(tgz).toHaveLength(readdirSync(join(REPO, 'packages')).length);
@@ -167,7 +194,7 @@ describe('a third-party app from the packed packages (tessera init, npm install,
     expect(left).toEqual([]);
   }, 120_000);
 
-  it('docs/getting-started.md steps 3 and 4, as written: a second module calls greeter, and is refused setGreeting', async () => {
+  it('docs/getting-started.md steps 3 to 5, as written: a second module, denials, a transport switch', async () => {
     const doc = readFileSync(join(REPO, 'docs/getting-started.md'), 'utf8');
     const blocks = [...doc.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({
       lang: m[1],
@@ -193,31 +220,56 @@ describe('a third-party app from the packed packages (tessera init, npm install,
     const built = sh('npm', ['run', 'build']);
     if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}\n${built.stderr}`);
 
-    const run = spawn('npx', ['--offline', 'tessera', 'run'], { cwd: app, env, detached: true });
-    start = run;
-    let out = '';
-    run.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    run.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const exited = new Promise((r) => run.once('exit', r));
-    const deadline = Date.now() + 60_000;
-    while (!/✓ 2 modules ready/.test(out)) {
-      if (Date.now() > deadline || run.exitCode !== null) throw new Error(`no start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const first = await runApp(/✓ 2 modules ready/);
     try {
-      const welcomed = sh('npx', ['--offline', 'tessera', 'call', 'welcome', 'welcome', '["Ada"]']);
+      const welcomed = call('welcome', 'welcome', '["Ada"]');
       expect(welcomed.stdout.trim()).toBe('"Hello, Ada! Welcome aboard."');
-      const refused = sh('npx', ['--offline', 'tessera', 'call', 'welcome', 'rename', '["Hi"]']);
-      expect(refused.stderr).toContain(
-        "denied: PERMISSION_DENIED: 'setGreeting' is not granted to welcome on greeter",
-      );
-      expect(doc).toContain(
-        "# denied: PERMISSION_DENIED: 'setGreeting' is not granted to welcome on greeter",
+      const refused = call('welcome', 'rename', '["Hi"]');
+      const rename =
+        "denied: PERMISSION_DENIED: 'setGreeting' is not granted to welcome on greeter";
+      expect(refused.stderr).toContain(rename);
+      expect(doc).toContain(`# ${rename}`);
+
+      // Step 4: a deny-list entry, rebuilt while the app runs, cuts welcome off greeter.
+      const dataFile = join(app, 'policies/data.json');
+      const data = JSON.parse(readFileSync(dataFile, 'utf8')) as { tessera: { deny: unknown[] } };
+      data.tessera.deny = [{ caller: 'welcome', target: 'greeter', reason: 'maintenance' }];
+      writeFileSync(dataFile, JSON.stringify(data, null, 2));
+      expect(sh('npx', ['--offline', 'tessera', 'policy', 'build']).status).toBe(0);
+      const reloaded = Date.now() + 20_000;
+      while (!/policy revision 2 in force/.test(first.state.out) && Date.now() < reloaded)
+        await new Promise((r) => setTimeout(r, 100));
+      const denied = call('welcome', 'welcome', '["Ada"]');
+      const deny =
+        'denied: PERMISSION_DENIED: denied by deny list: welcome -> greeter (maintenance)';
+      expect(denied.stderr).toContain(deny);
+      expect(doc).toContain(`# ${deny}`);
+      data.tessera.deny = [];
+      writeFileSync(dataFile, JSON.stringify(data, null, 2));
+      expect(sh('npx', ['--offline', 'tessera', 'policy', 'build']).status).toBe(0);
+    } finally {
+      await first.stop();
+    }
+
+    // Step 5: the same calls in-process, and over zeromq.
+    const inProcess = await runApp(/✓ 2 modules ready/, 'tessera.inprocess.json');
+    try {
+      const r = call('welcome', 'welcome', '["Ada"]', '--config', 'tessera.inprocess.json');
+      expect(r.stdout.trim()).toBe('"Hello, Ada! Welcome aboard."');
+    } finally {
+      await inProcess.stop();
+    }
+    const configFile = join(app, 'tessera.config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(configFile, JSON.stringify({ ...config, transport: { kind: 'zeromq' } }));
+    expect(doc).toContain('"transport": { "kind": "zeromq" }');
+    const zeromq = await runApp(/✓ 2 modules ready .* over zeromq/);
+    try {
+      expect(call('welcome', 'welcome', '["Ada"]').stdout.trim()).toBe(
+        '"Hello, Ada! Welcome aboard."',
       );
     } finally {
-      process.kill(-(run.pid as number), 'SIGINT');
-      await exited;
+      await zeromq.stop();
     }
-    expect(out).toMatch(/stopping…\nstopped\n/);
   }, 180_000);
 });
