@@ -14,6 +14,16 @@ export {
   type RunningApp,
   type StartAppOptions,
 } from './lib/app/start-app';
+export { checkApp, type AppCheck } from './lib/app/check-app';
+export {
+  isRunLive,
+  readRunRecord,
+  runPathsFor,
+  sweepStaleRun,
+  type RunPaths,
+  type RunRecord,
+  type SweptRun,
+} from './lib/app/run-state';
 export type { Core } from './lib/core/core';
 export type { CoreEvent, RestartPolicy } from './lib/lifecycle/core-events';
 export type { ModuleEntry, ModuleListing, ModuleStats } from './lib/registry/module-registry';

@@ -8,6 +8,7 @@ import { dashboard } from './dashboard';
 import { deny } from './deny';
 import { grants } from './grants';
 import { host } from './host';
+import { init } from './init';
 import { inspect } from './inspect';
 import { ls } from './ls';
 import { policyBuild } from './policy-build';
@@ -19,6 +20,7 @@ import { version } from './version';
 
 /** Every command of the CLI. A new command is one file here plus one line in this list. */
 export const commands: Command[] = [
+  init,
   run,
   ls,
   call,

@@ -16,7 +16,7 @@ export const ls: Command = {
   usage: `usage: tessera ls [--config file] [--json]
 
 Lists every module of the app running for the config (default:
-./tessera.config.json, found through .tessera/run.json): state, pid,
+./tessera.config.json, found through .tessera/run/<config>/run.json): state, pid,
 uptime, restarts, CPU % and resident memory.
 
   --config file   the app's config file

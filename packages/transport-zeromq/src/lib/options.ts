@@ -40,6 +40,12 @@ export interface ZeroMqTransportOptions {
   heartbeatIntervalMs?: number;
   /** Where dropped peers and an insecure tcp listener are reported (`warn`); default the console. */
   logger?: Logger;
+  /**
+   * Where a listener without an address makes its private `tessera-zmq-*`
+   * directory for its `ipc://` socket (default: the temp dir). An app gives
+   * its own runtime dir, so what a killed run leaves is swept with its state.
+   */
+  runtimeDir?: string;
 }
 
 /** Every key {@link ZeroMqTransportOptions} accepts, for config validation. */
@@ -53,6 +59,7 @@ export const ZEROMQ_OPTION_KEYS: readonly (keyof ZeroMqTransportOptions)[] = [
   'connectTimeoutMs',
   'heartbeatIntervalMs',
   'logger',
+  'runtimeDir',
 ];
 
 /** Options with every default filled in. */
@@ -66,6 +73,7 @@ export interface ResolvedOptions {
   connectTimeoutMs: number;
   heartbeatIntervalMs: number;
   logger: Logger;
+  runtimeDir: string | undefined;
 }
 
 const consoleLogger: Logger = {
@@ -85,5 +93,6 @@ export function resolveOptions(o: ZeroMqTransportOptions): ResolvedOptions {
     connectTimeoutMs: o.connectTimeoutMs ?? 5000,
     heartbeatIntervalMs: o.heartbeatIntervalMs ?? 1000,
     logger: o.logger ?? consoleLogger,
+    runtimeDir: o.runtimeDir,
   };
 }

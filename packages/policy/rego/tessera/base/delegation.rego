@@ -5,7 +5,7 @@
 # capability module has already checked that from holds a live grant on the
 # target covering input.methods and will cut the result down to it: the
 # policy only consents, from data.tessera.delegation.
-package tessera.authz
+package tessera.base
 
 is_delegation if is_object(input.delegation)
 

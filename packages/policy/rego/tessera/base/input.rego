@@ -2,7 +2,7 @@
 #
 # Fields are read through _at (object.get with a null default) because
 # `not is_string(input.x)` is undefined, not true, when input.x is missing.
-package tessera.authz
+package tessera.base
 
 _input := input if is_object(input)
 

@@ -1,7 +1,7 @@
 # Delegation: consent comes from data.tessera.delegation only.
-package tessera.authz_test
+package tessera.base_test
 
-import data.tessera.authz
+import data.tessera.base
 
 audit := {"name": "audit", "provides": {}, "requires": ["kv-watch"]}
 
@@ -23,7 +23,7 @@ delegate(methods, chain) := {
 }
 
 test_delegation_allowed_by_an_entry if {
-	d := authz.decision with input as delegate(["get"], ["notes"]) with data.tessera.delegation as share
+	d := base.decision with input as delegate(["get"], ["notes"]) with data.tessera.delegation as share
 	d.allow == true
 	d.methods == ["get"]
 	d.ttlSeconds == 3600
@@ -32,25 +32,25 @@ test_delegation_allowed_by_an_entry if {
 
 test_delegation_never_by_capabilities_alone if {
 	# audit requires kv-watch, but that is a request's rule, never a delegation's.
-	d := authz.decision with input as delegate(["event:changed"], ["notes"]) with data.tessera.delegation as []
+	d := base.decision with input as delegate(["event:changed"], ["notes"]) with data.tessera.delegation as []
 	d.allow == false
 	d.reason == "notes may not delegate storage to audit (no entry in data.tessera.delegation)"
 }
 
 test_delegation_list_not_a_list_is_no_consent if {
-	d := authz.decision with input as delegate(["get"], ["notes"]) with data.tessera.delegation as "all"
+	d := base.decision with input as delegate(["get"], ["notes"]) with data.tessera.delegation as "all"
 	d.allow == false
 }
 
 test_delegation_outside_the_entry_methods_is_denied if {
-	d := authz.decision with input as delegate(["set"], ["notes"]) with data.tessera.delegation as share
+	d := base.decision with input as delegate(["set"], ["notes"]) with data.tessera.delegation as share
 	d.allow == false
 	startswith(d.reason, "none of the requested methods")
 }
 
 test_delegation_entry_without_methods_allows_what_is_asked if {
 	any := [{"from": "*", "target": "storage", "to": "audit"}]
-	d := authz.decision with input as delegate(["list", "get"], ["notes"]) with data.tessera.delegation as any
+	d := base.decision with input as delegate(["list", "get"], ["notes"]) with data.tessera.delegation as any
 	d.allow == true
 	d.methods == ["get", "list"]
 	d.reason == "notes may delegate get, list on storage to audit"
@@ -58,15 +58,15 @@ test_delegation_entry_without_methods_allows_what_is_asked if {
 
 test_redelegation_needs_redelegate if {
 	again := [{"from": "mail", "target": "storage", "to": "audit", "methods": ["get"]}]
-	d := authz.decision with input as delegate(["get"], ["notes", "mail"]) with data.tessera.delegation as again
+	d := base.decision with input as delegate(["get"], ["notes", "mail"]) with data.tessera.delegation as again
 	d.allow == false
 	allowed := [object.union(again[0], {"redelegate": true})]
-	ok := authz.decision with input as delegate(["get"], ["notes", "mail"]) with data.tessera.delegation as allowed
+	ok := base.decision with input as delegate(["get"], ["notes", "mail"]) with data.tessera.delegation as allowed
 	ok.allow == true
 }
 
 test_deny_list_wins_over_a_delegation if {
-	d := authz.decision with input as delegate(["get"], ["notes"])
+	d := base.decision with input as delegate(["get"], ["notes"])
 		with data.tessera.delegation as share
 		with data.tessera.deny as [{"caller": "audit", "target": "storage", "reason": "quarantined"}]
 	d.allow == false
@@ -75,22 +75,22 @@ test_deny_list_wins_over_a_delegation if {
 
 test_reevaluated_delegation_uses_the_same_consent if {
 	again := object.union(delegate(["get"], ["notes"]), {"context": {"purpose": "reevaluate"}})
-	d := authz.decision with input as again with data.tessera.delegation as share
+	d := base.decision with input as again with data.tessera.delegation as share
 	d.allow == true
-	gone := authz.decision with input as again with data.tessera.delegation as []
+	gone := base.decision with input as again with data.tessera.delegation as []
 	gone.allow == false
 }
 
 test_malformed_delegation_is_denied if {
 	bad := object.union(delegate(["get"], ["notes"]), {"delegation": {"from": "notes", "chain": ["other"]}})
-	d := authz.decision with input as bad with data.tessera.delegation as share
+	d := base.decision with input as bad with data.tessera.delegation as share
 	d.allow == false
 	contains(d.reason, "delegation must be {from, chain}")
 }
 
 test_delegate_purpose_without_delegation_is_denied if {
 	bare := object.remove(delegate(["get"], ["notes"]), ["delegation"])
-	d := authz.decision with input as bare with data.tessera.delegation as share
+	d := base.decision with input as bare with data.tessera.delegation as share
 	d.allow == false
 	contains(d.reason, "context.purpose \"delegate\" needs input.delegation")
 }

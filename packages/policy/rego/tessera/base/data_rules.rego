@@ -1,5 +1,5 @@
 # Rules over data.json: the deny list and the TTL.
-package tessera.authz
+package tessera.base
 
 default deny_list := []
 

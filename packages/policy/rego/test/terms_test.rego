@@ -1,8 +1,8 @@
 # Grant terms: constraints and rate limits from data.tessera.constraints and
 # data.tessera.limits ride on allow decisions, and only on them.
-package tessera.terms_test
+package tessera.base_terms_test
 
-import data.tessera.authz
+import data.tessera.base
 
 audit := {"name": "audit", "provides": {}, "requires": ["kv-read"]}
 
@@ -34,7 +34,7 @@ fixture_limits := [
 ]
 
 test_constraint_and_limit_ride_on_the_allow if {
-	d := authz.decision with input as req(audit, storage) with data.tessera.constraints as fixture_constraints with data.tessera.limits as fixture_limits
+	d := base.decision with input as req(audit, storage) with data.tessera.constraints as fixture_constraints with data.tessera.limits as fixture_limits
 	d.allow == true
 	d.methods == ["get", "list"]
 	d.constraints == note_keys
@@ -42,14 +42,14 @@ test_constraint_and_limit_ride_on_the_allow if {
 }
 
 test_first_matching_entry_wins_and_star_matches_any_name if {
-	d := authz.decision with input as op_req(storage) with data.tessera.constraints as fixture_constraints with data.tessera.limits as fixture_limits
+	d := base.decision with input as op_req(storage) with data.tessera.constraints as fixture_constraints with data.tessera.limits as fixture_limits
 	d.allow == true
 	d.constraints == {"get": {"key": ["*"]}}
 	d.rateLimit == {"perMethod": {"list": {"perSecond": 1, "burst": 2}}}
 }
 
 test_no_entry_no_terms if {
-	d := authz.decision with input as req(audit, storage) with data.tessera.constraints as [] with data.tessera.limits as []
+	d := base.decision with input as req(audit, storage) with data.tessera.constraints as [] with data.tessera.limits as []
 	d.allow == true
 	not d.constraints
 	not d.rateLimit
@@ -58,13 +58,13 @@ test_no_entry_no_terms if {
 
 test_a_deny_carries_no_terms if {
 	stranger := object.union(audit, {"requires": []})
-	d := authz.decision with input as req(stranger, storage) with data.tessera.constraints as fixture_constraints with data.tessera.limits as fixture_limits
+	d := base.decision with input as req(stranger, storage) with data.tessera.constraints as fixture_constraints with data.tessera.limits as fixture_limits
 	d.allow == false
 	object.keys(d) == {"allow", "methods", "ttlSeconds", "reason"}
 }
 
 test_malformed_entries_are_skipped if {
-	d := authz.decision with input as req(audit, storage)
+	d := base.decision with input as req(audit, storage)
 		with data.tessera.constraints as "all of them"
 		with data.tessera.limits as {"audit": "fast"}
 	d.allow == true
@@ -73,16 +73,16 @@ test_malformed_entries_are_skipped if {
 }
 
 test_shipped_data_constrains_audit_and_the_operator_on_storage if {
-	d := authz.decision with input as req(audit, storage)
+	d := base.decision with input as req(audit, storage)
 	d.allow == true
 	d.constraints == note_keys
-	o := authz.decision with input as op_req(storage)
+	o := base.decision with input as op_req(storage)
 	o.constraints == note_keys
 	o.rateLimit == {"perMethod": {"list": {"perSecond": 1, "burst": 2}}}
 }
 
 test_malformed_limit_entry_is_skipped if {
-	d := authz.decision with input as req(audit, storage)
+	d := base.decision with input as req(audit, storage)
 		with data.tessera.limits as [{"caller": "audit", "target": "storage", "rateLimit": "fast"}]
 	d.allow == true
 	not d.rateLimit

@@ -1,7 +1,7 @@
 # What may be granted before scoping: the first matching rule offers a set
 # of methods ("grant") and a reason, or only a reason when nothing is offered.
 # System identities (core, operator) have explicit rules here, not exemptions.
-package tessera.authz
+package tessera.base
 
 # A module host registers its endpoint, requests and releases grants,
 # delegates part of them, and reports the calls its door refused.

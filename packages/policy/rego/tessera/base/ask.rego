@@ -5,7 +5,7 @@
 # (`tessera approvals`), and its methods and TTL are the most an approval
 # may grant. Never for the operator itself, a grant on the core (a module's
 # channel to the core cannot wait), or a delegation.
-package tessera.authz
+package tessera.base
 
 default ask_list := []
 

@@ -16,7 +16,7 @@
 #
 # Terms of methods the decision does not grant are dropped by the engine's
 # validator; a reload applies changed terms to live grants.
-package tessera.authz
+package tessera.base
 
 default constraints_list := []
 

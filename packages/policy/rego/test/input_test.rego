@@ -1,23 +1,23 @@
 # Malformed input is denied with a reason naming what is wrong.
-package tessera.authz_test
+package tessera.base_test
 
-import data.tessera.authz
+import data.tessera.base
 
 test_missing_input_is_denied if {
-	d := authz.decision
+	d := base.decision
 	d.allow == false
 	startswith(d.reason, "malformed input: ")
 	contains(d.reason, "input must be an object")
 }
 
 test_non_object_input_is_denied if {
-	d := authz.decision with input as ["notes"]
+	d := base.decision with input as ["notes"]
 	d.allow == false
 	contains(d.reason, "input must be an object")
 }
 
 test_empty_object_input_lists_every_missing_field if {
-	d := authz.decision with input as {}
+	d := base.decision with input as {}
 	d.allow == false
 	d.methods == []
 	d.ttlSeconds == 0
@@ -35,7 +35,7 @@ test_wrong_types_are_denied if {
 		"methods": [1],
 		"context": ctx,
 	}
-	d := authz.decision with input as bad
+	d := base.decision with input as bad
 	d.allow == false
 	contains(d.reason, "subject.name must be a string")
 	contains(d.reason, "subject.requires must be an array of strings")
@@ -44,12 +44,12 @@ test_wrong_types_are_denied if {
 }
 
 test_remote_must_be_a_boolean if {
-	d := authz.decision with input as req(object.union(notes, {"remote": "yes"}), object.union(storage, {"remote": 1}), [])
+	d := base.decision with input as req(object.union(notes, {"remote": "yes"}), object.union(storage, {"remote": 1}), [])
 	d.allow == false
 	contains(d.reason, "subject.remote must be a boolean when present")
 	contains(d.reason, "target.remote must be a boolean when present")
 }
 
 test_well_formed_input_has_no_complaints if {
-	count(authz.malformed) == 0 with input as req(notes, storage, [])
+	count(base.malformed) == 0 with input as req(notes, storage, [])
 }
