@@ -15,6 +15,7 @@ import {
   tessera,
 } from '@tessera/cli/testing';
 import type { CliIo } from '@tessera/cli';
+import { runPathsFor } from '@tessera/core';
 import { playScenario } from '../../../apps/demo/src/scenario';
 import { findChromium } from './browser';
 
@@ -334,7 +335,7 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
   }, 40_000);
 
   it('never hands the page a token or the operator credential', async () => {
-    const credential = readFileSync(join(app.dir, '.tessera/operator.key'), 'utf8').trim();
+    const credential = readFileSync(runPathsFor(app.config).keyFile, 'utf8').trim();
     const snapshot = await page.evaluate(async () => (await fetch('/api/snapshot')).text());
     expect(snapshot).not.toContain(credential);
     expect(snapshot).not.toMatch(/"token"|"callerKey"|"session":/);
