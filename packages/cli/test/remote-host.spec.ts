@@ -23,7 +23,11 @@ describe('tessera admit / tessera host (built CLI, separate processes on 127.0.0
       transport: { kind: 'zeromq' },
       network: { listen: 'tcp://127.0.0.1:0', hostListen: 'tcp://127.0.0.1:0' },
     });
-    run = new Running(CLI, ['run', app.config]);
+    // Network mode seals the core's key and admissions: the passphrase comes from the environment.
+    run = new Running(CLI, ['run', app.config], REPO, {
+      ...process.env,
+      TESSERA_PASSPHRASE: 'remote-host test passphrase',
+    });
     await run.waitFor(/operator {6}ipc:\/\//);
   }, 180_000);
 

@@ -48,10 +48,11 @@ export class Running {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(script: string, args: string[], cwd = REPO) {
+  constructor(script: string, args: string[], cwd = REPO, env?: NodeJS.ProcessEnv) {
     this.child = spawn(process.execPath, [script, ...args], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(env ? { env } : {}),
     });
     this.child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));

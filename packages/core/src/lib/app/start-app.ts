@@ -18,6 +18,15 @@ import { discoverModules } from '../discovery';
 import { OperatorEndpoint, createOperatorCredential } from '../operator/operator-endpoint';
 import { openSecurityLog, securityLogPath } from './security-log';
 import { createTessera, type Tessera } from '../tessera';
+import { resolvePassphrase } from '../secrets';
+
+/**
+ * Where `tessera run` keeps the core's network state (its CURVE key pair
+ * and admitted remote keys, sealed): `<app>/.tessera/network`.
+ */
+export function networkStateDirFor(configFile: string): string {
+  return join(dirname(resolve(configFile)), '.tessera', 'network');
+}
 
 export interface StartAppOptions {
   /** Lifecycle events (loading, ready, crashed...), e.g. for progress output. */
@@ -25,6 +34,8 @@ export interface StartAppOptions {
   /** Serve the operator socket for `tessera ls/call/inspect`; default true. */
   operator?: boolean;
   policyLogger?: PolicyLogger;
+  /** Network mode: the passphrase sealing the core's state; default from the environment or a prompt. */
+  passphrase?: string;
 }
 
 /** A running app started from its config file. */
@@ -135,6 +146,17 @@ export async function startApp(
     definition:
       config.isolation === 'in-process' ? loadDefinition(m.entryPath, m.manifest.name) : undefined,
   }));
+  // Network mode keeps the core's identity sealed at rest: no passphrase, no start.
+  const networkState = config.network
+    ? {
+        dir: networkStateDirFor(file),
+        passphrase:
+          options.passphrase ??
+          (await resolvePassphrase({
+            what: `the core's network state (${networkStateDirFor(file)})`,
+          })),
+      }
+    : undefined;
   const logger = options.policyLogger ?? stderrPolicyLogger;
   const policy = await openPolicy(config, dir, logger);
   // One security trail per app: security.jsonl beside the decision log (rotated alike).
@@ -162,7 +184,9 @@ export async function startApp(
       ],
       ...(securityLog ? { trail: { sink: securityLog, closeSink: true } } : {}),
       identities: [{ name: OPERATOR, provides: {}, requires: [] }],
-      ...(config.network ? { network: { ...config.network, appDir: dir } } : {}),
+      ...(config.network
+        ? { network: { ...config.network, appDir: dir, state: networkState } }
+        : {}),
     });
   } catch (err) {
     await policy.close();

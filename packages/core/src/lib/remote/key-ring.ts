@@ -16,6 +16,21 @@ export interface Admission {
   readonly facts?: ModuleFacts;
 }
 
+/** An admission as the core's state directory keeps it (join and remote keys only). */
+export interface PersistedAdmission extends Admission {
+  readonly publicKey: string;
+}
+
+/** A key that left the ring, remembered so a later handshake with it is logged with the reason. */
+export interface RetiredKey {
+  readonly identity: string;
+  readonly reason: string;
+  readonly at: number;
+}
+
+/** How many retired keys are remembered (oldest forgotten first). */
+const MAX_RETIRED = 256;
+
 export interface AdmitOptions {
   kind?: AdmissionKind;
   expiresAt?: number;
@@ -34,26 +49,75 @@ export interface AdmitOptions {
 export class KeyRing {
   private readonly admitted = new Map<string, Admission>();
   private readonly listeners = new Set<(publicKey: string, identity: string) => void>();
+  private readonly changeListeners = new Set<() => void>();
+  private readonly retiredKeys = new Map<string, RetiredKey>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   admit(publicKey: string, identity: string, options: AdmitOptions = {}): void {
     this.prune();
+    const kind = options.kind ?? 'local';
     this.admitted.set(publicKey, {
       identity,
-      kind: options.kind ?? 'local',
+      kind,
       ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
       ...(options.facts ? { facts: options.facts } : {}),
     });
+    this.retiredKeys.delete(publicKey);
+    if (kind !== 'local') this.changed();
   }
 
-  /** Remove a key; its open sessions are closed by the listeners. */
-  revoke(publicKey: string): boolean {
+  /** Remove a key; its open sessions are closed by the listeners. `reason` is remembered for refused handshakes. */
+  revoke(publicKey: string, reason = 'revoked'): boolean {
     const a = this.admitted.get(publicKey);
     if (!a) return false;
     this.admitted.delete(publicKey);
+    this.retire(publicKey, a, reason);
     this.notify(publicKey, a.identity);
     return true;
+  }
+
+  /** Why a key that is no longer admitted left the ring, if it was join or remote and is remembered. */
+  retired(publicKey: string): RetiredKey | undefined {
+    return this.retiredKeys.get(publicKey);
+  }
+
+  /** The join and remote admissions, for the state directory. */
+  persistent(): PersistedAdmission[] {
+    this.prune();
+    return [...this.admitted]
+      .filter(([, a]) => a.kind !== 'local')
+      .map(([publicKey, a]) => ({ publicKey, ...a }));
+  }
+
+  /** Retired keys, for the state directory. */
+  retiredList(): (RetiredKey & { publicKey: string })[] {
+    return [...this.retiredKeys].map(([publicKey, r]) => ({ publicKey, ...r }));
+  }
+
+  /** Put back what {@link persistent} and {@link retiredList} saved (a restarted core); expired ones are dropped. */
+  restore(
+    admissions: readonly PersistedAdmission[],
+    retired: readonly (RetiredKey & { publicKey: string })[] = [],
+  ): void {
+    for (const r of retired)
+      this.retiredKeys.set(r.publicKey, { identity: r.identity, reason: r.reason, at: r.at });
+    for (const { publicKey, identity, kind, expiresAt, facts } of admissions) {
+      if (kind === 'local' || (expiresAt !== undefined && this.now() >= expiresAt)) continue;
+      this.admitted.set(publicKey, {
+        identity,
+        kind,
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+        ...(facts ? { facts } : {}),
+      });
+      this.retiredKeys.delete(publicKey);
+    }
+  }
+
+  /** Called (synchronously) after a join or remote admission is added or removed; returns an unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /**
@@ -66,6 +130,7 @@ export class KeyRing {
     const a = this.lookup(publicKey);
     if (!a || a.kind !== 'join') return undefined;
     this.admitted.delete(publicKey);
+    this.retire(publicKey, a, 'join credential spent');
     return a;
   }
 
@@ -75,6 +140,7 @@ export class KeyRing {
     if (!a) return undefined;
     if (this.expired(a)) {
       this.admitted.delete(publicKey);
+      this.retire(publicKey, a, 'expired');
       this.notify(publicKey, a.identity);
       return undefined;
     }
@@ -100,14 +166,35 @@ export class KeyRing {
   }
 
   /** Forget every key of `identity` (module unloaded for good, or replaced). */
-  revokeIdentity(identity: string): void {
-    for (const [key, a] of [...this.admitted]) if (a.identity === identity) this.revoke(key);
+  revokeIdentity(identity: string, reason = 'revoked'): void {
+    for (const [key, a] of [...this.admitted])
+      if (a.identity === identity) this.revoke(key, reason);
   }
 
   /** Called after a key leaves the ring (revoked, replaced or expired); returns an unsubscribe. */
   onRevoke(listener: (publicKey: string, identity: string) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private retire(publicKey: string, a: Admission, reason: string): void {
+    if (a.kind === 'local') return;
+    this.retiredKeys.set(publicKey, { identity: a.identity, reason, at: this.now() });
+    while (this.retiredKeys.size > MAX_RETIRED) {
+      const oldest = this.retiredKeys.keys().next().value as string;
+      this.retiredKeys.delete(oldest);
+    }
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const l of [...this.changeListeners]) {
+      try {
+        l();
+      } catch {
+        // Saving is the listener's business; the ring goes on.
+      }
+    }
   }
 
   private expired(a: Admission): boolean {

@@ -22,7 +22,11 @@ const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
 export interface AdmissionCore {
   address(): string;
   /** The supervisor's attach: record → core token → wait for `register`. */
-  attach(manifest: ModuleManifest, host: RunningHost): Promise<string>;
+  attach(
+    manifest: ModuleManifest,
+    host: RunningHost,
+    from: { key?: string; instance?: string },
+  ): Promise<{ coreToken: string; dropGrants: boolean }>;
   /** Unload a module (a remote host being replaced): revokes its grants and its keys. */
   unload(name: string, reason: string): Promise<unknown>;
   /** Who holds which name: loaded records and the app's known modules. */
@@ -176,10 +180,13 @@ export class RemoteAdmission {
 
   /** Replace: the old host's record, key and pending credential go; its sessions close with its key. */
   private async evict(module: string): Promise<void> {
-    this.o.keys.revokeIdentity(JOIN_PREFIX + module);
+    this.o.keys.revokeIdentity(JOIN_PREFIX + module, 'credential replaced by a new admission');
     if (this.o.core.registry.get(module)?.remote)
       await this.o.core.unload(module, 'replaced by a newly admitted host').catch(() => undefined);
-    this.o.keys.revokeIdentity(module);
+    this.o.keys.revokeIdentity(
+      module,
+      'replaced by a newly admitted host (tessera admit --replace)',
+    );
   }
 
   private join(
@@ -215,7 +222,7 @@ export class RemoteAdmission {
     identity: string | undefined,
     key: string | undefined,
     arg: unknown,
-  ): Promise<{ coreToken: string }> {
+  ): Promise<{ coreToken: string; dropGrants: boolean }> {
     const admission: Admission | undefined = key ? this.o.keys.lookup(key) : undefined;
     if (
       !identity ||
@@ -245,10 +252,16 @@ export class RemoteAdmission {
         `the package.json of module '${identity}' does not match the facts pinned when it was admitted (${mismatch}): ` +
           `run the package version the operator admitted, or have it re-admitted (tessera admit … --replace)`,
       );
-    const coreToken = await this.o.core.attach(pinnedManifest(offered, admission.facts), {
-      stop: async () => undefined,
-    });
-    return { coreToken };
+    // Which process of the host this is: only ever used to tell callers whether it restarted.
+    const instance = (arg as { instance?: unknown }).instance;
+    return this.o.core.attach(
+      pinnedManifest(offered, admission.facts),
+      { stop: async () => undefined },
+      {
+        key,
+        ...(typeof instance === 'string' && instance.length <= 64 ? { instance } : {}),
+      },
+    );
   }
 }
 
