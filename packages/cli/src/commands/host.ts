@@ -17,14 +17,25 @@ export const host: Command = {
   path: ['host'],
   summary: 'host one module for a core on another machine (ZeroMQ + CURVE)',
   usage: `usage: tessera host --module <package> [--listen tcp://0.0.0.0:0] [--advertise name]
-                    [--identity-file file] [--join-file file] < credential
+                    [--identity-file file] [--rejoin] [--passphrase-file file]
+                    [--heartbeat-ms n] [--join-file file] < credential
 
 Runs the module package (found by npm name from the current directory) for a
 remote core. The first time, give the one-time credential from 'tessera admit'
 on standard input (or --join-file): never on the command line, where other
 users could read it. The host makes its own key pair, registers its public
 key with the core, and serves the module; with --identity-file it keeps that
-key (mode 0600) so a restarted host re-attaches without a new credential.
+key, encrypted (AES-256-GCM under a passphrase, mode 0600), and every later
+start uses the file and reads no credential, so the same command line is
+restart-safe (e.g. under systemd). --rejoin joins again with a new credential.
+
+The passphrase comes from --passphrase-file (a 0600 file), the variable
+TESSERA_PASSPHRASE_FILE (the same), TESSERA_PASSPHRASE, or a prompt on the
+terminal; never from the command line.
+
+While the core is unreachable (restarted, link cut), the module keeps running
+and serves calls on the grants it holds; new grants fail with UNAVAILABLE
+until the host has re-attached by itself, with the same instance.
 
 The package's manifest (provides, requires) must match what the operator
 pinned at 'tessera admit', or the core refuses it (PERMISSION_DENIED naming
@@ -35,25 +46,46 @@ next connection, and its open connections are closed.
   --module pkg          the module package to host
   --listen addr         where the module listens (default tcp://0.0.0.0:0)
   --advertise name      host name other machines reach this one by
-  --identity-file file  keep this host's key pair here
+  --identity-file file  keep this host's key pair here (encrypted)
+  --rejoin              join with a new credential although the identity file exists
+  --passphrase-file f   the file holding the identity file's passphrase
+  --heartbeat-ms n      ZeroMQ heartbeat; the core link counts as lost after 3 silent beats
   --join-file file      read the credential from a file instead of stdin
 
 Exit codes: 0 stopped by a signal, 1 could not join or attach, 2 usage error.`,
   async run(argv, io) {
-    const { strings } = parseCommandLine(argv, {
-      strings: ['module', 'listen', 'advertise', 'identity-file', 'join-file'],
+    const { strings, flags } = parseCommandLine(argv, {
+      strings: [
+        'module',
+        'listen',
+        'advertise',
+        'identity-file',
+        'join-file',
+        'passphrase-file',
+        'heartbeat-ms',
+      ],
+      booleans: ['rejoin'],
     });
     if (!strings.module) throw new UsageError('--module <package> is required');
-    const credential = strings['join-file']
-      ? (await readFile(strings['join-file'], 'utf8')).trim()
-      : await readStdin();
+    const heartbeat =
+      strings['heartbeat-ms'] === undefined ? undefined : Number(strings['heartbeat-ms']);
+    if (heartbeat !== undefined && (!Number.isInteger(heartbeat) || heartbeat < 10))
+      throw new UsageError(
+        `--heartbeat-ms must be a whole number ≥ 10 (got ${strings['heartbeat-ms']})`,
+      );
+    const joinFile = strings['join-file'];
     let running;
     try {
       running = await runRemoteHost({
         modulePackage: strings.module,
         cwd: io.cwd,
-        credential: credential || undefined,
+        // Read only when needed: a restart with an identity file never touches stdin.
+        credential: async () =>
+          (joinFile ? (await readFile(joinFile, 'utf8')).trim() : await readStdin()) || undefined,
         identityFile: strings['identity-file'],
+        rejoin: flags.rejoin === true,
+        ...(strings['passphrase-file'] ? { passphraseFile: strings['passphrase-file'] } : {}),
+        ...(heartbeat !== undefined ? { heartbeatIntervalMs: heartbeat } : {}),
         listen: strings.listen,
         advertise: strings.advertise,
         log: (line) => io.stdout(`${line}\n`),

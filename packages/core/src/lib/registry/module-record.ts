@@ -24,6 +24,8 @@ export interface ModuleRecord {
   serverKey?: string;
   /** Hosted on another machine, admitted by a join credential. */
   remote?: boolean;
+  /** A remote host's CURVE key, which it attached with. */
+  remoteKey?: string;
   spec?: ModuleSpec;
   /** The module's private core channel (its host serves HostControl on it). */
   channel?: RpcPeer;
