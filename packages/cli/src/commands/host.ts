@@ -18,7 +18,7 @@ export const host: Command = {
   summary: 'host one module for a core on another machine (ZeroMQ + CURVE)',
   usage: `usage: tessera host --module <package> [--listen tcp://0.0.0.0:0] [--advertise name]
                     [--identity-file file] [--rejoin] [--passphrase-file file]
-                    [--heartbeat-ms n] [--join-file file] < credential
+                    [--heartbeat-ms n] [--heartbeat-misses n] [--join-file file] < credential
 
 Runs the module package (found by npm name from the current directory) for a
 remote core. The first time, give the one-time credential from 'tessera admit'
@@ -49,7 +49,9 @@ next connection, and its open connections are closed.
   --identity-file file  keep this host's key pair here (encrypted)
   --rejoin              join with a new credential although the identity file exists
   --passphrase-file f   the file holding the identity file's passphrase
-  --heartbeat-ms n      ZeroMQ heartbeat; the core link counts as lost after 3 silent beats
+  --heartbeat-ms n      liveness beat on every connection (default 1000)
+  --heartbeat-misses n  silent beats before a link counts as lost (default 5):
+                        a cut shorter than n × beat is ridden out, not a crash
   --join-file file      read the credential from a file instead of stdin
 
 Exit codes: 0 stopped by a signal, 1 could not join or attach, 2 usage error.`,
@@ -63,6 +65,7 @@ Exit codes: 0 stopped by a signal, 1 could not join or attach, 2 usage error.`,
         'join-file',
         'passphrase-file',
         'heartbeat-ms',
+        'heartbeat-misses',
       ],
       booleans: ['rejoin'],
     });
@@ -72,6 +75,12 @@ Exit codes: 0 stopped by a signal, 1 could not join or attach, 2 usage error.`,
     if (heartbeat !== undefined && (!Number.isInteger(heartbeat) || heartbeat < 10))
       throw new UsageError(
         `--heartbeat-ms must be a whole number ≥ 10 (got ${strings['heartbeat-ms']})`,
+      );
+    const misses =
+      strings['heartbeat-misses'] === undefined ? undefined : Number(strings['heartbeat-misses']);
+    if (misses !== undefined && (!Number.isInteger(misses) || misses < 2 || misses > 100))
+      throw new UsageError(
+        `--heartbeat-misses must be a whole number from 2 to 100 (got ${strings['heartbeat-misses']})`,
       );
     const joinFile = strings['join-file'];
     let running;
@@ -86,6 +95,7 @@ Exit codes: 0 stopped by a signal, 1 could not join or attach, 2 usage error.`,
         rejoin: flags.rejoin === true,
         ...(strings['passphrase-file'] ? { passphraseFile: strings['passphrase-file'] } : {}),
         ...(heartbeat !== undefined ? { heartbeatIntervalMs: heartbeat } : {}),
+        ...(misses !== undefined ? { heartbeatMisses: misses } : {}),
         listen: strings.listen,
         advertise: strings.advertise,
         log: (line) => io.stdout(`${line}\n`),

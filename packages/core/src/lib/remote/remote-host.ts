@@ -36,7 +36,9 @@ export interface RemoteHostOptions {
   listen?: string;
   /** Host name other machines reach this one by (default: as bound). */
   advertise?: string;
+  /** Liveness on every connection of this host: the beat, and the silent beats that mean lost. */
   heartbeatIntervalMs?: number;
+  heartbeatMisses?: number;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -89,6 +91,7 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
       authorize: (k) => tokens.callerForKey(k),
     },
     ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+    ...(options.heartbeatMisses ? { heartbeatMisses: options.heartbeatMisses } : {}),
   });
   let host: ModuleHost | undefined;
   let stopped = false;

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     listen: arg('listen'),
     advertise: arg('advertise'),
     heartbeatIntervalMs: arg('heartbeat-ms') ? Number(arg('heartbeat-ms')) : undefined,
+    heartbeatMisses: arg('heartbeat-misses') ? Number(arg('heartbeat-misses')) : undefined,
     log: (l) => process.stdout.write(`${l}\n`),
   });
   const stop = (): void => {
