@@ -1,0 +1,49 @@
+// Calls echo.tick() every `ms` on its own (no operator, no core on the path)
+// and counts the outcomes: multi-host tests read them to tell whether peer
+// calls on live grants went on while the core or a link was away. `instance`
+// is made once per create(): the same value later means the same instance.
+const { randomBytes } = require('node:crypto');
+const { defineModule } = require('@tessera/sdk');
+
+module.exports = defineModule({
+  name: 'pinger',
+  create(ctx) {
+    const instance = randomBytes(8).toString('hex');
+    const createdAt = Date.now();
+    const s = { ok: 0, failed: 0, lastTick: 0, lastOkAt: 0, failures: [] };
+    const restarted = [];
+    ctx.on('restarted', (target) => restarted.push(target));
+    let timer;
+    let busy = false;
+    const ping = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        s.lastTick = await ctx.call('echo', 'tick', [], { timeoutMs: 1000 });
+        s.ok++;
+        s.lastOkAt = Date.now();
+      } catch (err) {
+        s.failed++;
+        if (s.failures.length < 20)
+          s.failures.push({ at: Date.now(), code: err.code, message: err.message });
+      } finally {
+        busy = false;
+      }
+    };
+    return {
+      start: (ms) => {
+        clearInterval(timer);
+        timer = setInterval(ping, Math.max(10, Number(ms) || 50));
+        return true;
+      },
+      halt: () => {
+        clearInterval(timer);
+        return true;
+      },
+      stats: () => ({ instance, createdAt, pid: process.pid, restarted, ...s }),
+    };
+  },
+  stop(instance) {
+    instance.halt();
+  },
+});
