@@ -3,6 +3,7 @@
 // calls on live grants went on while the core or a link was away. `instance`
 // is made once per create(): the same value later means the same instance.
 const { randomBytes } = require('node:crypto');
+const { clearInterval, setInterval } = require('node:timers');
 const { defineModule } = require('@tessera/sdk');
 
 module.exports = defineModule({
