@@ -69,27 +69,34 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
       env: { ...env, TESSERA_PASSPHRASE_FILE: passFile },
     });
 
-  /** `tessera host` for the module of `node`: the same command line every time (restart-safe). */
-  const startHost = (node: 'h1' | 'h2' | 'h3', credential = ''): NodeProcess => {
+  /**
+   * `tessera host` for the module of `node` (or `module`, as process `name`):
+   * the same command line every time (restart-safe).
+   */
+  const startHost = (
+    node: 'h1' | 'h2' | 'h3',
+    credential = '',
+    as: { name: string; module: string } = { name: node, module: modules[node] },
+  ): NodeProcess => {
     const p = new NodeProcess(
-      node,
+      as.name,
       [
         ...inNode(node),
         process.execPath,
         CLI,
         'host',
         '--module',
-        modules[node],
+        as.module,
         '--listen',
         `tcp://${ipOf(node)}:0`,
         '--identity-file',
-        join(app.dir, `${node}.identity`),
+        join(app.dir, `${as.name}.identity`),
         '--passphrase-file',
         passFile,
       ],
       { cwd: REPO, env, stdin: credential },
     );
-    hosts.set(node, p);
+    hosts.set(as.name, p);
     return p;
   };
 
@@ -269,23 +276,66 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
     });
   }, 60_000);
 
+  it('fences a frozen host the operator replaced: on waking it is told so and exits 3', async () => {
+    const stale = hosts.get('h3') as NodeProcess;
+    stale.signal('SIGSTOP');
+    const t0 = Date.now();
+    const admitted = await tessera('admit', modules.h3, '--replace');
+    expect(admitted.stderr).toBe('');
+    // The replacement runs on h1's node.
+    const replacement = startHost('h1', admitted.stdout.trim(), {
+      name: 'h3r',
+      module: modules.h3,
+    });
+    await replacement.waitFor(/relay attached to/, 30_000);
+    const replacedMs = Date.now() - t0;
+    await expect(call('relay', 'relay', ['from the replacement'])).resolves.toBe(
+      'from the replacement',
+    );
+    const who = (await call('relay', 'whoAmI')) as { relay: number };
+    expect(who.relay).toBe(replacement.child.pid);
+    const t1 = Date.now();
+    stale.signal('SIGCONT');
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const exit = await Promise.race([
+      stale.exited,
+      new Promise((r) => (timer = setTimeout(() => r('still running'), 20_000))),
+    ]);
+    clearTimeout(timer);
+    expect(exit).toEqual({ code: 3, signal: null });
+    const fencedMs = Date.now() - t1;
+    expect(stale.output).toMatch(
+      /this process was replaced: .*fenced: replaced by a newly admitted host/,
+    );
+    expect(core.output).not.toMatch(/relay crashed.*\n.*relay ready/); // no flapping back to the stale one
+    await expect(call('relay', 'relay', ['still the replacement'])).resolves.toBe(
+      'still the replacement',
+    );
+    expect(((await call('relay', 'whoAmI')) as { relay: number }).relay).toBe(
+      replacement.child.pid,
+    );
+    rows.push({
+      scenario: 'frozen host replaced (admit --replace); fenced on SIGCONT',
+      detectMs: fencedMs,
+      recoverMs: replacedMs,
+    });
+  }, 90_000);
+
   it('survives a core kill: peer calls go on throughout, hosts rejoin the restarted core by themselves', async () => {
     const before = await stats();
     const t0 = Date.now();
     core.signal('SIGKILL');
     await core.exited;
+    const live = [...hosts.values()].filter((h) => h.alive);
+    expect(live.map((h) => h.name).sort()).toEqual(['h1', 'h2', 'h3r']);
     const noticed = await Promise.all(
-      (['h1', 'h2', 'h3'] as const).map((n) =>
-        (hosts.get(n) as NodeProcess).waitFor(/connection to the core lost/, 15_000, t0),
-      ),
+      live.map((h) => h.waitFor(/connection to the core lost/, 15_000, t0)),
     );
     await sleep(1500); // the core stays away a while
     const t1 = Date.now();
     core = startCore();
     const rejoined = await Promise.all(
-      (['h1', 'h2', 'h3'] as const).map((n) =>
-        (hosts.get(n) as NodeProcess).waitFor(/re-attached to .*same instance/, 30_000, t1),
-      ),
+      live.map((h) => h.waitFor(/re-attached to .*same instance/, 30_000, t1)),
     );
     await core.waitFor(/operator {6}ipc:\/\//, 30_000);
     const after = await stats();

@@ -54,7 +54,9 @@ next connection, and its open connections are closed.
                         a cut shorter than n × beat is ridden out, not a crash
   --join-file file      read the credential from a file instead of stdin
 
-Exit codes: 0 stopped by a signal, 1 could not join or attach, 2 usage error.`,
+Exit codes: 0 stopped by a signal, 1 could not join or attach, 2 usage error,
+3 fenced: the operator replaced or evicted this host, or a newer process holds
+its key (a service manager must not restart it: RestartPreventExitStatus=3).`,
   async run(argv, io) {
     const { strings, flags } = parseCommandLine(argv, {
       strings: [
@@ -83,6 +85,8 @@ Exit codes: 0 stopped by a signal, 1 could not join or attach, 2 usage error.`,
         `--heartbeat-misses must be a whole number from 2 to 100 (got ${strings['heartbeat-misses']})`,
       );
     const joinFile = strings['join-file'];
+    let fenced: (reason: string) => void = () => undefined;
+    const fencedNow = new Promise<string>((resolve) => (fenced = resolve));
     let running;
     try {
       running = await runRemoteHost({
@@ -99,18 +103,29 @@ Exit codes: 0 stopped by a signal, 1 could not join or attach, 2 usage error.`,
         listen: strings.listen,
         advertise: strings.advertise,
         log: (line) => io.stdout(`${line}\n`),
+        onFenced: (reason) => fenced(reason),
       });
     } catch (err) {
       io.stderr(`tessera host: ${describeError(err)}\n`);
-      return ExitCode.FAILURE;
+      return isFencedError(err) ? ExitCode.FENCED : ExitCode.FAILURE;
     }
-    await new Promise<void>((resolve) => {
+    const signalled = new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    const why = await Promise.race([fencedNow, signalled.then(() => undefined)]);
+    if (why !== undefined) {
+      io.stderr(`tessera host: stopped, this process was replaced: ${why}\n`);
+      return ExitCode.FENCED;
+    }
     io.stdout('stopping…\n');
     await running.stop();
     io.stdout('stopped\n');
     return ExitCode.OK;
   },
 };
+
+/** The core's refusal of a replaced, evicted or stale host. */
+function isFencedError(err: unknown): boolean {
+  return (err as { data?: { fenced?: unknown } } | null)?.data?.fenced === true;
+}

@@ -35,7 +35,7 @@ import { registerIpcTransport } from '@tessera/transport-ipc';
 import { generateKeyPair, registerZeroMqTransport } from '@tessera/transport-zeromq';
 import { KeyRing } from './remote/key-ring';
 import { NetworkState, type NetworkStateOptions } from './remote/network-state';
-import { refusedKeyReporter } from './remote/refused-keys';
+import { fencedAs, refusedKeyReporter } from './remote/refused-keys';
 import { OPERATOR, RESERVED_MODULE_NAMES } from './registry/core-facts';
 import { Core } from './core/core';
 import type { RestartPolicy } from './lifecycle/core-events';
@@ -188,7 +188,8 @@ export async function createTessera(
         ...transportConfig.options,
         curve: {
           ...coreKeys,
-          authorize: (key: string) => ring.identityOf(key) ?? refused(key),
+          // A replaced or evicted host's key gets in only to be told it was fenced.
+          authorize: (key: string) => ring.identityOf(key) ?? refused(key) ?? fencedAs(ring, key),
         },
       },
     };

@@ -14,6 +14,8 @@ export interface Admission {
   readonly expiresAt?: number;
   /** For join and remote keys: the module facts the operator admitted, the only ones policy sees. */
   readonly facts?: ModuleFacts;
+  /** Remote keys: how many attaches the core has accepted for this key (the latest attach's epoch). */
+  readonly epoch?: number;
 }
 
 /** An admission as the core's state directory keeps it (join and remote keys only). */
@@ -26,6 +28,12 @@ export interface RetiredKey {
   readonly identity: string;
   readonly reason: string;
   readonly at: number;
+  /**
+   * Replaced or evicted by the operator: the key may still open a channel to
+   * the core, only to be told so (`attach` answers "fenced"), so a stale
+   * process learns why and exits instead of retrying forever.
+   */
+  readonly fenced?: boolean;
 }
 
 /** How many retired keys are remembered (oldest forgotten first). */
@@ -68,11 +76,11 @@ export class KeyRing {
   }
 
   /** Remove a key; its open sessions are closed by the listeners. `reason` is remembered for refused handshakes. */
-  revoke(publicKey: string, reason = 'revoked'): boolean {
+  revoke(publicKey: string, reason = 'revoked', options: { fence?: boolean } = {}): boolean {
     const a = this.admitted.get(publicKey);
     if (!a) return false;
     this.admitted.delete(publicKey);
-    this.retire(publicKey, a, reason);
+    this.retire(publicKey, a, reason, options.fence === true);
     this.notify(publicKey, a.identity);
     return true;
   }
@@ -101,14 +109,20 @@ export class KeyRing {
     retired: readonly (RetiredKey & { publicKey: string })[] = [],
   ): void {
     for (const r of retired)
-      this.retiredKeys.set(r.publicKey, { identity: r.identity, reason: r.reason, at: r.at });
-    for (const { publicKey, identity, kind, expiresAt, facts } of admissions) {
+      this.retiredKeys.set(r.publicKey, {
+        identity: r.identity,
+        reason: r.reason,
+        at: r.at,
+        ...(r.fenced ? { fenced: true } : {}),
+      });
+    for (const { publicKey, identity, kind, expiresAt, facts, epoch } of admissions) {
       if (kind === 'local' || (expiresAt !== undefined && this.now() >= expiresAt)) continue;
       this.admitted.set(publicKey, {
         identity,
         kind,
         ...(expiresAt !== undefined ? { expiresAt } : {}),
         ...(facts ? { facts } : {}),
+        ...(epoch !== undefined ? { epoch } : {}),
       });
       this.retiredKeys.delete(publicKey);
     }
@@ -166,9 +180,19 @@ export class KeyRing {
   }
 
   /** Forget every key of `identity` (module unloaded for good, or replaced). */
-  revokeIdentity(identity: string, reason = 'revoked'): void {
+  revokeIdentity(identity: string, reason = 'revoked', options: { fence?: boolean } = {}): void {
     for (const [key, a] of [...this.admitted])
-      if (a.identity === identity) this.revoke(key, reason);
+      if (a.identity === identity) this.revoke(key, reason, options);
+  }
+
+  /** A remote key attaches once more: its next epoch, remembered (and saved) at once. */
+  nextEpoch(publicKey: string): number {
+    const a = this.lookup(publicKey);
+    if (!a || a.kind !== 'remote') throw new Error('epochs are kept for remote keys only');
+    const epoch = (a.epoch ?? 0) + 1;
+    this.admitted.set(publicKey, { ...a, epoch });
+    this.changed();
+    return epoch;
   }
 
   /** Called after a key leaves the ring (revoked, replaced or expired); returns an unsubscribe. */
@@ -177,9 +201,14 @@ export class KeyRing {
     return () => this.listeners.delete(listener);
   }
 
-  private retire(publicKey: string, a: Admission, reason: string): void {
+  private retire(publicKey: string, a: Admission, reason: string, fenced = false): void {
     if (a.kind === 'local') return;
-    this.retiredKeys.set(publicKey, { identity: a.identity, reason, at: this.now() });
+    this.retiredKeys.set(publicKey, {
+      identity: a.identity,
+      reason,
+      at: this.now(),
+      ...(fenced && a.kind === 'remote' ? { fenced: true } : {}),
+    });
     while (this.retiredKeys.size > MAX_RETIRED) {
       const oldest = this.retiredKeys.keys().next().value as string;
       this.retiredKeys.delete(oldest);

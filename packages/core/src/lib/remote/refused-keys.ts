@@ -40,3 +40,9 @@ export function refusedKeyReporter(
     return undefined;
   };
 }
+
+/** The identity a fenced key (replaced or evicted by the operator) connects as, or undefined. */
+export function fencedAs(ring: KeyRing, publicKey: string): string | undefined {
+  const retired = ring.retired(publicKey);
+  return retired?.fenced ? `fenced:${retired.identity}` : undefined;
+}

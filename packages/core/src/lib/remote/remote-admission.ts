@@ -14,6 +14,8 @@ import type { JoinCredentialOptions } from './join-request';
 import { factsMismatch, resolvePinnedFacts } from './pinned-facts';
 
 const JOIN_PREFIX = 'join:';
+/** The identity a replaced or evicted host's key connects as: it may only hear that it was fenced. */
+export const FENCED_PREFIX = 'fenced:';
 const DEFAULT_JOIN_TTL_MS = 10 * 60_000;
 const MAX_JOIN_TTL_MS = 7 * 24 * 3600_000;
 const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
@@ -102,7 +104,26 @@ export class RemoteAdmission {
   /** The door's bootstrap step: `join` and `attach`, authenticated by the CURVE key alone. */
   bootstrap(call: IncomingCall, peer: SessionIdentity): { value: unknown } | undefined {
     const { caller: identity, key } = peer;
-    const who = identity?.startsWith(JOIN_PREFIX) ? identity.slice(JOIN_PREFIX.length) : identity;
+    const who = identity?.startsWith(JOIN_PREFIX)
+      ? identity.slice(JOIN_PREFIX.length)
+      : identity?.startsWith(FENCED_PREFIX)
+        ? identity.slice(FENCED_PREFIX.length)
+        : identity;
+    if (identity?.startsWith(FENCED_PREFIX)) {
+      const retired = key ? this.o.keys.retired(key) : undefined;
+      const why = retired
+        ? `${retired.reason} at ${new Date(retired.at).toISOString()}`
+        : 'its key was revoked';
+      this.record('host.refused', 'denied', who, `fenced host tried to ${call.method}: ${why}`);
+      return {
+        value: Promise.reject(
+          TesseraError.failedPrecondition(
+            `this host of '${who}' was fenced: ${why}. Another host holds the module now; this process must stop`,
+            { fenced: true },
+          ),
+        ),
+      };
+    }
     try {
       if (call.method === 'join') {
         const joined = this.join(identity, key, call.args[0]);
@@ -181,12 +202,14 @@ export class RemoteAdmission {
   /** Replace: the old host's record, key and pending credential go; its sessions close with its key. */
   private async evict(module: string): Promise<void> {
     this.o.keys.revokeIdentity(JOIN_PREFIX + module, 'credential replaced by a new admission');
-    if (this.o.core.registry.get(module)?.remote)
-      await this.o.core.unload(module, 'replaced by a newly admitted host').catch(() => undefined);
+    // Fenced first: a stale process connecting while the unload runs hears why.
     this.o.keys.revokeIdentity(
       module,
       'replaced by a newly admitted host (tessera admit --replace)',
+      { fence: true },
     );
+    if (this.o.core.registry.get(module)?.remote)
+      await this.o.core.unload(module, 'replaced by a newly admitted host').catch(() => undefined);
   }
 
   private join(
@@ -222,7 +245,7 @@ export class RemoteAdmission {
     identity: string | undefined,
     key: string | undefined,
     arg: unknown,
-  ): Promise<{ coreToken: string; dropGrants: boolean }> {
+  ): Promise<{ coreToken: string; dropGrants: boolean; epoch: number }> {
     const admission: Admission | undefined = key ? this.o.keys.lookup(key) : undefined;
     if (
       !identity ||
@@ -252,9 +275,18 @@ export class RemoteAdmission {
         `the package.json of module '${identity}' does not match the facts pinned when it was admitted (${mismatch}): ` +
           `run the package version the operator admitted, or have it re-admitted (tessera admit … --replace)`,
       );
+    // Fencing: a process re-attaching with an epoch older than the key's latest attach was
+    // replaced by another process holding the same key (a copy of its identity file). A new
+    // process (no epoch) always wins; the old one hears it is stale and stops.
+    const last = (arg as { epoch?: unknown }).epoch;
+    if (typeof last === 'number' && admission.epoch !== undefined && last < admission.epoch)
+      throw TesseraError.failedPrecondition(
+        `this host of '${identity}' was fenced: another process with its key attached after it (epoch ${admission.epoch}, this one ${last}); this process must stop`,
+        { fenced: true },
+      );
     // Which process of the host this is: only ever used to tell callers whether it restarted.
     const instance = (arg as { instance?: unknown }).instance;
-    return this.o.core.attach(
+    const attached = await this.o.core.attach(
       pinnedManifest(offered, admission.facts),
       { stop: async () => undefined },
       {
@@ -262,6 +294,9 @@ export class RemoteAdmission {
         ...(typeof instance === 'string' && instance.length <= 64 ? { instance } : {}),
       },
     );
+    // Counted only once attached: a refused attempt (a dependency not loaded yet) is no epoch.
+    const epoch = this.o.keys.lookup(key as string) ? this.o.keys.nextEpoch(key as string) : 0;
+    return { ...attached, epoch };
   }
 }
 

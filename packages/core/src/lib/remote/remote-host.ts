@@ -41,6 +41,12 @@ export interface RemoteHostOptions {
   heartbeatMisses?: number;
   /** Progress lines. */
   log?: (line: string) => void;
+  /**
+   * The core fenced this process (the operator replaced or evicted the host,
+   * or another process with this key attached after it): the module is
+   * stopped already; the process should exit, saying `reason`.
+   */
+  onFenced?: (reason: string) => void;
 }
 
 export interface RunningRemoteHost {
@@ -98,15 +104,20 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lostAt: number | undefined;
+  /** The epoch of this process's last attach: a re-attach older than the key's latest is fenced. */
+  let epoch: number | undefined;
 
   const attach = async (): Promise<void> => {
     const peer = new RpcPeer(await transport.connect(identity.core), { defaultTimeoutMs: 20_000 });
-    let reply: { coreToken: string; dropGrants?: boolean };
+    let reply: { coreToken: string; dropGrants?: boolean; epoch?: number };
     try {
-      reply = (await peer.call('attach', [{ packageJson, instance }])) as typeof reply;
+      reply = (await peer.call('attach', [
+        { packageJson, instance, ...(epoch !== undefined ? { epoch } : {}) },
+      ])) as typeof reply;
     } finally {
       await peer.close();
     }
+    if (typeof reply.epoch === 'number') epoch = reply.epoch;
     if (host) {
       await host.reattach(reply.coreToken, { dropGrants: reply.dropGrants === true });
       const away = lostAt === undefined ? '' : ` after ${Date.now() - lostAt} ms away`;
@@ -152,10 +163,24 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
       timer = undefined;
       if (stopped || (host && !host.coreLost)) return;
       attach().catch((err: unknown) => {
+        if (isFenced(err)) {
+          void fence((err as TesseraError).message);
+          return;
+        }
         log(`attach failed: ${describe(err)}; retrying`);
         schedule();
       });
     }, ms);
+  };
+
+  /** Fenced: stop serving at once (another host holds the module now) and say so. */
+  const fence = async (reason: string): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    log(`fenced: ${reason}`);
+    await host?.stop().catch(() => undefined);
+    await transport.close().catch(() => undefined);
+    options.onFenced?.(reason);
   };
 
   try {
@@ -192,12 +217,21 @@ async function firstAttach(
       await attach();
       return;
     } catch (err) {
-      if (stopped() || (err instanceof TesseraError && FATAL.has(err.code))) throw err;
+      if (stopped() || isFenced(err) || (err instanceof TesseraError && FATAL.has(err.code)))
+        throw err;
       const ms = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] as number;
       log(`attach failed: ${describe(err)}; retrying in ${ms} ms`);
       await new Promise((r) => setTimeout(r, ms));
     }
   }
+}
+
+/** The core's answer to a replaced, evicted or stale process: stop, do not retry. */
+function isFenced(err: unknown): boolean {
+  return (
+    err instanceof TesseraError &&
+    (err.data as { fenced?: unknown } | undefined)?.fenced === true
+  );
 }
 
 function describe(err: unknown): string {

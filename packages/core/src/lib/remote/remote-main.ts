@@ -51,6 +51,10 @@ async function main(): Promise<void> {
     heartbeatIntervalMs: arg('heartbeat-ms') ? Number(arg('heartbeat-ms')) : undefined,
     heartbeatMisses: arg('heartbeat-misses') ? Number(arg('heartbeat-misses')) : undefined,
     log: (l) => process.stdout.write(`${l}\n`),
+    onFenced: (reason) => {
+      process.stderr.write(`tessera host: stopped, this process was replaced: ${reason}\n`);
+      process.exit(3);
+    },
   });
   const stop = (): void => {
     void host.stop().then(() => process.exit(0));
