@@ -351,4 +351,63 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
       recoverMs: Math.max(...rejoined.map((l) => l.at)) - t1,
     });
   }, 90_000);
+
+  it('operates remote hosts: lists them with their own stats, revokes a credential, evicts a host that then exits', async () => {
+    const listed = JSON.parse((await tessera('hosts', '--json')).stdout) as {
+      module: string;
+      state: string;
+      fingerprint: string;
+      epoch: number;
+      address?: string;
+      stats?: { pid: number; rssBytes: number };
+    }[];
+    expect(listed.map((h) => [h.module, h.state])).toEqual([
+      ['echo', 'ready'],
+      ['pinger', 'ready'],
+      ['relay', 'ready'],
+    ]);
+    const pinger = listed.find((h) => h.module === 'pinger');
+    expect(pinger?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(pinger?.epoch).toBeGreaterThanOrEqual(3); // joined, re-attached after the 10 s cut and the core restart
+    expect(pinger?.address).toContain(ipOf('h2'));
+    expect(pinger?.stats?.pid).toBe(hosts.get('h2')?.child.pid);
+    expect(pinger?.stats?.rssBytes).toBeGreaterThan(1_000_000);
+    const ls = await tessera('ls');
+    expect(ls.stdout).toMatch(
+      new RegExp(`pinger +ready +${hosts.get('h2')?.child.pid} \\(remote\\)`),
+    );
+
+    // An unspent credential is listed (never shown again), revoked, and then refused.
+    const minted = (await tessera('admit', '@tessera-demo/notes')).stdout.trim();
+    const pending = JSON.parse((await tessera('credentials', '--json')).stdout) as {
+      module: string;
+    }[];
+    expect(pending.map((c) => c.module)).toEqual(['notes']);
+    expect((await tessera('credentials')).stdout).not.toContain(minted.slice(14, 40));
+    expect((await tessera('credentials', 'revoke', 'notes')).code).toBe(0);
+    expect(JSON.parse((await tessera('credentials', '--json')).stdout)).toEqual([]);
+    const refused = startHost('h1', minted, { name: 'notes', module: '@tessera-demo/notes' });
+    expect((await refused.exited).code).toBe(1);
+    expect(refused.output).toMatch(/could not join/);
+
+    // Evict relay: its process is told and exits 3; the module is gone at the core.
+    const relay = hosts.get('h3r') as NodeProcess;
+    const t0 = Date.now();
+    const evicted = await tessera('evict', 'relay', '--reason', 'decommissioned');
+    expect(evicted.stdout).toMatch(/evicted relay: key revoked and fenced, module unloaded/);
+    expect((await relay.exited).code).toBe(3);
+    const exitedMs = Date.now() - t0;
+    expect(relay.output).toMatch(/fenced: .*evicted by the operator: decommissioned/);
+    const after = JSON.parse((await tessera('ls', '--json')).stdout) as {
+      name: string;
+      loaded: boolean;
+    }[];
+    expect(after.find((r) => r.name === 'relay')?.loaded).not.toBe(true);
+    expect(
+      (JSON.parse((await tessera('hosts', '--json')).stdout) as { module: string }[]).map(
+        (h) => h.module,
+      ),
+    ).toEqual(['echo', 'pinger']);
+    rows.push({ scenario: 'evict: host told and exited', detectMs: exitedMs, recoverMs: '-' });
+  }, 60_000);
 });

@@ -4,9 +4,12 @@ import { approvals } from './approvals';
 import { audit } from './audit';
 import { approve } from './approve';
 import { call } from './call';
+import { credentials, credentialsRevoke } from './credentials';
+import { evict } from './evict';
 import { deny } from './deny';
 import { grants } from './grants';
 import { host } from './host';
+import { hosts } from './hosts';
 import { inspect } from './inspect';
 import { ls } from './ls';
 import { policyBuild } from './policy-build';
@@ -30,6 +33,10 @@ export const commands: Command[] = [
   audit,
   admit,
   host,
+  hosts,
+  evict,
+  credentials,
+  credentialsRevoke,
   policyBuild,
   policyTest,
   policyEval,

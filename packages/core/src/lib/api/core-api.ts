@@ -9,6 +9,7 @@ import type { ModuleDescription } from '@tessera/proxy';
 import type { SecurityEvent, SecurityFilter } from '../audit';
 import type { ModuleListing, ModuleStats } from '../registry/module-registry';
 import type { JoinRequest } from '../remote/join-request';
+import type { PendingCredential, RemoteHostListing } from '../remote/remote-admission';
 
 /**
  * The core's whole surface (module/operator → core): what a module host
@@ -55,6 +56,18 @@ export interface CoreApi extends ModuleCoreApi {
    * `$subscribe` to `security` for the ones that follow.
    */
   auditEvents(filter?: SecurityFilter): SecurityEvent[];
+  /** Admitted remote hosts: module, key fingerprint, epoch, state, address, uptime, CPU and RSS (operator only). */
+  hosts(): RemoteHostListing[];
+  /**
+   * Evict a remote host (operator only): revoke and fence its key, close its
+   * sessions, unload its module (grants revoked everywhere). Its process is
+   * told at its next attach and exits.
+   */
+  evict(module: string, reason?: string): { attached: boolean };
+  /** Unspent join credentials (operator only): module, key fingerprint, expiry; never the secret. */
+  credentials(): PendingCredential[];
+  /** Revoke a module's unspent join credential (operator only); false when there was none. */
+  revokeCredential(module: string): boolean;
 }
 
 /** The operator-facing part of the core's dispatch table. */
@@ -73,4 +86,8 @@ export const CORE_MANAGER_METHODS = [
   'deny',
   'revoke',
   'auditEvents',
+  'hosts',
+  'evict',
+  'credentials',
+  'revokeCredential',
 ] as const satisfies readonly (keyof CoreApi)[];

@@ -2,6 +2,7 @@ import { TesseraError, assertValidName, validateManifest } from '@tessera/protoc
 import type { ModuleFacts } from '@tessera/policy';
 import type { SessionIdentity } from '@tessera/proxy';
 import type { IncomingCall } from '@tessera/transport';
+import type { HostResourceStats } from '@tessera/host';
 import { generateKeyPair } from '@tessera/transport-zeromq';
 import type { SecurityEventInput } from '../audit/security-event';
 import type { RunningHost } from '../launch/host-launcher';
@@ -12,6 +13,29 @@ import { encodeJoinCredential } from './join-credential';
 import type { Admission, KeyRing } from './key-ring';
 import type { JoinCredentialOptions } from './join-request';
 import { factsMismatch, resolvePinnedFacts } from './pinned-facts';
+import { keyFingerprint } from './refused-keys';
+
+/** One row of `tessera hosts`. */
+export interface RemoteHostListing {
+  module: string;
+  /** SHA-256 of the host's public key, first 16 hex digits. */
+  fingerprint: string;
+  /** Attaches the core has accepted for this key. */
+  epoch: number;
+  /** The module's state when attached; `away` when admitted but not attached now. */
+  state: string;
+  address?: string;
+  uptimeMs?: number;
+  /** What the host reports of its own resource use (informational). */
+  stats?: HostResourceStats;
+}
+
+/** One row of `tessera credentials`. */
+export interface PendingCredential {
+  module: string;
+  fingerprint: string;
+  expiresAt: number;
+}
 
 const JOIN_PREFIX = 'join:';
 /** The identity a replaced or evicted host's key connects as: it may only hear that it was fenced. */
@@ -197,6 +221,69 @@ export class RemoteAdmission {
       throw TesseraError.failedPrecondition(
         `'${module}' already has an admitted remote host: to hand its identity to a new host, admit with replace (tessera admit … --replace), which revokes the old key and closes its connections`,
       );
+  }
+
+  /** Remote hosts: every admitted remote key, attached or not, with what the core knows of it. */
+  hosts(): RemoteHostListing[] {
+    return this.o.keys
+      .persistent()
+      .filter((a) => a.kind === 'remote')
+      .map((a) => {
+        const record = this.o.core.registry.get(a.identity);
+        const attached = record?.remote === true && record.remoteKey === a.publicKey;
+        return {
+          module: a.identity,
+          fingerprint: keyFingerprint(a.publicKey),
+          epoch: a.epoch ?? 0,
+          state: attached ? record.state : 'away',
+          ...(attached && record.address ? { address: record.address } : {}),
+          ...(attached && record.readyAt !== undefined
+            ? { uptimeMs: Date.now() - record.readyAt }
+            : {}),
+          ...(attached && record.remoteStats ? { stats: record.remoteStats } : {}),
+        };
+      })
+      .sort((x, y) => x.module.localeCompare(y.module));
+  }
+
+  /** Join credentials minted and not yet spent (nor expired): module, key fingerprint, expiry. */
+  credentials(): PendingCredential[] {
+    return this.o.keys
+      .persistent()
+      .filter((a) => a.kind === 'join')
+      .map((a) => ({
+        module: a.identity.slice(JOIN_PREFIX.length),
+        fingerprint: keyFingerprint(a.publicKey),
+        expiresAt: a.expiresAt ?? 0,
+      }))
+      .sort((x, y) => x.module.localeCompare(y.module));
+  }
+
+  /** Revoke `module`'s unspent credential; false when it has none. */
+  revokeCredential(module: string): boolean {
+    assertValidName(module, 'module name');
+    if (!this.o.keys.keyOf(JOIN_PREFIX + module)) return false;
+    this.o.keys.revokeIdentity(JOIN_PREFIX + module, 'credential revoked by the operator');
+    this.record('join.refused', 'success', module, 'the operator revoked an unspent credential');
+    return true;
+  }
+
+  /**
+   * Evict a remote host (operator): its key is revoked and fenced, its
+   * sessions close, the module is unloaded (its grants revoked everywhere).
+   * Its process hears it was evicted at its next attach, and exits.
+   */
+  async evictHost(module: string, reason?: string): Promise<{ attached: boolean }> {
+    assertValidName(module, 'module name');
+    const record = this.o.core.registry.get(module);
+    if (!this.o.keys.keyOf(module) && !record?.remote)
+      throw TesseraError.notFound(`'${module}' has no admitted remote host (tessera hosts)`);
+    const why = `evicted by the operator${reason ? `: ${reason}` : ''}`;
+    this.o.keys.revokeIdentity(module, why, { fence: true });
+    const attached = record?.remote === true;
+    if (attached) await this.o.core.unload(module, why).catch(() => undefined);
+    this.record('host.refused', 'success', module, why);
+    return { attached };
   }
 
   /** Replace: the old host's record, key and pending credential go; its sessions close with its key. */

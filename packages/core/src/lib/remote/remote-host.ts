@@ -229,8 +229,7 @@ async function firstAttach(
 /** The core's answer to a replaced, evicted or stale process: stop, do not retry. */
 function isFenced(err: unknown): boolean {
   return (
-    err instanceof TesseraError &&
-    (err.data as { fenced?: unknown } | undefined)?.fenced === true
+    err instanceof TesseraError && (err.data as { fenced?: unknown } | undefined)?.fenced === true
   );
 }
 
