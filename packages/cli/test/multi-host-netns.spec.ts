@@ -87,8 +87,8 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
         'host',
         '--module',
         as.module,
-        '--listen',
-        `tcp://${ipOf(node)}:0`,
+        // echo's host listens on the default tcp://0.0.0.0:0 and must find its own address.
+        ...(as.name === 'h1' ? [] : ['--listen', `tcp://${ipOf(node)}:0`]),
         '--identity-file',
         join(app.dir, `${as.name}.identity`),
         '--passphrase-file',
@@ -175,6 +175,9 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
     for (const node of ['h1', 'h2', 'h3'] as const)
       await hosts.get(node)?.waitFor(/attached to tcp:\/\//, 30_000);
     expect(hosts.get('h2')?.output).toMatch(/depends on echo, which is not loaded; retrying/);
+    // Listening on 0.0.0.0, echo's host advertises its address on the route to the core, never 0.0.0.0.
+    expect(hosts.get('h1')?.output).toContain(`advertising ${ipOf('h1')} (`);
+    expect(hosts.get('h1')?.output).toContain(`serving at tcp://${ipOf('h1')}:`);
     rows.push({
       scenario: 'three hosts join (dependents first)',
       detectMs: '-',

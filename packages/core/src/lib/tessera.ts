@@ -36,6 +36,7 @@ import { generateKeyPair, registerZeroMqTransport } from '@tessera/transport-zer
 import { KeyRing } from './remote/key-ring';
 import { NetworkState, type NetworkStateOptions } from './remote/network-state';
 import { fencedAs, refusedKeyReporter } from './remote/refused-keys';
+import { checkHostListen } from './remote/safe-address';
 import { OPERATOR, RESERVED_MODULE_NAMES } from './registry/core-facts';
 import { Core } from './core/core';
 import type { RestartPolicy } from './lifecycle/core-events';
@@ -112,7 +113,12 @@ export interface TesseraOptions {
    */
   network?: {
     listen: string;
-    /** Where local module hosts listen; default tcp://127.0.0.1:0. */
+    /**
+     * Where this core's own module hosts listen: remote hosts must reach it,
+     * so it is loopback only when `listen` is, and never a wildcard.
+     * Default: the host of `listen` (or `advertise`, when `listen` binds
+     * 0.0.0.0), port 0.
+     */
     hostListen?: string;
     /** The core's CURVE key pair; default: the one in `state`, else a fresh one per start. */
     keys?: { publicKey: string; secretKey: string };
@@ -173,6 +179,7 @@ export async function createTessera(
       );
     }
     const ring = keyRing;
+    checkHostListen(options.network); // before anything is opened: a clear error, nothing to undo
     if (options.network.state && options.network.keys)
       throw TesseraError.invalidArgument('network: give keys or state, not both', {
         field: 'network',
@@ -234,7 +241,7 @@ export async function createTessera(
             ? {
                 keyRing,
                 coreServerKey: coreKeys.publicKey,
-                hostListen: options.network?.hostListen ?? 'tcp://127.0.0.1:0',
+                hostListen: checkHostListen(options.network as NonNullable<typeof options.network>),
               }
             : undefined,
         })

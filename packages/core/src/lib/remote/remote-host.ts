@@ -11,6 +11,7 @@ import { resolvePassphrase } from '../secrets';
 import { type HostIdentity, identityExists, loadIdentity, saveIdentity } from './host-identity';
 import { decodeJoinCredential } from './join-credential';
 import { factsMismatch } from './pinned-facts';
+import { safeHostAddress } from './safe-address';
 
 export interface RemoteHostOptions {
   /** The module package to host, found by npm name from `cwd`. */
@@ -32,9 +33,13 @@ export interface RemoteHostOptions {
   passphrase?: string;
   /** A file holding that passphrase (`--passphrase-file`). */
   passphraseFile?: string;
-  /** Where the module listens; default tcp://0.0.0.0:0. */
+  /**
+   * Where the module listens; default tcp://0.0.0.0:0, advertised as this
+   * machine's address on its route to the core. Loopback only when the core
+   * is on loopback too.
+   */
   listen?: string;
-  /** Host name other machines reach this one by (default: as bound). */
+  /** Host name or address other machines reach this one by (never 0.0.0.0; loopback only with a loopback core). */
   advertise?: string;
   /** Liveness on every connection of this host: the beat, and the silent beats that mean lost. */
   heartbeatIntervalMs?: number;
@@ -84,7 +89,20 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
   const found = await discoverOne(options.modulePackage, options.cwd);
   const packageJson = await readPackageJson(found.packageDir, options.modulePackage);
   const definition = loadDefinition(found.entryPath, found.manifest.name);
-  const identity = await establishIdentity(options, found.manifest, log);
+  // Checked before a credential is spent: peers must be able to reach what this host advertises.
+  let address: Awaited<ReturnType<typeof safeHostAddress>> | undefined;
+  const identity = await establishIdentity(options, found.manifest, log, async (core) => {
+    address = await safeHostAddress({
+      core,
+      ...(options.listen ? { listen: options.listen } : {}),
+      ...(options.advertise ? { advertise: options.advertise } : {}),
+    });
+  });
+  const where = address as NonNullable<typeof address>;
+  if (where.derived)
+    log(
+      `advertising ${where.derived} (this machine's address on the route to the core; --advertise to choose)`,
+    );
   // This process's instance of the module: the core keeps its incarnation while it is the same.
   const instance = randomBytes(12).toString('base64url');
 
@@ -124,7 +142,7 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
       lostAt = undefined;
       attempt = 0;
       log(
-        `${identity.module} re-attached to ${identity.core}${away}, same instance at ${host.address}`,
+        `${identity.module} re-attached to ${identity.core}${away}, same instance at ${host.advertisedAddress}`,
       );
       return;
     }
@@ -135,9 +153,9 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
       ...(found.manifest.resources ? { resources: found.manifest.resources } : {}),
       coreAddress: identity.core,
       coreToken: reply.coreToken,
-      listenAddress: options.listen ?? 'tcp://0.0.0.0:0',
+      listenAddress: where.listen,
       serverKey: identity.publicKey,
-      advertise: options.advertise,
+      advertise: where.advertise,
       onCoreLost: () => {
         lostAt = Date.now();
         log(
@@ -154,7 +172,7 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
     }
     host = h;
     attempt = 0;
-    log(`${identity.module} attached to ${identity.core}, serving at ${h.address}`);
+    log(`${identity.module} attached to ${identity.core}, serving at ${h.advertisedAddress}`);
   };
   const schedule = (): void => {
     if (stopped || timer) return;
@@ -245,6 +263,7 @@ async function establishIdentity(
   options: RemoteHostOptions,
   manifest: ModuleManifest,
   log: (l: string) => void,
+  preflight: (core: string) => Promise<void>,
 ): Promise<HostIdentity> {
   const module = manifest.name;
   const file = options.identityFile;
@@ -257,6 +276,7 @@ async function establishIdentity(
   if (file && !options.rejoin && (await identityExists(file))) {
     const { identity, migrated } = await loadIdentity(file, await passphraseOf(), module);
     if (migrated) log(`identity file ${file} was plain JSON: it is now encrypted`);
+    await preflight(identity.core);
     return identity;
   }
   const text =
@@ -285,6 +305,7 @@ async function establishIdentity(
       `the package.json of module '${module}' does not match the facts pinned when it was admitted (${mismatch}): ` +
         'install the package version the operator admitted, or have this one admitted (tessera admit … --replace); the credential is not spent',
     );
+  await preflight(cred.core);
   const own: CurveKeyPair = generateKeyPair();
   const joiner = new ZeroMqTransport({
     curve: { secretKey: cred.secretKey, publicKey: cred.publicKey, serverKey: cred.coreKey },

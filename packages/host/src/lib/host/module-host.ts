@@ -221,11 +221,16 @@ export class ModuleHost {
     this.corePeer = corePeer;
   }
 
+  /** The address other modules are told to dial: the bound one, with the advertised host. */
+  get advertisedAddress(): string | undefined {
+    const address = this.listener?.address;
+    if (!address || !this.options.advertise) return address;
+    return address.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.options.advertise}:`);
+  }
+
   private async register(): Promise<void> {
-    if (!this.listener || !this.spec) return;
-    let address = this.listener.address;
-    if (this.options.advertise)
-      address = address.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.options.advertise}:`);
+    const address = this.advertisedAddress;
+    if (!address || !this.spec) return;
     await this.core().register({
       address,
       spec: this.spec,
