@@ -83,6 +83,10 @@ describe('persistent core identity and admission state', () => {
     app = await start();
     await load(app);
     const { own, coreKey } = await admitRelay(app);
+    await (
+      await dial(app, own, coreKey)
+    ).call('attach', [{ packageJson: relayPackage, instance: 'process-A' }]);
+    const incarnation = app.core.module('relay')?.incarnation;
     await app.close();
     app = undefined;
 
@@ -100,12 +104,20 @@ describe('persistent core identity and admission state', () => {
     await load(app);
     // Same key pair: the host's pinned server key still fits, and its own key is still admitted.
     const host = await dial(app, own, coreKey);
-    const attached = (await host.call('attach', [{ packageJson: relayPackage }])) as {
-      coreToken: string;
-      epoch: number;
-    };
+    const attached = (await host.call('attach', [
+      { packageJson: relayPackage, instance: 'process-A' },
+    ])) as { coreToken: string; epoch: number; dropGrants: boolean };
     expect(attached.coreToken).toEqual(expect.any(String));
-    expect(attached.epoch).toBe(1);
+    expect(attached.epoch).toBe(2);
+    // Grants the old core minted stay good: this core never revoked them.
+    expect(attached.dropGrants).toBe(false);
+    // The same host process: the same incarnation, so its callers hear of no restart…
+    expect(app.core.module('relay')?.incarnation).toBe(incarnation);
+    // …and another process of it is a new one, even though this core counts from scratch.
+    await (
+      await dial(app, own, coreKey)
+    ).call('attach', [{ packageJson: relayPackage, instance: 'process-B' }]);
+    expect(app.core.module('relay')?.incarnation).toBe((incarnation as number) + 1);
   });
 
   it('a wrong passphrase stops the core with a clear error and changes nothing', async () => {

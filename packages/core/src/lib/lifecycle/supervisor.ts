@@ -161,11 +161,24 @@ export class Supervisor {
     }
     this.o.registry.addKnown([{ manifest }]);
     const previous = this.remoteInstances.get(name);
-    const sameInstance = from.instance !== undefined && previous?.instance === from.instance;
-    const record = this.begin(manifest, host, sameInstance ? previous.incarnation : undefined);
+    // What the key's last attach was, also before this core restarted (kept in the state directory).
+    const saved = from.key !== undefined ? this.o.keyRing?.lookup(from.key) : undefined;
+    const last =
+      previous ??
+      (saved?.instance !== undefined && saved.incarnation !== undefined
+        ? { instance: saved.instance, incarnation: saved.incarnation }
+        : undefined);
+    const sameInstance = from.instance !== undefined && last?.instance === from.instance;
+    const incarnation = sameInstance
+      ? last?.incarnation
+      : Math.max(this.o.registry.nextIncarnation(name), (last?.incarnation ?? 0) + 1);
+    const record = this.begin(manifest, host, incarnation);
     record.remoteKey = from.key;
-    if (from.instance !== undefined)
+    if (from.instance !== undefined) {
       this.remoteInstances.set(name, { instance: from.instance, incarnation: record.incarnation });
+      if (from.key !== undefined)
+        this.o.keyRing?.noteInstance(from.key, from.instance, record.incarnation);
+    }
     let coreToken: string;
     try {
       coreToken = await this.coreToken(record);

@@ -16,6 +16,13 @@ export interface Admission {
   readonly facts?: ModuleFacts;
   /** Remote keys: how many attaches the core has accepted for this key (the latest attach's epoch). */
   readonly epoch?: number;
+  /**
+   * Remote keys: the host process that attached last (its random instance
+   * id) and the incarnation the core gave it, kept across core restarts so
+   * callers hear of a restart only when the instance changed.
+   */
+  readonly instance?: string;
+  readonly incarnation?: number;
 }
 
 /** An admission as the core's state directory keeps it (join and remote keys only). */
@@ -115,7 +122,8 @@ export class KeyRing {
         at: r.at,
         ...(r.fenced ? { fenced: true } : {}),
       });
-    for (const { publicKey, identity, kind, expiresAt, facts, epoch } of admissions) {
+    for (const a of admissions) {
+      const { publicKey, identity, kind, expiresAt, facts, epoch, instance, incarnation } = a;
       if (kind === 'local' || (expiresAt !== undefined && this.now() >= expiresAt)) continue;
       this.admitted.set(publicKey, {
         identity,
@@ -123,6 +131,8 @@ export class KeyRing {
         ...(expiresAt !== undefined ? { expiresAt } : {}),
         ...(facts ? { facts } : {}),
         ...(epoch !== undefined ? { epoch } : {}),
+        ...(instance !== undefined ? { instance } : {}),
+        ...(incarnation !== undefined ? { incarnation } : {}),
       });
       this.retiredKeys.delete(publicKey);
     }
@@ -183,6 +193,15 @@ export class KeyRing {
   revokeIdentity(identity: string, reason = 'revoked', options: { fence?: boolean } = {}): void {
     for (const [key, a] of [...this.admitted])
       if (a.identity === identity) this.revoke(key, reason, options);
+  }
+
+  /** Remember which host instance attached with a remote key, and its incarnation (saved at once). */
+  noteInstance(publicKey: string, instance: string, incarnation: number): void {
+    const a = this.lookup(publicKey);
+    if (!a || a.kind !== 'remote') return;
+    if (a.instance === instance && a.incarnation === incarnation) return;
+    this.admitted.set(publicKey, { ...a, instance, incarnation });
+    this.changed();
   }
 
   /** A remote key attaches once more: its next epoch, remembered (and saved) at once. */
