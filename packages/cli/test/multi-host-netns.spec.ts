@@ -35,6 +35,8 @@ interface PingerStats {
   lastOkAt: number;
   lastTick: number;
   restarted: string[];
+  beats: number;
+  lastBeatAt: number;
   failures: { at: number; code: string; message: string }[];
 }
 
@@ -191,6 +193,10 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
     await expect(call('relay', 'relay', ['across hosts'])).resolves.toBe('across hosts');
     await call('pinger', 'start', [50]);
     await waitUntil('pinger calls echo', async () => (await stats()).ok >= 5);
+    await waitUntil(
+      'echo beats reach pinger (cross-host subscription)',
+      async () => (await stats()).beats >= 5,
+    );
     const ls = JSON.parse((await tessera('ls', '--json')).stdout) as {
       name: string;
       state: string;
@@ -268,9 +274,16 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
       async () => (await stats()).lastOkAt > back.at,
       15_000,
     );
+    // Its subscription to echo's beats was re-established with the new grant: beats arrive again.
+    await waitUntil(
+      'echo beats reach pinger again',
+      async () => (await stats()).lastBeatAt > back.at,
+      15_000,
+    );
     const after = await stats();
     expect(after.instance).toBe(before.instance);
     expect(after.ok).toBeGreaterThan(before.ok);
+    expect(after.beats).toBeGreaterThan(before.beats);
     // echo never restarted, and pinger's caller was not told it did.
     expect(after.restarted).toEqual([]);
     rows.push({
@@ -348,6 +361,8 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
     expect(after.failures.filter((f) => f.at >= t0)).toEqual([]);
     expect(after.ok - before.ok).toBeGreaterThan(((t1 - t0) / 50) * 0.5);
     expect(after.restarted).toEqual([]);
+    // Events flowed host to host while the core was away.
+    expect(after.beats - before.beats).toBeGreaterThan(((t1 - t0) / 50) * 0.5);
     await expect(call('relay', 'relay', ['after the restart'])).resolves.toBe('after the restart');
     rows.push({
       scenario: 'core SIGKILLed, restarted 1.5 s later (peer calls: 0 failed)',

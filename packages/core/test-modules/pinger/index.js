@@ -11,7 +11,8 @@ module.exports = defineModule({
   create(ctx) {
     const instance = randomBytes(8).toString('hex');
     const createdAt = Date.now();
-    const s = { ok: 0, failed: 0, lastTick: 0, lastOkAt: 0, failures: [] };
+    const s = { ok: 0, failed: 0, lastTick: 0, lastOkAt: 0, failures: [], beats: 0, lastBeatAt: 0 };
+    let subscribed;
     const restarted = [];
     ctx.on('restarted', (target) => restarted.push(target));
     let timer;
@@ -23,6 +24,8 @@ module.exports = defineModule({
         s.lastTick = await ctx.call('echo', 'tick', [], { timeoutMs: 1000 });
         s.ok++;
         s.lastOkAt = Date.now();
+        // echo emits it back to every subscriber: this one's subscription, seen from here.
+        await ctx.call('echo', 'beat', [s.lastTick], { timeoutMs: 1000 });
       } catch (err) {
         s.failed++;
         if (s.failures.length < 20)
@@ -32,7 +35,13 @@ module.exports = defineModule({
       }
     };
     return {
-      start: (ms) => {
+      /** Subscribe to echo's beats (once), then call echo every `ms` on its own. */
+      start: async (ms) => {
+        subscribed ??= ctx.on('echo', 'beat', () => {
+          s.beats++;
+          s.lastBeatAt = Date.now();
+        });
+        await subscribed;
         clearInterval(timer);
         timer = setInterval(ping, Math.max(10, Number(ms) || 50));
         return true;

@@ -200,6 +200,8 @@ export class ModuleHost {
     if (this.stopped) throw TesseraError.unavailable(`module ${this.name} is stopped`);
     if (!this.coreLost) await this.corePeer?.close();
     this.state.coreToken = coreToken;
+    // Revoked at the core while we were away. (Our own tokens elsewhere are refused at their
+    // targets, which closed the sessions: calls and subscriptions ask for new ones by themselves.)
     if (options.dropGrants) this.state.tokens.revokeAll();
     await this.connectCore();
     await this.register();
