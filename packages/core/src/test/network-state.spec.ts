@@ -142,8 +142,10 @@ describe('persistent core identity and admission state', () => {
     // A second process with the same key (a copy of the identity file) attaches: it wins.
     const second = (await (
       await dial(app, own, coreKey)
-    ).call('attach', [{ packageJson: relayPackage }])) as { epoch: number };
+    ).call('attach', [{ packageJson: relayPackage }])) as { epoch: number; dropGrants: boolean };
     expect(second.epoch).toBe(first.epoch + 1);
+    // This core took the first one's place away (and its grants): the newcomer is told to drop what it holds.
+    expect(second).toMatchObject({ dropGrants: true });
     // The first one comes back with its old epoch: fenced, with why.
     const stale = await errorOf(
       (await dial(app, own, coreKey)).call('attach', [

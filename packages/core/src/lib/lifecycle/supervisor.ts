@@ -44,6 +44,8 @@ export class Supervisor {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   /** Remote modules attached in this core's run: the host instance and the incarnation it had. */
   private readonly remoteInstances = new Map<string, { instance: string; incarnation: number }>();
+  /** Remote modules attached at least once in this core's run (whose grants it revoked when they went). */
+  private readonly attachedInRun = new Set<string>();
   private closed = false;
 
   constructor(private readonly o: SupervisorOptions) {
@@ -196,7 +198,9 @@ export class Supervisor {
       },
     );
     // This core revoked whatever it granted the module's last attach.
-    return { coreToken, dropGrants: previous !== undefined };
+    const dropGrants = this.attachedInRun.has(name);
+    this.attachedInRun.add(name);
+    return { coreToken, dropGrants };
   }
 
   /** A host's `register`, on its proven core channel. */
