@@ -429,4 +429,31 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
     ).toEqual(['echo', 'pinger']);
     rows.push({ scenario: 'evict: host told and exited', detectMs: exitedMs, recoverMs: '-' });
   }, 60_000);
+
+  it('fences a hung module: the core revokes its grants, and on waking its host stops it and exits 1', async () => {
+    const echo = hosts.get('h1') as NodeProcess;
+    const before = await stats();
+    const t0 = Date.now();
+    void tessera('call', 'echo', 'hang', '[8000]'); // a busy loop: echo's host stops answering
+    const lost = await core.waitFor(/echo lost its remote host/, 15_000, t0);
+    const exit = await echo.exited;
+    const stoppedMs = Date.now() - t0;
+    expect(exit.code).toBe(1);
+    expect(echo.output).toMatch(
+      /hung: module echo hung for \d+ ms, longer than the 5000 ms liveness budget: the core has revoked its grants/,
+    );
+    // Started again by the same command, echo is a new instance, and pinger's caller is told so.
+    const t1 = Date.now();
+    const again = startHost('h1');
+    await again.waitFor(/echo attached to/, 20_000);
+    await waitUntil('pinger calls the new echo', async () => (await stats()).lastOkAt > t1, 20_000);
+    const after = await stats();
+    expect(after.instance).toBe(before.instance);
+    expect(after.restarted).toContain('echo');
+    rows.push({
+      scenario: `hung module (8 s busy loop): lost; host stopped it at ${stoppedMs} ms`,
+      detectMs: lost.at - t0,
+      recoverMs: after.lastOkAt - t1,
+    });
+  }, 60_000);
 });

@@ -35,7 +35,9 @@ terminal; never from the command line.
 
 While the core is unreachable (restarted, link cut), the module keeps running
 and serves calls on the grants it holds; new grants fail with UNAVAILABLE
-until the host has re-attached by itself, with the same instance.
+until the host has re-attached by itself, with the same instance. A module
+that keeps this process busy past the liveness budget (hung) has lost its
+grants at the core: the host stops it and exits 1, to be started afresh.
 
 The package's manifest (provides, requires) must match what the operator
 pinned at 'tessera admit', or the core refuses it (PERMISSION_DENIED naming
@@ -87,6 +89,8 @@ its key (a service manager must not restart it: RestartPreventExitStatus=3).`,
     const joinFile = strings['join-file'];
     let fenced: (reason: string) => void = () => undefined;
     const fencedNow = new Promise<string>((resolve) => (fenced = resolve));
+    let hung: (reason: string) => void = () => undefined;
+    const hungNow = new Promise<string>((resolve) => (hung = resolve));
     let running;
     try {
       running = await runRemoteHost({
@@ -104,6 +108,7 @@ its key (a service manager must not restart it: RestartPreventExitStatus=3).`,
         advertise: strings.advertise,
         log: (line) => io.stdout(`${line}\n`),
         onFenced: (reason) => fenced(reason),
+        onHung: (reason) => hung(reason),
       });
     } catch (err) {
       io.stderr(`tessera host: ${describeError(err)}\n`);
@@ -113,10 +118,19 @@ its key (a service manager must not restart it: RestartPreventExitStatus=3).`,
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
-    const why = await Promise.race([fencedNow, signalled.then(() => undefined)]);
-    if (why !== undefined) {
-      io.stderr(`tessera host: stopped, this process was replaced: ${why}\n`);
+    const why = await Promise.race([
+      fencedNow.then((reason) => ({ fenced: reason })),
+      hungNow.then((reason) => ({ hung: reason })),
+      signalled.then(() => undefined),
+    ]);
+    if (why && 'fenced' in why) {
+      io.stderr(`tessera host: stopped, this process was replaced: ${why.fenced}\n`);
       return ExitCode.FENCED;
+    }
+    if (why) {
+      // Not 3: a fresh start is what a hung module needs (systemd: Restart=on-failure).
+      io.stderr(`tessera host: stopped, ${why.hung}; start it again for a fresh instance\n`);
+      return ExitCode.FAILURE;
     }
     io.stdout('stopping…\n');
     await running.stop();

@@ -52,6 +52,13 @@ export interface RemoteHostOptions {
    * stopped already; the process should exit, saying `reason`.
    */
   onFenced?: (reason: string) => void;
+  /**
+   * The module hung: this process was busy (not frozen from outside) for
+   * longer than the liveness budget, so the core has declared it lost and
+   * revoked its grants. The module is stopped already; the process should
+   * exit and be started afresh.
+   */
+  onHung?: (reason: string) => void;
 }
 
 export interface RunningRemoteHost {
@@ -191,19 +198,49 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
     }, ms);
   };
 
+  // A module that blocks this process's event loop past the liveness budget is fenced by the
+  // core (lost, grants revoked); when it wakes it must not carry on as if nothing happened.
+  // Busy (CPU time spent meanwhile) tells a hung module from a process frozen from outside
+  // (SIGSTOP, a suspended VM), which resumes like a link cut.
+  const budgetMs = (options.heartbeatIntervalMs ?? 1000) * (options.heartbeatMisses ?? 5);
+  let lastTick = performance.now();
+  let lastCpu = process.cpuUsage();
+  const watchdog = setInterval(() => {
+    const now = performance.now();
+    const cpu = process.cpuUsage();
+    const gapMs = now - lastTick;
+    const busyMs = (cpu.user - lastCpu.user + (cpu.system - lastCpu.system)) / 1000;
+    lastTick = now;
+    lastCpu = cpu;
+    // A busy loop gets a share of a loaded machine's CPU; a stopped process gets none.
+    if (gapMs > budgetMs && busyMs > gapMs / 10) {
+      const reason = `module ${identity.module} hung for ${Math.round(gapMs)} ms, longer than the ${budgetMs} ms liveness budget: the core has revoked its grants`;
+      void stopAll(`hung: ${reason}; stopping it`).then(() => options.onHung?.(reason));
+    }
+  }, 250);
+  watchdog.unref();
+
+  const stopAll = async (why: string): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(watchdog);
+    if (timer) clearTimeout(timer);
+    log(why);
+    await host?.stop().catch(() => undefined);
+    await transport.close().catch(() => undefined);
+  };
+
   /** Fenced: stop serving at once (another host holds the module now) and say so. */
   const fence = async (reason: string): Promise<void> => {
     if (stopped) return;
-    stopped = true;
-    log(`fenced: ${reason}`);
-    await host?.stop().catch(() => undefined);
-    await transport.close().catch(() => undefined);
+    await stopAll(`fenced: ${reason}`);
     options.onFenced?.(reason);
   };
 
   try {
     await firstAttach(attach, log, () => stopped);
   } catch (err) {
+    clearInterval(watchdog);
     await transport.close();
     throw err;
   }
@@ -212,6 +249,7 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
     publicKey: identity.publicKey,
     stop: async () => {
       stopped = true;
+      clearInterval(watchdog);
       if (timer) clearTimeout(timer);
       await host?.stop();
       await transport.close();

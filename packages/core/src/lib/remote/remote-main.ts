@@ -55,6 +55,12 @@ async function main(): Promise<void> {
       process.stderr.write(`tessera host: stopped, this process was replaced: ${reason}\n`);
       process.exit(3);
     },
+    onHung: (reason) => {
+      process.stderr.write(
+        `tessera host: stopped, ${reason}; start it again for a fresh instance\n`,
+      );
+      process.exit(1);
+    },
   });
   const stop = (): void => {
     void host.stop().then(() => process.exit(0));
