@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CLI, needsBuild, removeTestDir, REPO, tempApp } from '../src/testing';
 import { NodeProcess, run } from './netns/node-process';
@@ -35,12 +36,16 @@ interface PingerStats {
   lastOkAt: number;
   lastTick: number;
   restarted: string[];
+  probes: { at: number; code: string; message?: string }[];
   beats: number;
   lastBeatAt: number;
   failures: { at: number; code: string; message: string }[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How much busier than its cores this machine is right now (1 when idle): shared CI runners. */
+const loadFactor = () => Math.max(1, loadavg()[0] / cpus().length);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -214,7 +219,8 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
     relay.signal('SIGKILL');
     const crashed = await core.waitFor(/relay crashed: .*\(\d+ grants? revoked\)/, 10_000, t0);
     const detect = crashed.at - t0;
-    expect(detect).toBeLessThan(1000);
+    // 1 s on an idle machine; a machine busier than its cores stretches every step alike.
+    expect(detect).toBeLessThan(1000 * loadFactor());
     const grants = JSON.parse((await tessera('inspect', '--json')).stdout) as {
       caller: string;
       target: string;
@@ -319,7 +325,7 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
       new Promise((r) => (timer = setTimeout(() => r('still running'), 20_000))),
     ]);
     clearTimeout(timer);
-    expect(exit).toEqual({ code: 3, signal: null });
+    expect({ exit, output: stale.output }).toMatchObject({ exit: { code: 3, signal: null } });
     const fencedMs = Date.now() - t1;
     expect(stale.output).toMatch(
       /this process was replaced: .*fenced: replaced by a newly admitted host/,
@@ -339,6 +345,8 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
   }, 90_000);
 
   it('survives a core kill: peer calls go on throughout, hosts rejoin the restarted core by themselves', async () => {
+    await call('pinger', 'probe', ['relay']); // a grant pinger does not hold: asked every 10th ping
+    await waitUntil('a probe was answered', async () => (await stats()).probes.length > 0);
     const before = await stats();
     const t0 = Date.now();
     core.signal('SIGKILL');
@@ -361,6 +369,17 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
     expect(after.failures.filter((f) => f.at >= t0)).toEqual([]);
     expect(after.ok - before.ok).toBeGreaterThan(((t1 - t0) / 50) * 0.5);
     expect(after.restarted).toEqual([]);
+    // A new grant, asked for while the core was away, failed at once with UNAVAILABLE and said why.
+    const away = after.probes.filter((p) => p.at > t0 && p.at < t1);
+    expect(away.length).toBeGreaterThan(0);
+    for (const p of away) {
+      expect(p.code).toBe('UNAVAILABLE');
+      expect(p.message).toMatch(
+        /the core is unreachable \(module pinger is reconnecting\): new grants need the core/,
+      );
+    }
+    // Before and after, the policy answered (pinger does not require anything relay provides).
+    expect(before.probes[0]?.code).toBe('PERMISSION_DENIED');
     // Events flowed host to host while the core was away.
     expect(after.beats - before.beats).toBeGreaterThan(((t1 - t0) / 50) * 0.5);
     await expect(call('relay', 'relay', ['after the restart'])).resolves.toBe('after the restart');

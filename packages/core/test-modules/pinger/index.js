@@ -13,6 +13,10 @@ module.exports = defineModule({
     const createdAt = Date.now();
     const s = { ok: 0, failed: 0, lastTick: 0, lastOkAt: 0, failures: [], beats: 0, lastBeatAt: 0 };
     let subscribed;
+    // A module pinger holds no grant for, asked now and then: what a new grant request gets.
+    let probeTarget;
+    let probing = false;
+    const probes = [];
     const restarted = [];
     ctx.on('restarted', (target) => restarted.push(target));
     let timer;
@@ -26,6 +30,7 @@ module.exports = defineModule({
         s.lastOkAt = Date.now();
         // echo emits it back to every subscriber: this one's subscription, seen from here.
         await ctx.call('echo', 'beat', [s.lastTick], { timeoutMs: 1000 });
+        if (probeTarget && !probing && s.ok % 10 === 0) void probe();
       } catch (err) {
         s.failed++;
         if (s.failures.length < 20)
@@ -34,7 +39,24 @@ module.exports = defineModule({
         busy = false;
       }
     };
+    const probe = async () => {
+      probing = true;
+      try {
+        await ctx.call(probeTarget, 'whoAmI', [], { timeoutMs: 1000 });
+        probes.push({ at: Date.now(), code: 'OK' });
+      } catch (err) {
+        probes.push({ at: Date.now(), code: err.code, message: err.message });
+      } finally {
+        if (probes.length > 50) probes.shift();
+        probing = false;
+      }
+    };
     return {
+      /** Ask for a grant on `target` every 10th ping from now on (see `probes` in stats). */
+      probe: (target) => {
+        probeTarget = target;
+        return true;
+      },
       /** Subscribe to echo's beats (once), then call echo every `ms` on its own. */
       start: async (ms) => {
         subscribed ??= ctx.on('echo', 'beat', () => {
@@ -50,7 +72,7 @@ module.exports = defineModule({
         clearInterval(timer);
         return true;
       },
-      stats: () => ({ instance, createdAt, pid: process.pid, restarted, ...s }),
+      stats: () => ({ instance, createdAt, pid: process.pid, restarted, probes, ...s }),
     };
   },
   stop(instance) {
