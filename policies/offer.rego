@@ -14,6 +14,7 @@ core_manager_methods := {
 	"approvals", "approve", "deny", "revoke",
 	"event:grantChanged", "event:approvalChanged",
 	"hosts", "evict", "credentials", "revokeCredential",
+	"policyStatus", "policyEval",
 }
 
 is_operator if {

@@ -19,6 +19,8 @@ export type { Core } from './lib/core/core';
 export type { CoreEvent, RestartPolicy } from './lib/lifecycle/core-events';
 export type { ModuleEntry, ModuleListing, ModuleStats } from './lib/registry/module-registry';
 export { CORE_MANAGER_METHODS, type CoreApi } from './lib/api/core-api';
+export type { PolicyReload, PolicyStatus } from './lib/api/policy-monitor';
+export type { GrantChange, ApprovalChange } from './lib/operator';
 export { CORE_MODULE_METHODS } from '@tessera/host';
 export { OPERATOR } from './lib/registry/core-facts';
 export { runRemoteHost, type RemoteHostOptions } from './lib/remote/remote-host';

@@ -6,6 +6,7 @@ import { approve } from './approve';
 import { call } from './call';
 import { credentials, credentialsRevoke } from './credentials';
 import { evict } from './evict';
+import { dashboard } from './dashboard';
 import { deny } from './deny';
 import { grants } from './grants';
 import { host } from './host';
@@ -31,6 +32,7 @@ export const commands: Command[] = [
   approve,
   deny,
   audit,
+  dashboard,
   admit,
   host,
   hosts,

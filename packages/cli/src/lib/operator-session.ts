@@ -6,6 +6,7 @@ import type { Client } from '@tessera/sdk';
 import type { EventFrame } from '@tessera/protocol';
 import { RpcPeer } from '@tessera/transport';
 import { IpcTransport } from '@tessera/transport-ipc';
+import { tokenId } from '@tessera/token-manager';
 
 /** What `tessera run` records in `.tessera/run.json` next to the config file. */
 export interface RunState {
@@ -72,7 +73,11 @@ export class OperatorSession {
   ) {
     this.core = contractClient<CoreApi>(peer, { token });
     this.ended = ended;
+    this.grantId = tokenId(token) ?? '';
   }
+
+  /** The id (public half) of this session's grant: the trail names the session's actions by it. */
+  readonly grantId: string;
 
   /**
    * Subscribe to one of the core's events (`grantChanged`,

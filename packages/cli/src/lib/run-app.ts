@@ -9,6 +9,7 @@ import { displayPath, formatDuration } from './format';
 import { runLineOf } from './approval-lines';
 import { formatCoreEvent } from './progress';
 import { FORCED_EXIT_CODE, type SignalSource, onStopSignals } from './signals';
+import { serveDashboard } from './serve-dashboard';
 
 export interface RunAppOptions {
   /** The config file as given (default ./tessera.config.json), relative to `io.cwd`. */
@@ -54,6 +55,20 @@ export async function runApp(options: RunAppOptions): Promise<ExitCode> {
   try {
     const app = await start(file, shown, io, options.afterStart === undefined);
     if (typeof app === 'number') return app;
+    const dashboard = app.config.dashboard;
+    let served: Awaited<ReturnType<typeof serveDashboard>> | undefined;
+    if (dashboard) {
+      try {
+        served = await serveDashboard({
+          ...{ configFile: file, configShown: shown, config: app.config, io },
+          ...dashboard,
+        });
+      } catch (err) {
+        io.stderr(`✗ dashboard: ${describeError(err)}\n`);
+        await app.close().catch(() => undefined);
+        return ExitCode.FAILURE;
+      }
+    }
     let code: ExitCode | undefined;
     if (!stopRequested && options.afterStart) {
       const after = options.afterStart(app).catch((err: unknown) => {
@@ -64,6 +79,7 @@ export async function runApp(options: RunAppOptions): Promise<ExitCode> {
     }
     if (code === undefined) await stopSignal;
     else if (!stopRequested) io.stdout('stopping…\n');
+    await served?.close().catch(() => undefined);
     try {
       await app.close();
     } catch (err) {

@@ -1,3 +1,4 @@
+import { PolicyMonitor } from './api/policy-monitor';
 import 'reflect-metadata';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import {
@@ -254,6 +255,7 @@ export async function createTessera(
           options.stateDir,
         ));
   const unwatchPolicy = watchPolicy(trail, resolveToken(c, POLICY_ENGINE));
+  const policyMonitor = new PolicyMonitor(resolveToken(c, POLICY_ENGINE));
   // Built bottom-up, no cycles: registry → router → capability → core.
   const registry = new ModuleRegistry(options.identities);
   const router = new GrantRouter(registry, (module) => keyRing.keyOf(module));
@@ -265,6 +267,7 @@ export async function createTessera(
     registry,
     router,
     capability: resolveToken(c, CAPABILITY_MODULE),
+    policy: policyMonitor,
     restart: options.restart,
     ...(options.limits ? { limits: options.limits } : {}),
     trail,
@@ -291,6 +294,7 @@ export async function createTessera(
     container: c,
     close: async () => {
       unwatchPolicy();
+      policyMonitor.dispose();
       await core.close();
       await networkState?.close();
       await c.dispose();

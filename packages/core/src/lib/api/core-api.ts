@@ -5,11 +5,13 @@ import type {
   PendingApproval,
 } from '@tessera/capability';
 import type { ModuleCoreApi } from '@tessera/host';
+import type { PolicyDecision, PolicyInput } from '@tessera/policy';
 import type { ModuleDescription } from '@tessera/proxy';
 import type { SecurityEvent, SecurityFilter } from '../audit';
 import type { ModuleListing, ModuleStats } from '../registry/module-registry';
 import type { JoinRequest } from '../remote/join-request';
 import type { PendingCredential, RemoteHostListing } from '../remote/remote-admission';
+import type { PolicyStatus } from './policy-monitor';
 
 /**
  * The core's whole surface (module/operator → core): what a module host
@@ -68,6 +70,13 @@ export interface CoreApi extends ModuleCoreApi {
   credentials(): PendingCredential[];
   /** Revoke a module's unspent join credential (operator only); false when there was none. */
   revokeCredential(module: string): boolean;
+  /** The policy revision in force and the last reload's outcome (operator only). */
+  policyStatus(): PolicyStatus;
+  /**
+   * What the policy in force would decide for `input` (operator only): an
+   * evaluation, no grant and no token come of it.
+   */
+  policyEval(input: PolicyInput): PolicyDecision;
 }
 
 /** The operator-facing part of the core's dispatch table. */
@@ -90,4 +99,6 @@ export const CORE_MANAGER_METHODS = [
   'evict',
   'credentials',
   'revokeCredential',
+  'policyStatus',
+  'policyEval',
 ] as const satisfies readonly (keyof CoreApi)[];

@@ -20,6 +20,7 @@ import type { ModuleRegistry } from '../registry/module-registry';
 import { joinOptionsOf } from '../remote/join-request';
 import type { RemoteAdmission } from '../remote/remote-admission';
 import type { CoreApi } from './core-api';
+import type { PolicyMonitor } from './policy-monitor';
 
 /** A contract as its server implements it: the proven {@link CallContext} comes first. */
 export type Served<T> = {
@@ -39,6 +40,8 @@ export interface CoreSurfaceDeps {
   /** The security trail operators read, and where hosts' door refusals are folded in. */
   trail: SecurityTrail;
   denials: DenialAggregator;
+  /** The policy in force, for `policyStatus` and `policyEval`; absent: those fail. */
+  policy?: PolicyMonitor;
 }
 
 const REQUEST_FIELDS: ReadonlySet<string> = new Set(['to', 'methods', 'from']);
@@ -73,6 +76,46 @@ function moduleRequestOf(request: unknown): ModuleRequest {
 function operatorOnly(ctx: CallContext, what: string): void {
   if (ctx.caller !== OPERATOR) throw TesseraError.permissionDenied(`only the operator ${what}`);
 }
+
+/**
+ * Run an operator's state-changing call and put it on the trail as
+ * `operator.action`, with the grant id of the session that made it (the
+ * one its `operator.session` line names), whether it worked or not.
+ */
+async function audited<T>(
+  trail: SecurityTrail,
+  ctx: CallContext,
+  action: string,
+  target: string | undefined,
+  what: string,
+  run: () => T | Promise<T>,
+): Promise<Awaited<T>> {
+  if (ctx.caller !== OPERATOR) return await run();
+  const base = {
+    kind: 'operator.action' as const,
+    subject: OPERATOR,
+    ...(target !== undefined ? { target } : {}),
+    methods: [action],
+    ...(ctx.grant !== undefined ? { grant: ctx.grant } : {}),
+  };
+  try {
+    const out = await run();
+    trail.record({ ...base, outcome: 'success', reason: what });
+    return out;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    trail.record({
+      ...base,
+      outcome: code === 'PERMISSION_DENIED' ? 'denied' : 'failure',
+      reason: `${what}: ${truncateText(String((err as Error).message), 200)}`,
+      ...(typeof code === 'string' ? { code } : {}),
+    });
+    throw err;
+  }
+}
+
+const nameOf = (x: unknown): string | undefined =>
+  typeof x === 'string' ? truncateText(x, 64) : undefined;
 
 /**
  * The core's {@link CoreApi}, served behind a ModuleProxy like any module.
@@ -120,9 +163,11 @@ export function coreSurface(d: CoreSurfaceDeps): Served<CoreApi> {
       operatorOnly(ctx, 'evicts remote hosts');
       if (typeof module !== 'string' || (reason !== undefined && typeof reason !== 'string'))
         throw TesseraError.invalidArgument('evict takes (module, reason?)');
-      return remoteOf(d).evictHost(
-        module,
-        reason === undefined ? undefined : truncateText(reason, MAX_REASON_CHARS),
+      return audited(d.trail, ctx, 'evict', nameOf(module), `evict ${nameOf(module)}`, () =>
+        remoteOf(d).evictHost(
+          module,
+          reason === undefined ? undefined : truncateText(reason, MAX_REASON_CHARS),
+        ),
       );
     },
     credentials: (ctx) => {
@@ -133,13 +178,24 @@ export function coreSurface(d: CoreSurfaceDeps): Served<CoreApi> {
       operatorOnly(ctx, 'revokes join credentials');
       if (typeof module !== 'string')
         throw TesseraError.invalidArgument('revokeCredential takes (module)');
-      return remoteOf(d).revokeCredential(module);
+      return audited(
+        d.trail,
+        ctx,
+        'revokeCredential',
+        nameOf(module),
+        `revoke the join credential of ${nameOf(module)}`,
+        () => remoteOf(d).revokeCredential(module),
+      );
     },
-    load: async (_ctx, name) => {
-      await d.loader.loadKnown(name);
-      return true;
-    },
-    unload: (_ctx, name) => d.supervisor.unload(name),
+    load: (ctx, name) =>
+      audited(d.trail, ctx, 'load', nameOf(name), `load ${nameOf(name)}`, async () => {
+        await d.loader.loadKnown(name);
+        return true;
+      }),
+    unload: (ctx, name) =>
+      audited(d.trail, ctx, 'unload', nameOf(name), `unload ${nameOf(name)}`, () =>
+        d.supervisor.unload(name),
+      ),
     createJoinCredential: (ctx, module, options) => {
       operatorOnly(ctx, 'admits remote hosts');
       if (!d.remote) {
@@ -162,19 +218,47 @@ export function coreSurface(d: CoreSurfaceDeps): Served<CoreApi> {
     },
     approve: (ctx, id, options) => {
       operatorOnly(ctx, 'approves requests');
-      return d.capability.approve(approvalId(id), options);
+      const narrowed = options?.methods ? ` (methods ${describeList(options.methods, 8, 64)})` : '';
+      return audited(
+        d.trail,
+        ctx,
+        'approve',
+        undefined,
+        `approve request ${nameOf(id)}${narrowed}`,
+        () => d.capability.approve(approvalId(id), options),
+      );
     },
     deny: (ctx, id, reason) => {
       operatorOnly(ctx, 'denies requests');
-      return d.capability.denyApproval(approvalId(id), reason);
+      return audited(d.trail, ctx, 'deny', undefined, `deny request ${nameOf(id)}`, () =>
+        d.capability.denyApproval(approvalId(id), reason),
+      );
     },
     revoke: (ctx, caller, target, reason) => {
       operatorOnly(ctx, 'revokes grants');
-      return d.capability.revokePair(
-        grantParty(caller, 'caller'),
-        grantParty(target, 'target'),
-        revokeReason(reason),
+      return audited(
+        d.trail,
+        ctx,
+        'revoke',
+        nameOf(target),
+        `revoke ${nameOf(caller)} → ${nameOf(target)}`,
+        () =>
+          d.capability.revokePair(
+            grantParty(caller, 'caller'),
+            grantParty(target, 'target'),
+            revokeReason(reason),
+          ),
       );
+    },
+    policyStatus: (ctx) => {
+      operatorOnly(ctx, 'reads the policy status');
+      if (!d.policy) throw TesseraError.unavailable('this core has no policy monitor');
+      return d.policy.status();
+    },
+    policyEval: (ctx, input) => {
+      operatorOnly(ctx, 'evaluates the policy');
+      if (!d.policy) throw TesseraError.unavailable('this core has no policy monitor');
+      return d.policy.evaluate(input);
     },
   };
 }
