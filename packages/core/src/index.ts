@@ -11,6 +11,7 @@ export {
   startApp,
   stateFileFor,
   operatorKeyFileFor,
+  networkStateDirFor,
   type RunningApp,
   type StartAppOptions,
 } from './lib/app/start-app';
@@ -34,6 +35,13 @@ export { CORE_MODULE_METHODS } from '@tessera/host';
 export { OPERATOR } from './lib/registry/core-facts';
 export { runRemoteHost, type RemoteHostOptions } from './lib/remote/remote-host';
 export type { JoinRequest } from './lib/remote/join-request';
+export {
+  PASSPHRASE_ENV,
+  PASSPHRASE_FILE_ENV,
+  resolvePassphrase,
+  readSealedFile,
+  writeSealedFile,
+} from './lib/secrets';
 export {
   SECURITY_EVENT_KINDS,
   SecurityTrail,

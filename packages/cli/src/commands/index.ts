@@ -4,11 +4,14 @@ import { approvals } from './approvals';
 import { audit } from './audit';
 import { approve } from './approve';
 import { call } from './call';
+import { credentials, credentialsRevoke } from './credentials';
+import { evict } from './evict';
 import { dashboard } from './dashboard';
 import { deny } from './deny';
 import { grants } from './grants';
 import { host } from './host';
 import { init } from './init';
+import { hosts } from './hosts';
 import { inspect } from './inspect';
 import { ls } from './ls';
 import { policyBuild } from './policy-build';
@@ -34,6 +37,10 @@ export const commands: Command[] = [
   dashboard,
   admit,
   host,
+  hosts,
+  evict,
+  credentials,
+  credentialsRevoke,
   policyBuild,
   policyTest,
   policyEval,

@@ -5,6 +5,12 @@ export const ExitCode = {
   FAILURE: 1,
   /** Bad arguments or a bad input file: nothing was done. */
   USAGE: 2,
+  /**
+   * `tessera host` only: the core fenced this process (replaced, evicted, or
+   * a newer process holds its key). A supervisor must not restart it
+   * (systemd: `RestartPreventExitStatus=3`).
+   */
+  FENCED: 3,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

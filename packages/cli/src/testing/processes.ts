@@ -53,10 +53,12 @@ export class Running {
     script: string,
     private readonly args: string[],
     private readonly cwd = REPO,
+    env?: NodeJS.ProcessEnv,
   ) {
     this.child = spawn(process.execPath, [script, ...args], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(env ? { env } : {}),
     });
     this.child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));

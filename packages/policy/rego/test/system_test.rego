@@ -33,7 +33,7 @@ test_core_gets_no_core_rule_for_itself if {
 test_operator_manages_core if {
 	d := base.decision with input as op_req(core, [])
 	d.allow == true
-	d.methods == ["approvals", "approve", "auditEvents", "callModule", "createJoinCredential", "deny", "event:approvalChanged", "event:grantChanged", "event:security", "grants", "listLoaded", "listModules", "load", "methods", "policyEval", "policyStatus", "requestModule", "revoke", "stats", "unload"]
+	d.methods == ["approvals", "approve", "auditEvents", "callModule", "createJoinCredential", "credentials", "deny", "event:approvalChanged", "event:grantChanged", "event:security", "evict", "grants", "hosts", "listLoaded", "listModules", "load", "methods", "policyEval", "policyStatus", "requestModule", "revoke", "revokeCredential", "stats", "unload"]
 	d.ttlSeconds == 900
 }
 

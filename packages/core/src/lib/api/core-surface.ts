@@ -1,5 +1,6 @@
 import type { CapabilityModule } from '@tessera/capability';
-import type { ModuleRequest } from '@tessera/host';
+import { type HostControl, type ModuleRequest, contractClient } from '@tessera/host';
+import type { RpcPeer } from '@tessera/transport';
 import { TesseraError, isValidName } from '@tessera/protocol';
 import {
   MAX_REASON_CHARS,
@@ -149,7 +150,43 @@ export function coreSurface(d: CoreSurfaceDeps): Served<CoreApi> {
     listLoaded: () => d.registry.listModules().filter((m) => m.state === 'ready'),
     methods: (_ctx, name) => d.registry.describe(name),
     grants: () => d.capability.grants(),
-    stats: () => d.registry.stats(),
+    stats: async () => {
+      await refreshRemoteStats(d.registry);
+      return d.registry.stats();
+    },
+    hosts: async (ctx) => {
+      operatorOnly(ctx, 'lists remote hosts');
+      await refreshRemoteStats(d.registry);
+      return remoteOf(d).hosts();
+    },
+    evict: (ctx, module, reason) => {
+      operatorOnly(ctx, 'evicts remote hosts');
+      if (typeof module !== 'string' || (reason !== undefined && typeof reason !== 'string'))
+        throw TesseraError.invalidArgument('evict takes (module, reason?)');
+      return audited(d.trail, ctx, 'evict', nameOf(module), `evict ${nameOf(module)}`, () =>
+        remoteOf(d).evictHost(
+          module,
+          reason === undefined ? undefined : truncateText(reason, MAX_REASON_CHARS),
+        ),
+      );
+    },
+    credentials: (ctx) => {
+      operatorOnly(ctx, 'lists join credentials');
+      return remoteOf(d).credentials();
+    },
+    revokeCredential: (ctx, module) => {
+      operatorOnly(ctx, 'revokes join credentials');
+      if (typeof module !== 'string')
+        throw TesseraError.invalidArgument('revokeCredential takes (module)');
+      return audited(
+        d.trail,
+        ctx,
+        'revokeCredential',
+        nameOf(module),
+        `revoke the join credential of ${nameOf(module)}`,
+        () => remoteOf(d).revokeCredential(module),
+      );
+    },
     load: (ctx, name) =>
       audited(d.trail, ctx, 'load', nameOf(name), `load ${nameOf(name)}`, async () => {
         await d.loader.loadKnown(name);
@@ -224,6 +261,32 @@ export function coreSurface(d: CoreSurfaceDeps): Served<CoreApi> {
       return d.policy.evaluate(input);
     },
   };
+}
+
+function remoteOf(d: CoreSurfaceDeps): RemoteAdmission {
+  if (!d.remote)
+    throw TesseraError.failedPrecondition(
+      'remote hosts need the zeromq transport with network.listen (CURVE over tcp)',
+    );
+  return d.remote;
+}
+
+/** Ask each attached remote host for its resource use (1 s each, in parallel); silence keeps the last. */
+async function refreshRemoteStats(registry: ModuleRegistry): Promise<void> {
+  await Promise.all(
+    [...registry.records.values()]
+      .filter((r) => r.remote && r.channel && !r.channel.closed)
+      .map(async (r) => {
+        try {
+          const s = await contractClient<HostControl>(r.channel as RpcPeer, {
+            timeoutMs: 1000,
+          }).stats();
+          if (typeof s?.pid === 'number' && typeof s.rssBytes === 'number') r.remoteStats = s;
+        } catch {
+          // A slow or gone host shows its last report, or none.
+        }
+      }),
+  );
 }
 
 function approvalId(id: unknown): string {

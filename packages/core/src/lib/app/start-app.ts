@@ -27,6 +27,15 @@ import {
   releaseRunSync,
   runPathsFor,
 } from './run-state';
+import { resolvePassphrase } from '../secrets';
+
+/**
+ * Where `tessera run` keeps the core's network state (its CURVE key pair
+ * and admitted remote keys, sealed): `<app>/.tessera/network`.
+ */
+export function networkStateDirFor(configFile: string): string {
+  return join(dirname(resolve(configFile)), '.tessera', 'network');
+}
 
 export interface StartAppOptions {
   /** Lifecycle events (loading, ready, crashed...), e.g. for progress output. */
@@ -34,6 +43,8 @@ export interface StartAppOptions {
   /** Serve the operator socket for `tessera ls/call/inspect`; default true. */
   operator?: boolean;
   policyLogger?: PolicyLogger;
+  /** Network mode: the passphrase sealing the core's state; default from the environment or a prompt. */
+  passphrase?: string;
 }
 
 /** A running app started from its config file. */
@@ -153,6 +164,17 @@ export async function startApp(
     definition:
       config.isolation === 'in-process' ? loadDefinition(m.entryPath, m.manifest.name) : undefined,
   }));
+  // Network mode keeps the core's identity sealed at rest: no passphrase, no start.
+  const networkState = config.network
+    ? {
+        dir: networkStateDirFor(file),
+        passphrase:
+          options.passphrase ??
+          (await resolvePassphrase({
+            what: `the core's network state (${networkStateDirFor(file)})`,
+          })),
+      }
+    : undefined;
   // One run per config: a live one is refused by pid, a dead one's leftovers swept.
   const { paths, swept } = await claimRun(file);
   const logger = options.policyLogger ?? stderrPolicyLogger;
@@ -188,7 +210,9 @@ export async function startApp(
       ],
       ...(securityLog ? { trail: { sink: securityLog, closeSink: true } } : {}),
       identities: [{ name: OPERATOR, provides: {}, requires: [] }],
-      ...(config.network ? { network: { ...config.network, appDir: dir } } : {}),
+      ...(config.network
+        ? { network: { ...config.network, appDir: dir, state: networkState } }
+        : {}),
     });
   } catch (err) {
     await policy.close();

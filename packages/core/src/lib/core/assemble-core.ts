@@ -106,7 +106,7 @@ export function assembleCore(o: CoreOptions, events: CoreEvents, address: () => 
     ? new RemoteAdmission({
         core: {
           address,
-          attach: (m, h) => supervisor.attach(m, h),
+          attach: (m, h, from) => supervisor.attach(m, h, from),
           unload: (name, reason) => supervisor.unload(name, reason),
           registry,
         },

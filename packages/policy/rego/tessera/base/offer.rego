@@ -13,6 +13,7 @@ core_manager_methods := {
 	"createJoinCredential", "auditEvents", "event:security",
 	"approvals", "approve", "deny", "revoke",
 	"event:grantChanged", "event:approvalChanged",
+	"hosts", "evict", "credentials", "revokeCredential",
 	"policyStatus", "policyEval",
 }
 

@@ -23,8 +23,8 @@ export function commonSocketOptions(o: ResolvedOptions) {
     sendTimeout: o.sendTimeoutMs,
     maxMessageSize: o.maxFrameBytes + 64,
     heartbeatInterval: o.heartbeatIntervalMs,
-    heartbeatTimeout: 3 * o.heartbeatIntervalMs,
-    heartbeatTimeToLive: 3 * o.heartbeatIntervalMs,
+    heartbeatTimeout: o.heartbeatMisses * o.heartbeatIntervalMs,
+    heartbeatTimeToLive: o.heartbeatMisses * o.heartbeatIntervalMs,
   };
 }
 
