@@ -1,5 +1,5 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type AppConfig, ErrorCode, TesseraError, validateConfig } from '@tessera/protocol';
 import {
   AuditedPolicyEngine,
