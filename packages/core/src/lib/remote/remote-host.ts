@@ -7,7 +7,7 @@ import { ModuleHost, loadDefinition } from '@tessera/host';
 import { discoverOne, readPackageJson } from '../discovery';
 import { factsOf } from '../registry/module-manifest';
 import type { ModuleManifest } from '../registry/module-manifest';
-import { resolvePassphrase } from '../secrets';
+import { PASSPHRASE_ENV, resolvePassphrase } from '../secrets';
 import { type HostIdentity, identityExists, loadIdentity, saveIdentity } from './host-identity';
 import { decodeJoinCredential } from './join-credential';
 import { factsMismatch } from './pinned-facts';
@@ -95,9 +95,12 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
   const log = options.log ?? (() => undefined);
   const found = await discoverOne(options.modulePackage, options.cwd);
   const packageJson = await readPackageJson(found.packageDir, options.modulePackage);
-  const definition = loadDefinition(found.entryPath, found.manifest.name);
   // Checked before a credential is spent: peers must be able to reach what this host advertises.
   let address: Awaited<ReturnType<typeof safeHostAddress>> | undefined;
+  // Every secret is handled before any of the module's code runs in this process: the
+  // passphrase is resolved (and its variable removed), the credential read and spent, the
+  // identity opened or sealed. Module code loaded earlier could read the variable, or hook
+  // `crypto`/`fs` and capture the credential and the secret key as they are sealed.
   const identity = await establishIdentity(options, found.manifest, log, async (core) => {
     address = await safeHostAddress({
       core,
@@ -105,6 +108,9 @@ export async function runRemoteHost(options: RemoteHostOptions): Promise<Running
       ...(options.advertise ? { advertise: options.advertise } : {}),
     });
   });
+  // Removed even when no passphrase was needed or a file gave it: neither the module nor its children see it.
+  delete process.env[PASSPHRASE_ENV];
+  const definition = loadDefinition(found.entryPath, found.manifest.name);
   const where = address as NonNullable<typeof address>;
   if (where.derived)
     log(

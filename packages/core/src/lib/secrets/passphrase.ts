@@ -27,14 +27,13 @@ export interface PassphraseOptions {
  */
 export async function resolvePassphrase(o: PassphraseOptions): Promise<string> {
   const env = o.env ?? process.env;
+  const fromEnv = env[PASSPHRASE_ENV];
+  // Removed whichever source wins: code loaded later in this process (a remote host's
+  // module) and the processes it starts must not find it.
+  delete env[PASSPHRASE_ENV];
   const file = o.file ?? env[PASSPHRASE_FILE_ENV];
   if (file) return readPassphraseFile(file);
-  const fromEnv = env[PASSPHRASE_ENV];
-  if (fromEnv) {
-    // Code loaded later in this process (a remote host's module) must not find it.
-    delete env[PASSPHRASE_ENV];
-    return fromEnv;
-  }
+  if (fromEnv) return fromEnv;
   if (o.prompt !== false && process.stdin.isTTY && process.stderr.isTTY)
     return promptPassphrase(`passphrase for ${o.what}: `);
   throw TesseraError.failedPrecondition(
