@@ -17,7 +17,7 @@ export const host: Command = {
   path: ['host'],
   summary: 'host one module for a core on another machine (ZeroMQ + CURVE)',
   usage: `usage: tessera host --module <package> [--listen tcp://0.0.0.0:0] [--advertise name]
-                    [--identity-file file] [--rejoin] [--passphrase-file file]
+                    [--identity-file file] [--rejoin] [--migrate-identity] [--passphrase-file file]
                     [--heartbeat-ms n] [--heartbeat-misses n] [--join-file file] < credential
 
 Runs the module package (found by npm name from the current directory) for a
@@ -28,6 +28,10 @@ key with the core, and serves the module; with --identity-file it keeps that
 key, encrypted (AES-256-GCM under a passphrase, mode 0600), and every later
 start uses the file and reads no credential, so the same command line is
 restart-safe (e.g. under systemd). --rejoin joins again with a new credential.
+An identity file must belong to this user with mode 0600, or it is refused.
+A plain (unencrypted) identity file, as an older Tessera wrote it, is refused
+too: check that it names the core you expect and start once with
+--migrate-identity to encrypt it in place, or delete it and join again.
 
 The passphrase comes from --passphrase-file (a 0600 file), the variable
 TESSERA_PASSPHRASE_FILE (the same), TESSERA_PASSPHRASE, or a prompt on the
@@ -50,6 +54,7 @@ next connection, and its open connections are closed.
   --advertise name      host name other machines reach this one by
   --identity-file file  keep this host's key pair here (encrypted)
   --rejoin              join with a new credential although the identity file exists
+  --migrate-identity    encrypt a plain identity file an older Tessera wrote (once)
   --passphrase-file f   the file holding the identity file's passphrase
   --heartbeat-ms n      liveness beat on every connection (default 1000)
   --heartbeat-misses n  silent beats before a link counts as lost (default 5):
@@ -71,7 +76,7 @@ its key (a service manager must not restart it: RestartPreventExitStatus=3).`,
         'heartbeat-ms',
         'heartbeat-misses',
       ],
-      booleans: ['rejoin'],
+      booleans: ['rejoin', 'migrate-identity'],
     });
     if (!strings.module) throw new UsageError('--module <package> is required');
     const heartbeat =
@@ -101,6 +106,7 @@ its key (a service manager must not restart it: RestartPreventExitStatus=3).`,
           (joinFile ? (await readFile(joinFile, 'utf8')).trim() : await readStdin()) || undefined,
         identityFile: strings['identity-file'],
         rejoin: flags.rejoin === true,
+        migrateIdentity: flags['migrate-identity'] === true,
         ...(strings['passphrase-file'] ? { passphraseFile: strings['passphrase-file'] } : {}),
         ...(heartbeat !== undefined ? { heartbeatIntervalMs: heartbeat } : {}),
         ...(misses !== undefined ? { heartbeatMisses: misses } : {}),

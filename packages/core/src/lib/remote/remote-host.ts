@@ -29,6 +29,12 @@ export interface RemoteHostOptions {
   identityFile?: string;
   /** Join again with a new credential even though the identity file exists (it is replaced). */
   rejoin?: boolean;
+  /**
+   * Seal a plain (unencrypted) identity file in place, as an older Tessera
+   * wrote it. Without this a plain identity file is refused: whoever could
+   * replace it could point the host at their own core.
+   */
+  migrateIdentity?: boolean;
   /** The passphrase sealing the identity file; default from the environment or a prompt. */
   passphrase?: string;
   /** A file holding that passphrase (`--passphrase-file`). */
@@ -318,8 +324,11 @@ async function establishIdentity(
       what: `the identity file ${file ?? ''}`.trim(),
     }));
   if (file && !options.rejoin && (await identityExists(file))) {
-    const { identity, migrated } = await loadIdentity(file, await passphraseOf(), module);
-    if (migrated) log(`identity file ${file} was plain JSON: it is now encrypted`);
+    const { identity, migrated } = await loadIdentity(file, await passphraseOf(), module, {
+      migrate: options.migrateIdentity === true,
+    });
+    if (migrated)
+      log(`identity file ${file} was plain JSON: it is now encrypted (--migrate-identity)`);
     await preflight(identity.core);
     return identity;
   }

@@ -2,7 +2,7 @@
 /**
  * `tessera host` as a standalone entry: host one module for a remote core.
  *   node remote-main.js --module <package> [--listen tcp://0.0.0.0:0] [--advertise host]
- *                       [--identity-file path] [--rejoin] [--passphrase-file f]
+ *                       [--identity-file path] [--rejoin] [--migrate-identity] [--passphrase-file f]
  *                       [--heartbeat-ms n] < credential
  * The join credential is read from standard input (or --join-file), never
  * from argv, where other users could read it.
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       (joinFile ? (await readFile(joinFile, 'utf8')).trim() : await readStdin()) || undefined,
     identityFile: arg('identity-file'),
     rejoin: flag('rejoin'),
+    migrateIdentity: flag('migrate-identity'),
     passphraseFile: arg('passphrase-file'),
     listen: arg('listen'),
     advertise: arg('advertise'),

@@ -103,17 +103,22 @@ describe('resolvePassphrase', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tessera-pass-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('takes a key file first, then the file variable, then the variable (and removes it)', async () => {
+  it('takes a key file first, then the file variable, then the variable (and always removes it)', async () => {
     const file = join(dir, 'pass');
     writeFileSync(file, 'from the file\n', { mode: 0o600 });
     const env: NodeJS.ProcessEnv = { [PASSPHRASE_ENV]: 'from the env' };
     await expect(resolvePassphrase({ file, env, what: 'x' })).resolves.toBe('from the file');
-    expect(env[PASSPHRASE_ENV]).toBe('from the env');
-    await expect(
-      resolvePassphrase({ env: { ...env, [PASSPHRASE_FILE_ENV]: file }, what: 'x' }),
-    ).resolves.toBe('from the file');
-    await expect(resolvePassphrase({ env, what: 'x' })).resolves.toBe('from the env');
+    // Removed although the file won: later code and child processes must not find it.
     expect(env[PASSPHRASE_ENV]).toBeUndefined();
+    const viaVariable: NodeJS.ProcessEnv = {
+      [PASSPHRASE_ENV]: 'from the env',
+      [PASSPHRASE_FILE_ENV]: file,
+    };
+    await expect(resolvePassphrase({ env: viaVariable, what: 'x' })).resolves.toBe('from the file');
+    expect(viaVariable[PASSPHRASE_ENV]).toBeUndefined();
+    const only: NodeJS.ProcessEnv = { [PASSPHRASE_ENV]: 'from the env' };
+    await expect(resolvePassphrase({ env: only, what: 'x' })).resolves.toBe('from the env');
+    expect(only[PASSPHRASE_ENV]).toBeUndefined();
   });
 
   it('says how to give one when there is none, and refuses an open key file', async () => {
