@@ -19,8 +19,8 @@ records it in .tessera/run/<config file name>/run.json next to the config.
 
 One run per config file: starting a config that is already running is
 refused, naming the running pid. What a killed run left behind (run.json,
-its credential, its sockets) is detected and swept by the next run (or by
-'tessera ls').
+its credential, its sockets) is detected and swept by the next run; 'tessera
+ls' and other read-only commands only report it.
 
 Ctrl-C (SIGINT) or SIGTERM stops every module and removes the run's state
 and sockets; a second Ctrl-C forces the exit (code 130), still removing them.

@@ -1,12 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import {
-  type CoreApi,
-  isRunLive,
-  operatorKeyFileFor,
-  readRunRecord,
-  sweepStaleRun,
-} from '@tessera/core';
+import { type CoreApi, isRunLive, operatorKeyFileFor, readRunRecord } from '@tessera/core';
 import { contractClient } from '@tessera/host';
 import type { Client } from '@tessera/sdk';
 import type { EventFrame } from '@tessera/protocol';
@@ -34,17 +28,17 @@ export class NoRunningAppError extends Error {
 
 /**
  * Read the run state of a config file; throws {@link NoRunningAppError} when
- * the app is not running. A dead run's leftovers (a kill -9) are swept here
- * and said so.
+ * the app is not running. A dead run's leftovers (a kill -9) are reported,
+ * not swept: only `tessera run` sweeps, under the run lock.
  */
 export async function readRunState(configFile: string, configShown: string): Promise<RunState> {
   const record = await readRunRecord(resolve(configFile));
   if (!record) throw new NoRunningAppError(configShown);
   if (!(await isRunLive(record))) {
-    const swept = await sweepStaleRun(resolve(configFile));
+    // Reported, never removed here: a read-only command must not race a start of the config.
     throw new NoRunningAppError(
       configShown,
-      `pid ${record.pid} has exited${swept ? '; its stale run state and sockets were swept' : ''}`,
+      `pid ${record.pid} has exited, or its operator socket no longer answers; the next \`tessera run\` sweeps its stale run state`,
     );
   }
   if (typeof record.operator !== 'string')
