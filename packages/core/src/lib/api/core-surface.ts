@@ -17,6 +17,7 @@ import type { Supervisor } from '../lifecycle/supervisor';
 import type { OperatorRelay } from '../operator/operator-relay';
 import { OPERATOR } from '../registry/core-facts';
 import type { ModuleRegistry } from '../registry/module-registry';
+import { resourceStatsOf } from '../registry/resource-stats';
 import { joinOptionsOf } from '../remote/join-request';
 import type { RemoteAdmission } from '../remote/remote-admission';
 import type { CoreApi } from './core-api';
@@ -281,7 +282,9 @@ async function refreshRemoteStats(registry: ModuleRegistry): Promise<void> {
           const s = await contractClient<HostControl>(r.channel as RpcPeer, {
             timeoutMs: 1000,
           }).stats();
-          if (typeof s?.pid === 'number' && typeof s.rssBytes === 'number') r.remoteStats = s;
+          // Only the numbers, checked: the host writes this object, and it is shown beside the core's own fields.
+          const stats = resourceStatsOf(s);
+          if (stats) r.remoteStats = stats;
         } catch {
           // A slow or gone host shows its last report, or none.
         }

@@ -6,6 +6,7 @@ import type { HostStats } from '../launch/host-launcher';
 import { CORE_FACTS, RESERVED_MODULE_NAMES } from './core-facts';
 import type { ModuleManifest } from './module-manifest';
 import type { ModuleRecord } from './module-record';
+import { resourceStatsOf } from './resource-stats';
 
 /** A module the app knows how to load. */
 export interface ModuleEntry {
@@ -119,13 +120,14 @@ export class ModuleRegistry {
   stats(): ModuleStats[] {
     const now = Date.now();
     return [...this.records.values()].map((r) => ({
+      // The host's resource figures first, and only those: the core's own fields below always win.
+      ...resourceStatsOf(r.host?.currentStats?.() ?? r.remoteStats),
       name: r.name,
       state: r.state,
       uptimeMs: now - (r.readyAt ?? now),
       restarts: this.restarts.get(r.name) ?? 0,
       incarnation: r.incarnation,
       isolation: r.remote ? 'remote' : r.host?.pid !== undefined ? 'process' : 'in-process',
-      ...(r.host?.currentStats?.() ?? r.remoteStats ?? {}),
     }));
   }
 }

@@ -14,6 +14,7 @@ import type { Admission, KeyRing } from './key-ring';
 import type { JoinCredentialOptions } from './join-request';
 import { factsMismatch, resolvePinnedFacts } from './pinned-facts';
 import { keyFingerprint } from './refused-keys';
+import { resourceStatsOf } from '../registry/resource-stats';
 
 /** One row of `tessera hosts`. */
 export interface RemoteHostListing {
@@ -231,6 +232,7 @@ export class RemoteAdmission {
       .map((a) => {
         const record = this.o.core.registry.get(a.identity);
         const attached = record?.remote === true && record.remoteKey === a.publicKey;
+        const stats = attached ? resourceStatsOf(record.remoteStats) : undefined;
         return {
           module: a.identity,
           fingerprint: keyFingerprint(a.publicKey),
@@ -240,7 +242,7 @@ export class RemoteAdmission {
           ...(attached && record.readyAt !== undefined
             ? { uptimeMs: Date.now() - record.readyAt }
             : {}),
-          ...(attached && record.remoteStats ? { stats: record.remoteStats } : {}),
+          ...(stats ? { stats } : {}),
         };
       })
       .sort((x, y) => x.module.localeCompare(y.module));
