@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ErrorCode } from '@tessera/protocol';
 import { codeOf, errorOf } from '@tessera/protocol/testing';
 import { StaticPolicyEngine } from '@tessera/policy/testing';
@@ -8,6 +9,7 @@ import { RpcPeer } from '@tessera/transport';
 import { type CurveKeyPair, ZeroMqTransport, generateKeyPair } from '@tessera/transport-zeromq';
 import { CORE_MODULE_METHODS } from '../index';
 import { decodeJoinCredential } from '../lib/remote/join-credential';
+import { readSealedFile } from '../lib/secrets';
 import { createTessera, type Tessera } from '../lib/tessera';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -16,6 +18,16 @@ const relayPackage = JSON.parse(
   readFileSync(require.resolve(`${RELAY}/package.json`), 'utf8'),
 ) as unknown;
 const PASS = 'state directory passphrase';
+const ROOT = resolve(__dirname, '../../../..');
+const REMOTE_MAIN = join(ROOT, 'packages/core/dist/lib/remote/remote-main.js');
+
+const waitFor = async (pred: () => boolean, ms = 15_000) => {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
 
 /**
  * The core's network state across restarts: its key pair and admitted keys
@@ -119,6 +131,62 @@ describe('persistent core identity and admission state', () => {
     ).call('attach', [{ packageJson: relayPackage, instance: 'process-B' }]);
     expect(app.core.module('relay')?.incarnation).toBe((incarnation as number) + 1);
   });
+
+  it('grants a core revoked while a host was cut off are dropped at its next attach, even to a restarted core', async () => {
+    app = await start();
+    await load(app);
+    // A real host process joins and attaches, keeping its identity sealed in a file.
+    const identityFile = join(dir, 'relay.identity');
+    const host = spawn(
+      process.execPath,
+      [
+        REMOTE_MAIN,
+        '--module',
+        RELAY,
+        '--listen',
+        'tcp://127.0.0.1:0',
+        '--identity-file',
+        identityFile,
+        '--heartbeat-ms',
+        '200',
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['pipe', 'ignore', 'ignore'],
+        env: { ...process.env, TESSERA_PASSPHRASE: PASS },
+      },
+    );
+    const exited = new Promise((r) => host.once('exit', r));
+    host.stdin.end(await app.core.createJoinCredential(RELAY));
+    try {
+      await waitFor(() => app?.core.module('relay')?.state === 'ready');
+    } finally {
+      // The host is cut off for good: this core revokes relay's grants, and cannot tell it.
+      host.kill('SIGKILL');
+      await exited;
+    }
+    await waitFor(() => app?.core.module('relay') === undefined);
+    // The core restarts before the host comes back (here: a process with the same key).
+    await app.close();
+    app = await start();
+    await load(app);
+    const { publicKey, secretKey, coreKey } = (await readSealedFile(
+      identityFile,
+      PASS,
+      'host-identity',
+    )) as { publicKey: string; secretKey: string; coreKey: string };
+    const attach = async (a: Tessera) =>
+      (await (
+        await dial(a, { publicKey, secretKey }, coreKey)
+      ).call('attach', [{ packageJson: relayPackage }])) as { dropGrants: boolean };
+    // The old core's revocations reach the host: it drops the grants it may still hold.
+    expect((await attach(app)).dropGrants).toBe(true);
+    // Told once: after another restart, with no loss meanwhile, its grants are kept again.
+    await app.close();
+    app = await start();
+    await load(app);
+    expect((await attach(app)).dropGrants).toBe(false);
+  }, 40_000);
 
   it('a wrong passphrase stops the core with a clear error and changes nothing', async () => {
     app = await start();

@@ -197,8 +197,10 @@ export class Supervisor {
         this.o.events.emit({ kind: 'failed', module: name, reason: err.message });
       },
     );
-    // This core revoked whatever it granted the module's last attach.
-    const dropGrants = this.attachedInRun.has(name);
+    // This core revoked whatever it granted the module's last attach; or a core before it
+    // (restarted since) revoked its grants while its host was cut off, and saved that it owes it a drop.
+    const owed = from.key !== undefined && this.o.keyRing?.takeDropOwed(from.key) === true;
+    const dropGrants = this.attachedInRun.has(name) || owed;
     this.attachedInRun.add(name);
     return { coreToken, dropGrants };
   }
@@ -305,6 +307,9 @@ export class Supervisor {
     if (expected || this.closed || registry.get(record.name) !== record) return;
     if (record.state === 'stopping') return;
     record.state = 'crashed';
+    // A remote host is not told of these revocations (it is gone, or cut off and still serving):
+    // saved before revoking, so its next attach drops them even if this core restarts meanwhile.
+    if (record.remote && record.remoteKey !== undefined) this.o.keyRing?.oweDrop(record.remoteKey);
     const revoked = await this.o.capability.revokeModule(record.name, `crashed: ${reason}`);
     events.emit({ kind: 'crashed', module: record.name, reason, revoked });
     await this.teardown(record, `crashed: ${reason}`);

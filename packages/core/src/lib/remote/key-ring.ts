@@ -23,6 +23,13 @@ export interface Admission {
    */
   readonly instance?: string;
   readonly incarnation?: number;
+  /**
+   * Remote keys: the core revoked the grants held by or on this host's
+   * module while the host could not be told (its connection was lost). Kept
+   * across core restarts, so the host's next attach, even to a restarted
+   * core, is told to drop what it still holds; cleared by that attach.
+   */
+  readonly dropOwed?: boolean;
 }
 
 /** An admission as the core's state directory keeps it (join and remote keys only). */
@@ -123,7 +130,17 @@ export class KeyRing {
         ...(r.fenced ? { fenced: true } : {}),
       });
     for (const a of admissions) {
-      const { publicKey, identity, kind, expiresAt, facts, epoch, instance, incarnation } = a;
+      const {
+        publicKey,
+        identity,
+        kind,
+        expiresAt,
+        facts,
+        epoch,
+        instance,
+        incarnation,
+        dropOwed,
+      } = a;
       if (kind === 'local' || (expiresAt !== undefined && this.now() >= expiresAt)) continue;
       this.admitted.set(publicKey, {
         identity,
@@ -133,6 +150,7 @@ export class KeyRing {
         ...(epoch !== undefined ? { epoch } : {}),
         ...(instance !== undefined ? { instance } : {}),
         ...(incarnation !== undefined ? { incarnation } : {}),
+        ...(dropOwed === true ? { dropOwed: true } : {}),
       });
       this.retiredKeys.delete(publicKey);
     }
@@ -202,6 +220,28 @@ export class KeyRing {
     if (a.instance === instance && a.incarnation === incarnation) return;
     this.admitted.set(publicKey, { ...a, instance, incarnation });
     this.changed();
+  }
+
+  /**
+   * The core revoked the grants of this remote key's module while its host
+   * could not hear it: remember (and save at once) that its next attach must
+   * tell it to drop the grants it holds.
+   */
+  oweDrop(publicKey: string): void {
+    const a = this.lookup(publicKey);
+    if (!a || a.kind !== 'remote' || a.dropOwed) return;
+    this.admitted.set(publicKey, { ...a, dropOwed: true });
+    this.changed();
+  }
+
+  /** Whether an attach with this key owes its host a drop of its grants; clears (and saves) it. */
+  takeDropOwed(publicKey: string): boolean {
+    const a = this.lookup(publicKey);
+    if (!a || a.kind !== 'remote' || !a.dropOwed) return false;
+    const { dropOwed: _owed, ...rest } = a;
+    this.admitted.set(publicKey, rest);
+    this.changed();
+    return true;
   }
 
   /** A remote key attaches once more: its next epoch, remembered (and saved) at once. */
