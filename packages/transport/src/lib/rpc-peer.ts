@@ -46,6 +46,13 @@ export interface RpcPeerOptions {
   onClose?: (error: TesseraError | undefined, peer: RpcPeer) => void;
   /** Default per-call timeout; 30 s. */
   defaultTimeoutMs?: number;
+  /**
+   * A served call threw something that is not a {@link TesseraError} (a bug
+   * in the code behind `handler`): return the error the caller gets instead
+   * (log the original here, at the target; its stack never crosses the
+   * wire). Default: `INTERNAL: Internal error`.
+   */
+  onUnexpectedError?: (error: unknown, call: { id: number; method: string }) => TesseraError;
 }
 
 interface Pending {
@@ -246,13 +253,26 @@ export class RpcPeer {
     if (this.isClosed) return;
     try {
       this.connection.send(
-        ok ? { t: 'result', id, value } : { t: 'error', id, error: toWireError(value) },
+        ok
+          ? { t: 'result', id, value }
+          : { t: 'error', id, error: this.wireError(value, id, method) },
       );
     } catch (err) {
       // Never leave the caller waiting for its timeout: say why instead.
       if (this.connection.closed || isUnavailable(err)) return;
       const error = answerNotSent(err, `${ok ? 'result' : 'error'} of '${method}'`);
       this.safeSend({ t: 'error', id, error: toWireError(error) });
+    }
+  }
+
+  /** What the caller learns of a failed call: a framework error as is, anything else as `INTERNAL`. */
+  private wireError(err: unknown, id: number, method: string): ReturnType<typeof toWireError> {
+    const unexpected = this.options.onUnexpectedError;
+    if (unexpected === undefined || err instanceof TesseraError) return toWireError(err);
+    try {
+      return toWireError(unexpected(err, { id, method }));
+    } catch {
+      return toWireError(TesseraError.internal());
     }
   }
 

@@ -7,6 +7,7 @@ import {
   openInboundSession,
   type InboundSession,
 } from '@tessera/proxy';
+import { logUnexpected } from './log-unexpected';
 import {
   type CallerInfo,
   type Client,
@@ -189,6 +190,7 @@ export class ModuleHost {
           tokens: this.state.tokens,
           defaultTimeoutMs: timeoutMs,
           onDenied: (denial) => this.denials?.add(denial),
+          onUnexpectedError: (failure) => logUnexpected(this.log, definition.name, failure),
           onClosed: (_caller, session) => this.inbound.delete(session),
         }),
       );
