@@ -30,6 +30,7 @@ export {
 } from './lib/limits/request-limits';
 export { MAX_REASON_CHARS, describeList, summarizeList, truncateText } from './lib/limits/truncate';
 export { buildBundle, type BuildBundleOptions, type BuiltBundle } from './lib/bundle/build-bundle';
+export { PINNED_OPA_VERSION, opaNotFound } from './lib/bundle/opa-cli';
 export { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './lib/bundle/bundle-limits';
 export { AUDIT_LIMITS, type AuditRecord } from './lib/audit/audit-record';
 export type { AuditSink } from './lib/audit/audit-sink';
