@@ -246,7 +246,8 @@ export class ModuleHost {
       name: this.name,
       dataDir: this.dataDir,
       log: this.log,
-      client: (target) => createClient(caller, target),
+      // One runtime client for both typed overloads: the types differ, the calls do not.
+      client: ((target: string) => createClient(caller, target)) as ModuleContext['client'],
       call: (target, method, args = [], opts) => caller.call(target, method, args, opts),
       on: onOf(caller),
       // Through the core channel: the core checks it against this module's own live grant.
@@ -257,7 +258,7 @@ export class ModuleHost {
           methods: options?.methods,
           ...(options?.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
         }),
-      emit: (event, payload) => {
+      emit: (event: string, payload?: unknown) => {
         if (!this.proxy)
           throw TesseraError.unavailable(`module ${this.name} cannot emit before it is started`);
         this.proxy.emit(event, payload);
