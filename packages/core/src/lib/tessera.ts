@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { observeCore } from './telemetry/core-metrics';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import {
   CAPABILITY_MODULE,
@@ -259,10 +260,12 @@ export async function createTessera(
   });
   c.register(CORE, { useValue: core });
   await core.start();
+  const unobserve = observeCore(core);
   const app: Tessera = {
     core,
     container: c,
     close: async () => {
+      unobserve();
       unwatchPolicy();
       await core.close();
       await c.dispose();

@@ -154,6 +154,7 @@ export function openInboundSession(
 
   const peer: RpcPeer = new RpcPeer(conn, {
     defaultTimeoutMs: options.defaultTimeoutMs,
+    service: proxy.module,
     handler: (call) => {
       const early = options.bootstrap?.(call, identity);
       if (early) return early.value;

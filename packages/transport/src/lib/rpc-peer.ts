@@ -9,6 +9,12 @@ import {
   toWireError,
 } from '@tessera/protocol';
 import type { Connection } from './connection';
+import {
+  observeServedCall,
+  tracedCall,
+  tracing,
+  wantsObservation,
+} from './telemetry/rpc-observation';
 
 /** One call received from the peer. */
 export interface IncomingCall {
@@ -46,6 +52,12 @@ export interface RpcPeerOptions {
   onClose?: (error: TesseraError | undefined, peer: RpcPeer) => void;
   /** Default per-call timeout; 30 s. */
   defaultTimeoutMs?: number;
+  /**
+   * The module on the far side (a caller's peer) or served here (a door's
+   * peer): names spans (`<service>/<method>`) and metric attributes
+   * (`rpc.service`). Only read when OpenTelemetry is registered.
+   */
+  service?: string;
   /**
    * A served call threw something that is not a {@link TesseraError} (a bug
    * in the code behind `handler`): return the error the caller gets instead
@@ -106,19 +118,46 @@ export class RpcPeer {
     return this.pending.size;
   }
 
-  /** Call `method` on the peer. Rejects with a {@link TesseraError}. */
+  /**
+   * Call `method` on the peer. Rejects with a {@link TesseraError}. When the
+   * app registered an OpenTelemetry tracer, the call is a client span and
+   * its W3C trace context rides on the frame; otherwise neither exists.
+   */
   call(
     method: string,
     args: unknown[],
     options: CallOptions = NO_OPTIONS,
     token = options.token ?? '',
   ): Promise<unknown> {
+    if (tracing()) return tracedCall(this, method, args, options, token);
+    return this.send(method, args, options, token);
+  }
+
+  /** The service name spans and metrics use (see {@link RpcPeerOptions.service}). */
+  get service(): string | undefined {
+    return this.options.service;
+  }
+
+  /** @internal A call, with the caller's trace context when it traces. */
+  send(
+    method: string,
+    args: unknown[],
+    options: CallOptions,
+    token: string,
+    trace?: string,
+    traceState?: string,
+  ): Promise<unknown> {
     if (this.isClosed) return Promise.reject(this.unavailable());
     const { signal } = options;
     if (signal?.aborted)
       return Promise.reject(new TesseraError(ErrorCode.CANCELLED, 'call cancelled'));
     const id = this.nextId++;
-    const frame: CallFrame = { t: 'call', id, token, method, args };
+    const frame: CallFrame =
+      trace === undefined
+        ? { t: 'call', id, token, method, args }
+        : traceState === undefined
+          ? { t: 'call', id, token, method, args, trace }
+          : { t: 'call', id, token, method, args, trace, traceState };
     return new Promise((resolve, reject) => {
       const p: Pending = { resolve, reject, recover: options.recover, deadline: 0 };
       if (options.timeoutMs === undefined) {
@@ -224,6 +263,12 @@ export class RpcPeer {
     }
     const { id, method } = frame;
     const call = new Incoming(id, frame.token, method, frame.args, this);
+    if (frame.trace !== undefined || wantsObservation()) {
+      observeServedCall(this, frame, call, handler, (ok, value) =>
+        this.reply(id, method, ok, value),
+      );
+      return;
+    }
     let result: unknown;
     try {
       result = handler(call);

@@ -155,10 +155,11 @@ export class ModuleHost {
             token: state.coreToken ?? coreToken,
           }),
       },
-      async (address, onEvent, serverKey, onClose) =>
+      async (address, onEvent, serverKey, onClose, target) =>
         new RpcPeer(await transport.connect(address, serverKey ? { serverKey } : {}), {
           onEvent,
           defaultTimeoutMs: timeoutMs,
+          ...(target !== undefined ? { service: target } : {}),
           ...(onClose ? { onClose: () => onClose() } : {}),
         }),
       this.state.tokens,
