@@ -9,12 +9,8 @@ import {
   toWireError,
 } from '@tessera/protocol';
 import type { Connection } from './connection';
-import {
-  observeServedCall,
-  tracedCall,
-  tracing,
-  wantsObservation,
-} from './telemetry/rpc-observation';
+import { observeServedCall, tracedCall, wantsObservation } from './telemetry/rpc-observation';
+import { nothingRegistered, tracing } from './telemetry/telemetry-state';
 
 /** One call received from the peer. */
 export interface IncomingCall {
@@ -129,7 +125,7 @@ export class RpcPeer {
     options: CallOptions = NO_OPTIONS,
     token = options.token ?? '',
   ): Promise<unknown> {
-    if (tracing()) return tracedCall(this, method, args, options, token);
+    if (!nothingRegistered() && tracing()) return tracedCall(this, method, args, options, token);
     return this.send(method, args, options, token);
   }
 
@@ -263,7 +259,7 @@ export class RpcPeer {
     }
     const { id, method } = frame;
     const call = new Incoming(id, frame.token, method, frame.args, this);
-    if (frame.trace !== undefined || wantsObservation()) {
+    if (frame.trace !== undefined || (!nothingRegistered() && wantsObservation())) {
       observeServedCall(this, frame, call, handler, (ok, value) =>
         this.reply(id, method, ok, value),
       );

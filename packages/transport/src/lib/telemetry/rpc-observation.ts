@@ -1,10 +1,8 @@
 import { type Attributes, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { type CallFrame, ErrorCode, isTesseraError } from '@tessera/protocol';
 import type { CallHandler, CallOptions, IncomingCall, RpcPeer } from '../rpc-peer';
-import { nothingRegistered, rpcInstruments, rpcTracer, tracing } from './telemetry-state';
+import { rpcInstruments, rpcTracer, tracing } from './telemetry-state';
 import { contextFromTraceparent, traceparentOf } from './trace-context';
-
-export { tracing } from './telemetry-state';
 
 /**
  * Observability of the RPC layer, through `@opentelemetry/api` only: spans
@@ -16,7 +14,7 @@ export { tracing } from './telemetry-state';
 
 /** Whether a served call must be observed: a tracer or a meter is registered. */
 export function wantsObservation(): boolean {
-  return !nothingRegistered() && (tracing() || rpcInstruments() !== undefined);
+  return tracing() || rpcInstruments() !== undefined;
 }
 
 const spanName = (peer: RpcPeer, method: string): string =>

@@ -17,10 +17,11 @@ import {
  * `^1`); the SDK tests fail if it ever moves.
  */
 const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+const GLOBAL = globalThis as Record<symbol, unknown>;
 
 /** True while nothing at all is registered with the OpenTelemetry API. */
 export function nothingRegistered(): boolean {
-  return (globalThis as Record<symbol, unknown>)[API_GLOBAL] === undefined;
+  return GLOBAL[API_GLOBAL] === undefined;
 }
 
 /** What the API answers when no SDK registered a tracer provider. */
