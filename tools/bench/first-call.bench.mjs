@@ -8,8 +8,9 @@
 //              connection), in the same relay process.
 // Every round starts a fresh app (echo + relay, each in its own host process)
 // so each first call is really the first; rounds alternate the carriers (ipc,
-// zeromq). Reports median and p90 of the cold call, median of the warm call
-// and the ratio cold/warm (of the medians).
+// zeromq). Reports p50, p90 and p99 (nearest rank: with 15 rounds, the
+// slowest) of the cold call, p50 and p99 of the warm call and the ratio
+// cold/warm (of the medians).
 // Run after `npx nx run-many -t build`: node tools/bench/run.mjs first-call
 //   BENCH_FIRST_ROUNDS (default 15), BENCH_FIRST_KINDS (default ipc,zeromq)
 import { createRequire } from 'node:module';
@@ -95,8 +96,10 @@ async function main() {
       carrier: kind,
       'cold p50 µs': us(median(cold)),
       'cold p90 µs': us(percentile(cold, 0.9)),
+      'cold p99 µs': us(percentile(cold, 0.99)),
       'cold min µs': us(Math.min(...cold)),
       'warm p50 µs': us(median(warm)),
+      'warm p99 µs': us(percentile(warm, 0.99)),
       'cold/warm (p50)': (median(cold) / median(warm)).toFixed(1),
       'app ready p50 ms': ms(median(ready)),
     };

@@ -18,6 +18,7 @@ export {
   type CallHandler,
   type CallOptions,
   type IncomingCall,
+  type Recover,
   type RpcPeerOptions,
 } from './lib/rpc-peer';
 export {

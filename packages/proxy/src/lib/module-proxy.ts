@@ -73,7 +73,7 @@ export interface ActiveCall {
  * run.
  */
 export class ModuleProxy {
-  private readonly table = new Map<string, { fn: Method; withContext: boolean }>();
+  private readonly table = new Map<string, { fn: Method; self: object; withContext: boolean }>();
   private readonly limiter: RateLimiter;
   private readonly guard: ResourceGuard;
   private activeGrant: Grant | undefined;
@@ -107,7 +107,8 @@ export class ModuleProxy {
         );
       }
       this.table.set(m.name, {
-        fn: (fn as Method).bind(instance),
+        fn: fn as Method,
+        self: instance,
         withContext: m.withContext === true,
       });
     }
@@ -166,7 +167,7 @@ export class ModuleProxy {
       const ctx: CallContext = call
         ? { caller: grant.caller, signal: call.signal }
         : { caller: grant.caller };
-      return entry.fn(ctx, ...args);
+      return entry.fn.call(entry.self, ctx, ...args);
     }
     // What `ctx.caller` / `ctx.signal` read, for the synchronous part of the method.
     const outerGrant = this.activeGrant;
@@ -174,7 +175,8 @@ export class ModuleProxy {
     this.activeGrant = grant;
     this.activeCall = call ?? NO_CALL;
     try {
-      return entry.fn(...args);
+      // Reflect.apply: no bound function, no spread of the arguments on every call.
+      return Reflect.apply(entry.fn, entry.self, args);
     } finally {
       this.activeGrant = outerGrant;
       this.activeCall = outerCall;

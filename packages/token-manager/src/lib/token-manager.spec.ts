@@ -178,3 +178,69 @@ describe('key-bound grants', () => {
     expect(tm.callerForKey('X'.repeat(40))).toBeUndefined();
   });
 });
+
+describe('TokenManager: a grant a connection verified once (recheck)', () => {
+  const setup = (now = { t: 1_000 }) => {
+    const tm = new TokenManager('vault', { now: () => now.t });
+    const token = mintToken();
+    const info = { caller: 'alice', methods: ['read'], expiresAt: 5_000, generation: 1 };
+    const g = tm.addGrant(token, info);
+    return { tm, token, info, g, now };
+  };
+
+  it('is accepted while stored, unexpired and in scope, whatever else the store holds', () => {
+    const { tm, g } = setup();
+    for (let i = 0; i < 1000; i++)
+      tm.addGrant(mintToken(), {
+        caller: `m${i}`,
+        methods: ['read'],
+        expiresAt: 5_000,
+        generation: 1,
+      });
+    expect(tm.recheck(g, 'alice', 'read')).toBe(g);
+    expect(codeOf(() => tm.recheck(g, 'alice', 'write'))).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(codeOf(() => tm.recheck(g, 'bob', 'read'))).toBe(ErrorCode.UNAUTHENTICATED);
+  });
+
+  it.each([
+    ['revoked', ({ tm, g }: ReturnType<typeof setup>) => tm.revoke(g.id)],
+    ['revoked with its caller', ({ tm }: ReturnType<typeof setup>) => tm.revokeByCaller('alice')],
+    ['revoked with every grant', ({ tm }: ReturnType<typeof setup>) => tm.revokeAll()],
+    [
+      'replaced under the same id',
+      ({ tm, token, info }: ReturnType<typeof setup>) => tm.addGrant(token, info),
+    ],
+    [
+      'pruned once expired',
+      ({ tm, now }: ReturnType<typeof setup>) => {
+        now.t = 5_000;
+        tm.pruneExpired();
+        now.t = 1_000; // even with the clock back, it is gone
+      },
+    ],
+  ])('is refused on the very next check once %s', (_what, change) => {
+    const s = setup();
+    expect(s.tm.recheck(s.g, 'alice', 'read')).toBe(s.g);
+    change(s);
+    expect(codeOf(() => s.tm.recheck(s.g, 'alice', 'read'))).toBe(ErrorCode.UNAUTHENTICATED);
+  });
+
+  it('is refused once expired, and by another manager; narrowing applies at once', () => {
+    const s = setup();
+    s.tm.narrow(s.g.id, ['event:changed']);
+    expect(codeOf(() => s.tm.recheck(s.g, 'alice', 'read'))).toBe(ErrorCode.PERMISSION_DENIED);
+    s.tm.narrow(s.g.id, ['read']);
+    expect(codeOf(() => setup().tm.recheck(s.g, 'alice', 'read'))).toBe(ErrorCode.UNAUTHENTICATED);
+    s.now.t = 5_000;
+    expect(codeOf(() => s.tm.recheck(s.g, 'alice', 'read'))).toBe(ErrorCode.UNAUTHENTICATED);
+    s.now.t = 1_000;
+    expect(codeOf(() => s.tm.recheck(s.g, 'alice', 'read'))).toBe(ErrorCode.UNAUTHENTICATED);
+  });
+
+  it('never shows its bookkeeping: grants() and JSON carry no reference to the manager', () => {
+    const { tm, g } = setup();
+    expect(Object.keys(g)).not.toContain('heldBy');
+    expect(JSON.stringify(tm.grants())).not.toContain('heldBy');
+    expect(tm.grants()[0]).not.toHaveProperty('heldBy');
+  });
+});

@@ -7,6 +7,13 @@ interface StoredGrant extends Grant {
   methods: ReadonlySet<string>;
   constraints?: GrantTerms['constraints'];
   rateLimit?: GrantTerms['rateLimit'];
+  /**
+   * The manager holding it, while it is stored; cleared the moment it is
+   * revoked, replaced or found expired. Non-enumerable: never copied out or
+   * serialized. Lets {@link TokenManager.recheck} tell a grant is still
+   * stored without a lookup in a store of any size.
+   */
+  heldBy?: TokenManager;
 }
 
 /** Options for {@link TokenManager}. */
@@ -82,6 +89,9 @@ export class TokenManager {
       ...(info.constraints !== undefined ? { constraints: info.constraints } : {}),
       ...(info.rateLimit !== undefined ? { rateLimit: info.rateLimit } : {}),
     };
+    Object.defineProperty(grant, 'heldBy', { value: this, writable: true, enumerable: false });
+    const replaced = this.inbound.get(parsed.id);
+    if (replaced !== undefined) replaced.heldBy = undefined;
     this.inbound.set(parsed.id, grant);
     return grant;
   }
@@ -127,8 +137,9 @@ export class TokenManager {
    * unexpired, same caller, scope held. Same errors as {@link verify}.
    */
   recheck(grant: Grant, caller: string | undefined, scope: string, key?: string): Grant {
-    const stored = this.inbound.get(grant.id);
-    if (stored !== grant) throw TesseraError.unauthenticated('unknown or revoked token');
+    // Still held by this manager: every removal clears `heldBy` at once, so no lookup is needed.
+    const stored = grant as StoredGrant;
+    if (stored.heldBy !== this) throw TesseraError.unauthenticated('unknown or revoked token');
     return this.inScope(this.live(stored, caller, key), scope);
   }
 
@@ -136,7 +147,7 @@ export class TokenManager {
   private live(grant: StoredGrant, caller: string | undefined, key: string | undefined): Grant {
     const now = (this.checkedAt = this.clock());
     if (now >= grant.expiresAt) {
-      this.inbound.delete(grant.id);
+      this.remove(grant);
       throw TesseraError.unauthenticated('token expired');
     }
     if (caller !== undefined && grant.caller !== caller) {
@@ -165,10 +176,16 @@ export class TokenManager {
     const grant = this.inbound.get(id);
     if (!grant || grant.caller !== caller || !grant.methods.has(scope)) return false; // key was checked at subscribe
     if (this.clock() >= grant.expiresAt) {
-      this.inbound.delete(id);
+      this.remove(grant);
       return false;
     }
     return true;
+  }
+
+  /** Take a grant out of the store; its `heldBy` goes with it, so cached copies fail their recheck. */
+  private remove(grant: StoredGrant): void {
+    grant.heldBy = undefined;
+    this.inbound.delete(grant.id);
   }
 
   /**
@@ -206,15 +223,18 @@ export class TokenManager {
 
   /** Revoke one grant by token id. */
   revoke(id: string): boolean {
-    return this.inbound.delete(id);
+    const grant = this.inbound.get(id);
+    if (grant === undefined) return false;
+    this.remove(grant);
+    return true;
   }
 
   /** Revoke every grant held by `caller`; returns how many. */
   revokeByCaller(caller: string): number {
     let n = 0;
-    for (const [id, g] of this.inbound) {
+    for (const g of this.inbound.values()) {
       if (g.caller === caller) {
-        this.inbound.delete(id);
+        this.remove(g);
         n++;
       }
     }
@@ -224,6 +244,7 @@ export class TokenManager {
   /** Revoke every inbound grant (module unloaded). */
   revokeAll(): number {
     const n = this.inbound.size;
+    for (const g of this.inbound.values()) g.heldBy = undefined;
     this.inbound.clear();
     return n;
   }
@@ -232,9 +253,9 @@ export class TokenManager {
   pruneExpired(): number {
     const now = this.clock();
     let n = 0;
-    for (const [id, g] of this.inbound) {
+    for (const g of this.inbound.values()) {
       if (now >= g.expiresAt) {
-        this.inbound.delete(id);
+        this.remove(g);
         n++;
       }
     }
@@ -251,10 +272,10 @@ export class TokenManager {
     this.outboundByTarget.set(target, { target, token, methods: new Set(methods), expiresAt });
   }
 
-  /** The unexpired token for `target`, if any. */
-  outbound(target: string): OutboundToken | undefined {
+  /** The unexpired token for `target`, if any; `now` is the manager's clock, read once by a caller that has it. */
+  outbound(target: string, now?: number): OutboundToken | undefined {
     const t = this.outboundByTarget.get(target);
-    if (t && this.clock() >= t.expiresAt) {
+    if (t && (now ?? this.clock()) >= t.expiresAt) {
       this.outboundByTarget.delete(target);
       return undefined;
     }

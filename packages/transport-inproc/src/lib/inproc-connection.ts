@@ -8,10 +8,15 @@ import {
 
 let nextConnectionId = 0;
 
+/** Bound once: a re-exported import read on every send would go through a getter. */
+const checkEncodable = assertEncodable;
+
 /**
  * One end of an in-process pipe. Frames are handed over by reference and
  * delivered in a microtask batch, so a send never runs the peer's code
- * synchronously (same ordering and re-entrancy as the real carriers). Each
+ * synchronously (same ordering and re-entrancy as the real carriers); only
+ * an answer (result, error) that waits behind nothing goes over at once,
+ * since it just settles the caller's promise (see `answersAtOnce`). Each
  * frame's values are checked as the encoder would (without encoding them),
  * so a value msgpack cannot carry fails here as it fails on the wire.
  */
@@ -19,7 +24,7 @@ export class InProcConnection implements Connection {
   readonly id = `inproc-${++nextConnectionId}`;
   readonly peer: PeerIdentity = {};
   private other: InProcConnection | undefined;
-  private readonly inbox = new FrameInbox({ deferFrames: true });
+  private readonly inbox = new FrameInbox({ deferFrames: true, answersAtOnce: true });
   private isClosed = false;
   private ended: (() => void) | undefined;
 
@@ -42,7 +47,7 @@ export class InProcConnection implements Connection {
 
   send(frame: Frame): void {
     if (this.isClosed) throw TesseraError.unavailable('connection closed');
-    assertEncodable(frame); // throws INVALID_ARGUMENT like the real carriers' encoder
+    checkEncodable(frame); // throws INVALID_ARGUMENT like the real carriers' encoder
     this.other?.inbox.deliver(frame);
   }
 

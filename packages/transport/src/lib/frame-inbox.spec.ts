@@ -47,6 +47,40 @@ describe('FrameInbox', () => {
     expect(rec.seen).toEqual([frame(1), frame(2)]);
   });
 
+  it('with answersAtOnce, hands a result or error over at once, but never ahead of a waiting frame', async () => {
+    const inbox = new FrameInbox({ deferFrames: true, answersAtOnce: true });
+    const rec = recorder();
+    inbox.attach(rec.handler);
+    const result: Frame = { t: 'result', id: 1, value: 'v' };
+    const error: Frame = { t: 'error', id: 2, error: { code: 'INTERNAL', message: 'm' } };
+    const call: Frame = { t: 'call', id: 3, token: '', method: 'm', args: [] };
+    inbox.deliver(result);
+    inbox.deliver(error);
+    expect(rec.seen).toEqual([result, error]);
+    inbox.deliver(call); // calls (and events, cancels...) still wait for a microtask
+    inbox.deliver(result); // and an answer behind them keeps its place
+    expect(rec.seen).toEqual([result, error]);
+    await microtasks();
+    expect(rec.seen).toEqual([result, error, call, result]);
+  });
+
+  it('with answersAtOnce, an answer arriving while a batch is handed over waits behind the batch', async () => {
+    const inbox = new FrameInbox({ deferFrames: true, answersAtOnce: true });
+    const seen: Frame[] = [];
+    const late: Frame = { t: 'result', id: 9, value: 'late' };
+    inbox.attach({
+      onFrame: (f) => {
+        seen.push(f);
+        if (f.t === 'cancel' && f.id === 1) inbox.deliver(late);
+      },
+      onClose: () => undefined,
+    });
+    inbox.deliver(frame(1));
+    inbox.deliver(frame(2));
+    await microtasks();
+    expect(seen).toEqual([frame(1), frame(2), late]);
+  });
+
   it('reports close exactly once, after the buffered frames, never inside close()', async () => {
     const inbox = new FrameInbox();
     inbox.deliver(frame(1));

@@ -13,6 +13,16 @@ export interface FrameInboxOptions {
    * needs this; socket carriers get it from the event loop).
    */
   deferFrames?: boolean;
+  /**
+   * With `deferFrames`: a `result` or `error` frame that arrives while
+   * nothing waits is still handed over at once. Such a frame only settles a
+   * promise of the layer above ({@link RpcPeer}), whose continuations run as
+   * microtasks anyway, so no code of the receiver runs inside the sender's
+   * `send`, and a call's answer saves a microtask hop. Calls, events,
+   * cancels and control frames are deferred as before; order is kept (a
+   * frame never overtakes one that waits).
+   */
+  answersAtOnce?: boolean;
 }
 
 /**
@@ -31,10 +41,14 @@ export class FrameInbox {
   private closeNotified = false;
   private closeError: TesseraError | undefined;
   private readonly deferFrames: boolean;
+  private readonly answersAtOnce: boolean;
+  /** Inside {@link drain}: a frame arriving now waits behind the rest of the batch. */
+  private draining = false;
   private readonly drainNow = (): void => this.drain();
 
   constructor(options: FrameInboxOptions = {}) {
     this.deferFrames = options.deferFrames ?? false;
+    this.answersAtOnce = options.answersAtOnce ?? false;
   }
 
   /** Whether {@link close} has been called. */
@@ -52,7 +66,12 @@ export class FrameInbox {
   deliver(frame: Frame): void {
     if (this.isClosed) return;
     const handler = this.handler;
-    if (handler && !this.drainScheduled && !this.deferFrames) {
+    if (
+      handler &&
+      !this.drainScheduled &&
+      (!this.deferFrames ||
+        (this.answersAtOnce && !this.draining && (frame.t === 'result' || frame.t === 'error')))
+    ) {
       handler.onFrame(frame);
       return;
     }
@@ -85,8 +104,14 @@ export class FrameInbox {
     if (!handler) return;
     const batch = this.buffer;
     this.buffer = this.spare; // swap two arrays instead of allocating one per batch
-    for (let i = 0; i < batch.length; i++) handler.onFrame(batch[i] as Frame);
-    batch.length = 0;
+    this.draining = true;
+    try {
+      for (let i = 0; i < batch.length; i++) handler.onFrame(batch[i] as Frame);
+    } finally {
+      this.draining = false;
+    }
+    if (batch.length === 1) batch.pop();
+    else batch.length = 0; // a batch of one (sequential calls) skips the length setter's runtime call
     this.spare = batch;
     if (this.isClosed && !this.closeNotified) {
       this.closeNotified = true;

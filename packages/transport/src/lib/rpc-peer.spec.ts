@@ -129,3 +129,55 @@ describe('RpcPeer: calls and events that cannot be sent', () => {
     expect(conn.sent).toEqual([{ t: 'event', source: 'm', name: 'changed', payload: { at: 1 } }]);
   });
 });
+
+describe('RpcPeer: pending calls', () => {
+  it('matches every answer to its call, in any order, with more than a thousand in flight', async () => {
+    const conn = new FakeConnection();
+    const peer = new RpcPeer(conn);
+    // 2,500 calls: ids a multiple of 1,024 apart share a slot of the pending table.
+    const calls = Array.from({ length: 2500 }, (_, i) => peer.call('get', [i]));
+    expect(peer.pendingCount).toBe(2500);
+    const sent = conn.sent.filter((f) => f.t === 'call');
+    // Answer the newest first, leaving the very first call for last.
+    for (const f of [...sent.slice(1)].reverse())
+      conn.handler?.onFrame({ t: 'result', id: f.id, value: (f.args[0] as number) * 2 });
+    conn.handler?.onFrame({ t: 'result', id: sent[0]!.id, value: -1 });
+    const values = await Promise.all(calls);
+    expect(values[0]).toBe(-1);
+    expect(values.slice(1)).toEqual(Array.from({ length: 2499 }, (_, i) => (i + 1) * 2));
+    expect(peer.pendingCount).toBe(0);
+    // A late or unknown answer is dropped, not matched to another call.
+    const next = peer.call('get', [1]);
+    conn.handler?.onFrame({ t: 'result', id: sent[0]!.id, value: 'stale' });
+    conn.handler?.onFrame({ t: 'result', id: sent[0]!.id + 1024 * 3, value: 'stranger' });
+    expect(peer.pendingCount).toBe(1);
+    const id = conn.sent[conn.sent.length - 1]!;
+    conn.handler?.onFrame({ t: 'result', id: (id as { id: number }).id, value: 'mine' });
+    await expect(next).resolves.toBe('mine');
+  });
+
+  it('expires calls on the default timeout after it has passed since each call, never before', async () => {
+    jest.useFakeTimers();
+    try {
+      const conn = new FakeConnection();
+      const peer = new RpcPeer(conn, { defaultTimeoutMs: 100 });
+      const first = peer.call('get', []);
+      const firstOutcome = first.catch((e: TesseraError) => e.code);
+      await jest.advanceTimersByTimeAsync(60);
+      const second = peer.call('get', []);
+      const secondOutcome = second.catch((e: TesseraError) => e.code);
+      await jest.advanceTimersByTimeAsync(39); // 99 ms after the first
+      expect(peer.pendingCount).toBe(2);
+      await jest.advanceTimersByTimeAsync(30); // past 100 ms (and one sweep) for the first only
+      await expect(firstOutcome).resolves.toBe(ErrorCode.TIMEOUT);
+      expect(peer.pendingCount).toBe(1);
+      await jest.advanceTimersByTimeAsync(30); // 99 ms after the second
+      expect(peer.pendingCount).toBe(1);
+      await jest.advanceTimersByTimeAsync(30);
+      await expect(secondOutcome).resolves.toBe(ErrorCode.TIMEOUT);
+      expect(conn.sent.filter((f) => f.t === 'cancel')).toHaveLength(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

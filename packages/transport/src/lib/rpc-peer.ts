@@ -9,6 +9,7 @@ import {
   toWireError,
 } from '@tessera/protocol';
 import type { Connection } from './connection';
+import { PendingTable } from './pending-table';
 import { observeServedCall, tracedCall, wantsObservation } from './telemetry/rpc-observation';
 import { nothingRegistered, tracing } from './telemetry/telemetry-state';
 
@@ -36,10 +37,14 @@ export interface CallOptions {
   /**
    * Called instead of rejecting when the peer answers with an error; the
    * call then settles as the returned promise does (one retry, say). Saves
-   * a `.catch` on the success path.
+   * a `.catch` on the success path. It is given the call's method and
+   * arguments, so one function can serve every call (no closure per call).
    */
-  recover?: (error: TesseraError) => Promise<unknown>;
+  recover?: Recover;
 }
+
+/** See {@link CallOptions.recover}. */
+export type Recover = (error: TesseraError, method: string, args: unknown[]) => Promise<unknown>;
 
 export interface RpcPeerOptions {
   handler?: CallHandler;
@@ -63,15 +68,50 @@ export interface RpcPeerOptions {
   onUnexpectedError?: (error: unknown, call: { id: number; method: string }) => TesseraError;
 }
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  recover?: (error: TesseraError) => Promise<unknown>;
-  /** Deadline for calls on the default timeout, swept in insertion order. */
-  deadline: number;
-  timer?: ReturnType<typeof setTimeout>;
-  signal?: AbortSignal;
-  onAbort?: () => void;
+/**
+ * One call waiting for its answer. A class with every field set in the
+ * constructor, so all pending calls share one shape.
+ */
+class Pending {
+  resolve: (value: unknown) => void = noop;
+  reject: (error: unknown) => void = noop;
+  /**
+   * For calls on the default timeout: the sweeper tick it was made in
+   * (calls are swept in insertion order); -1 for calls with a timer.
+   */
+  tick: number;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly id: number,
+    readonly method: string,
+    readonly args: unknown[],
+    readonly recover: Recover | undefined,
+    tick: number,
+  ) {
+    this.tick = tick;
+  }
+}
+
+const noop = (): void => undefined;
+const resolved = Promise.resolve();
+
+/**
+ * The Pending whose promise is being made: a promise's executor runs
+ * synchronously inside `new Promise`, so one shared executor can hand the
+ * settlers over, instead of a closure made for every call.
+ */
+let capturing: Pending | undefined;
+function captureSettlers(
+  resolve: (value: unknown) => void,
+  reject: (error: unknown) => void,
+): void {
+  const p = capturing as Pending;
+  capturing = undefined;
+  p.resolve = resolve;
+  p.reject = reject;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -84,13 +124,19 @@ const NO_OPTIONS: CallOptions = Object.freeze({});
  */
 export class RpcPeer {
   private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingTable<Pending>();
   /** Controllers of in-flight incoming calls whose `signal` was read (only those pay for one). */
   readonly controllers = new Map<number, AbortController>();
   /** Ids the peer cancelled; their answers are not sent. Bounded: stale ids are cleared. */
   private readonly cancelled = new Set<number>();
   private readonly defaultTimeoutMs: number;
   private sweeper: ReturnType<typeof setInterval> | undefined;
+  /** Sweeper ticks so far: a call on the default timeout records the tick it was made in, not a clock reading. */
+  private tick = 0;
+  /** When each tick from `tickBase` on began (Date.now()), for as long as a pending call needs it. */
+  private tickBegan: number[] = [];
+  private tickBase = 1;
+  private readonly sweepEvery: number;
   private closeError: TesseraError | undefined;
   private isClosed = false;
 
@@ -99,6 +145,7 @@ export class RpcPeer {
     private readonly options: RpcPeerOptions = {},
   ) {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.sweepEvery = Math.min(1000, Math.max(10, Math.floor(this.defaultTimeoutMs / 10)));
     connection.attach({
       onFrame: (frame) => this.onFrame(frame),
       onClose: (error) => this.onConnectionClosed(error),
@@ -154,27 +201,27 @@ export class RpcPeer {
         : traceState === undefined
           ? { t: 'call', id, token, method, args, trace }
           : { t: 'call', id, token, method, args, trace, traceState };
-    return new Promise((resolve, reject) => {
-      const p: Pending = { resolve, reject, recover: options.recover, deadline: 0 };
-      if (options.timeoutMs === undefined) {
-        p.deadline = Date.now() + this.defaultTimeoutMs;
-        this.ensureSweeper();
-      } else {
-        const ms = options.timeoutMs;
-        p.timer = setTimeout(() => this.expire(id, ms), ms);
-      }
-      if (signal) {
-        p.signal = signal;
-        p.onAbort = () => this.abort(id);
-        signal.addEventListener('abort', p.onAbort, { once: true });
-      }
-      this.pending.set(id, p);
-      try {
-        this.connection.send(frame);
-      } catch (err) {
-        this.settle(id)?.reject(callNotSent(err, method));
-      }
-    });
+    const ms = options.timeoutMs;
+    const p = new Pending(id, method, args, options.recover, ms === undefined ? this.tick : -1);
+    capturing = p;
+    const promise = new Promise(captureSettlers);
+    if (ms === undefined) {
+      if (this.sweeper === undefined) this.startSweeper();
+    } else {
+      p.timer = setTimeout(() => this.expire(id, ms), ms);
+    }
+    if (signal) {
+      p.signal = signal;
+      p.onAbort = () => this.abort(id);
+      signal.addEventListener('abort', p.onAbort, { once: true });
+    }
+    this.pending.add(p);
+    try {
+      this.connection.send(frame);
+    } catch (err) {
+      this.settle(id)?.reject(callNotSent(err, method));
+    }
+    return promise;
   }
 
   /**
@@ -220,7 +267,9 @@ export class RpcPeer {
         const p = this.settle(frame.id);
         if (!p) return;
         const err = fromWireError(frame.error);
-        if (p.recover) p.resolve(p.recover(err));
+        // A retry runs in a microtask of its own: never inside the send that carried the answer.
+        const recover = p.recover;
+        if (recover) p.resolve(resolved.then(() => recover(err, p.method, p.args)));
         else p.reject(err);
         return;
       }
@@ -326,9 +375,8 @@ export class RpcPeer {
   }
 
   private settle(id: number): Pending | undefined {
-    const p = this.pending.get(id);
+    const p = this.pending.take(id);
     if (!p) return undefined; // late answer after timeout/cancel: dropped
-    this.pending.delete(id);
     if (p.timer) clearTimeout(p.timer);
     if (p.signal && p.onAbort) p.signal.removeEventListener('abort', p.onAbort);
     return p;
@@ -348,20 +396,38 @@ export class RpcPeer {
     p.reject(new TesseraError(ErrorCode.CANCELLED, 'call cancelled'));
   }
 
-  /** One interval per peer instead of a timer per call: calls on the default timeout are in deadline order. */
-  private ensureSweeper(): void {
-    if (this.sweeper) return;
-    const every = Math.min(1000, Math.max(10, Math.floor(this.defaultTimeoutMs / 10)));
-    this.sweeper = setInterval(() => this.sweep(), every);
+  /**
+   * One interval per peer instead of a timer (or a clock reading) per call:
+   * calls on the default timeout are in the order they were made, each
+   * tagged with the sweeper tick it was made in. A call made in tick `t` was
+   * made before tick `t + 1` began, so once the default timeout has passed
+   * since then it has surely passed since the call: never early, at most
+   * about one period late (as a deadline checked on each sweep would be).
+   */
+  private startSweeper(): void {
+    this.tickBegan = [];
+    this.tickBase = this.tick + 1;
+    this.sweeper = setInterval(() => this.sweep(), this.sweepEvery);
     this.sweeper.unref?.();
   }
 
   private sweep(): void {
     const now = Date.now();
-    for (const [id, p] of this.pending) {
-      if (p.timer) continue;
-      if (p.deadline > now) break;
-      this.expire(id, this.defaultTimeoutMs);
+    this.tick++;
+    this.tickBegan.push(now);
+    let keepFrom = this.tick + 1; // the first tick whose start a pending call still needs
+    for (const p of this.pending.inOrder()) {
+      if (p.tick < 0) continue;
+      const next = this.tickBegan[p.tick + 1 - this.tickBase];
+      if (next === undefined || now - next < this.defaultTimeoutMs) {
+        keepFrom = p.tick + 1;
+        break;
+      }
+      this.expire(p.id, this.defaultTimeoutMs);
+    }
+    if (keepFrom > this.tickBase) {
+      this.tickBegan.splice(0, keepFrom - this.tickBase);
+      this.tickBase = keepFrom;
     }
     if (this.pending.size === 0 && this.sweeper) {
       clearInterval(this.sweeper);
@@ -380,7 +446,7 @@ export class RpcPeer {
     this.closeError = error;
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
-    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
+    for (const p of this.pending.inOrder()) this.settle(p.id)?.reject(error);
     for (const ctl of this.controllers.values()) ctl.abort();
     this.controllers.clear();
     this.cancelled.clear();

@@ -61,6 +61,63 @@ describe('ModuleCaller', () => {
     await c.close();
   });
 
+  it('reads the clock once per synchronous run: a token that expires within it is refused and retried, never stuck', async () => {
+    const clock = { t: 1_000 };
+    let n = 0;
+    const store = new Map<string, { token: string; expiresAt: number }>();
+    let refused = 0;
+    await transport.listen('inproc://timed', (conn) => {
+      new RpcPeer(conn, {
+        handler: (call) => {
+          if (call.token !== validToken) {
+            refused++;
+            throw TesseraError.unauthenticated('token expired');
+          }
+          return call.args[0];
+        },
+      });
+    });
+    const c = new ModuleCaller(
+      'me',
+      {
+        requestModule: async (): Promise<ModuleRoute> => ({
+          token: `tok-${++n}`,
+          methods: ['m'],
+          expiresAt: clock.t + 1_000,
+          generation: 1,
+          address: 'inproc://timed',
+        }),
+      },
+      async (address, onEvent) => new RpcPeer(await transport.connect(address), { onEvent }),
+      {
+        outbound: (t, now = clock.t) => {
+          const e = store.get(t);
+          return e && now < e.expiresAt ? e : undefined;
+        },
+        setOutbound: (t, token, _methods, expiresAt) => void store.set(t, { token, expiresAt }),
+        dropOutbound: (t) => store.delete(t),
+        now: () => clock.t,
+      },
+    );
+    await expect(c.call('target', 'm', [0])).resolves.toBe(0); // tok-1
+    // One synchronous run: a call reads the clock, then tok-1 expires (the target
+    // now honours only tok-2), then another call reuses that reading and sends tok-1.
+    const a = c.call('target', 'm', [1]);
+    clock.t += 5_000;
+    validToken = 'tok-2';
+    const b = c.call('target', 'm', [2]);
+    await expect(Promise.all([a, b])).resolves.toEqual([1, 2]);
+    expect(refused).toBe(2); // both went with tok-1 and were retried with one new token
+    expect(n).toBe(2);
+    // A later run reads the clock again: an expired token is not even sent.
+    clock.t += 5_000;
+    validToken = 'tok-3';
+    await expect(c.call('target', 'm', [3])).resolves.toBe(3);
+    expect(refused).toBe(2);
+    expect(n).toBe(3);
+    await c.close();
+  });
+
   it('re-requests exactly once when the target refuses a cached token', async () => {
     let n = 0;
     const c = caller(() => (requests++, `tok-${++n}`));

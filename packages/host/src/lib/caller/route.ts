@@ -1,4 +1,4 @@
-import type { RpcPeer } from '@tessera/transport';
+import type { CallOptions, RpcPeer } from '@tessera/transport';
 import type { ModuleRoute } from '../contracts/module-core-api';
 import { REGAIN_INTERVAL_MS } from './renewal';
 
@@ -18,6 +18,8 @@ export interface Route {
   lost?: Set<string>;
   /** Not before this time does a `$subscribe` denied a lost event ask for a new token again. */
   regainAt?: number;
+  /** The RPC options shared by this route's calls with `token` and no options of their own. */
+  callOptions?: { token: string; options: CallOptions };
 }
 
 /**

@@ -99,57 +99,88 @@ const UINT64_MAX = 2n ** 64n - 1n;
  */
 export function assertEncodable(frame: Frame): void {
   let reason: string | undefined;
-  switch (frame.t) {
-    case 'call':
-      reason = unencodableIn(frame.args, 0);
-      break;
-    case 'result':
-      reason = unencodableIn(frame.value, 0);
-      break;
-    case 'event':
-      reason = unencodableIn(frame.payload, 0);
-      break;
-    case 'error':
-      reason = unencodableIn(frame.error.data, 0);
-      break;
-    default:
-      return;
+  try {
+    switch (frame.t) {
+      case 'call':
+        reason = unencodableIn(frame.args, 0);
+        break;
+      case 'result':
+        reason = unencodableIn(frame.value, 0);
+        break;
+      case 'event':
+        reason = unencodableIn(frame.payload, 0);
+        break;
+      case 'error':
+        reason = unencodableIn(frame.error.data, 0);
+        break;
+      default:
+        return;
+    }
+  } catch {
+    reason = 'a value msgpack cannot carry'; // a throwing getter, a revoked proxy...
   }
   if (reason !== undefined) throw unencodable(reason);
 }
 
-function unencodableIn(v: unknown, depth: number): string | undefined {
+/** Why a primitive (anything but a non-null object) cannot be encoded, or `undefined`. */
+function primitiveReason(v: unknown): string | undefined {
   switch (typeof v) {
-    case 'string':
-    case 'number':
-    case 'boolean':
-    case 'undefined':
-      return undefined;
     case 'function':
       return A_FUNCTION;
     case 'symbol':
       return 'a symbol';
     case 'bigint':
       return v < INT64_MIN || v > UINT64_MAX ? 'a bigint beyond 64 bits' : undefined;
+    default:
+      return undefined; // string, number, boolean, undefined
   }
-  if (v === null || ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date)
-    return undefined;
+}
+
+/**
+ * The walk behind {@link assertEncodable}; it runs twice per in-process
+ * call, so it stays cheap: primitives are judged inline (no call per array
+ * item or property), plain objects and arrays are walked without the
+ * prototype checks other objects need, and one `try` (in the caller) covers
+ * a throwing getter anywhere.
+ */
+function unencodableIn(v: unknown, depth: number): string | undefined {
+  if (typeof v !== 'object') return primitiveReason(v);
+  if (v === null) return undefined;
   if (depth >= MAX_CHECK_DEPTH) return 'a circular or too deeply nested value';
-  try {
-    if (Array.isArray(v)) {
-      for (const item of v) {
-        const r = unencodableIn(item, depth + 1);
-        if (r !== undefined) return r;
-      }
-      return undefined;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      const r =
+        typeof item === 'object'
+          ? item === null
+            ? undefined
+            : unencodableIn(item, depth + 1)
+          : primitiveReason(item);
+      if (r !== undefined) return r;
     }
+    return undefined;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) {
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date) return undefined;
+    // Other objects (class instances, Maps): their own enumerable properties, like msgpackr.
     for (const key in v as Record<string, unknown>) {
       if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
       const r = unencodableIn((v as Record<string, unknown>)[key], depth + 1);
       if (r !== undefined) return r;
     }
-  } catch {
-    return 'a value msgpack cannot carry';
+    return undefined;
+  }
+  // A plain object: for...in sees only its own properties (Object.prototype has no enumerable ones).
+  for (const key in v as Record<string, unknown>) {
+    const item = (v as Record<string, unknown>)[key];
+    const r =
+      typeof item === 'object'
+        ? item === null
+          ? undefined
+          : unencodableIn(item, depth + 1)
+        : primitiveReason(item);
+    if (r !== undefined) return r;
   }
   return undefined;
 }

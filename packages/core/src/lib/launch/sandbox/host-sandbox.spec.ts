@@ -64,6 +64,11 @@ describe('HostSandbox plans (no process started)', () => {
     const p = await plan(make({ protect: [join(REPO, 'apps/demo')] }));
     const args = p.spawn.args;
     expect(p.spawn.command).toBe(realpathSync(process.execPath));
+    // The hosts' V8 flags, on the command line (the sandbox passes no NODE_OPTIONS), before the entry.
+    expect(args.slice(-2)).toEqual([
+      '--max-semi-space-size=1',
+      join(REPO, 'packages/host/dist/lib/process/host-main.js'),
+    ]);
     expect(args[0]).toMatch(/^--(experimental-)?permission$/);
     expect(args.at(-1)).toBe(join(REPO, 'packages/host/dist/lib/process/host-main.js'));
     const read = flagValues(args, '--allow-fs-read');
@@ -117,6 +122,10 @@ describe('HostSandbox plans (no process started)', () => {
     const args = p.spawn.args;
     const command = args.slice(args.indexOf('--') + 1);
     const outer = args.slice(0, args.indexOf('--'));
+    expect(command.slice(-2)).toEqual([
+      '--max-semi-space-size=1',
+      join(REPO, 'packages/host/dist/lib/process/host-main.js'),
+    ]);
     const tree = join(REPO, 'node_modules');
     // The link to apps/demo dangles in there: apps/demo is not mounted.
     expect(outer.join(' ')).toContain(`--ro-bind ${tree} ${tree}`);
@@ -219,7 +228,7 @@ describe('HostSandbox plans (no process started)', () => {
       expect.stringContaining('sandbox "none": module hosts run unconfined'),
     ]);
     expect(p.spawn).toMatchObject({
-      args: [join(REPO, 'packages/host/dist/lib/process/host-main.js')],
+      args: ['--max-semi-space-size=1', join(REPO, 'packages/host/dist/lib/process/host-main.js')],
       env: { PATH: '/usr/bin', AWS_SECRET_ACCESS_KEY: 'secret' },
       detached: false,
     });

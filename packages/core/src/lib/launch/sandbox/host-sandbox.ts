@@ -7,6 +7,7 @@ import { probeBwrap, warnBwrapUnusable } from './bwrap-probe';
 import { HostDirs } from './host-dirs';
 import { hostMounts } from './host-mounts';
 import type { HostPlan, HostPlanRequest, HostSpawn } from './host-plan';
+import { HOST_V8_FLAGS } from './host-v8-flags';
 import { nodePermissionFlags } from './node-permission-flags';
 import {
   type TreePackage,
@@ -98,7 +99,12 @@ export class HostSandbox {
       const env = { ...this.env };
       delete env['TESSERA_CORE_TOKEN']; // belt and braces: tokens never travel in the environment
       return {
-        spawn: { command: process.execPath, args: [hostEntry], env, detached: false },
+        spawn: {
+          command: process.execPath,
+          args: [...HOST_V8_FLAGS, hostEntry],
+          env,
+          detached: false,
+        },
         dataDir,
         entryPath: request.entryPath,
         transport: this.o.transport,
@@ -190,7 +196,7 @@ export class HostSandbox {
           args: bwrapArgs({
             network,
             cwd: dataDir,
-            command: [node, ...nodeFlags, hostEntry],
+            command: [node, ...nodeFlags, ...HOST_V8_FLAGS, hostEntry],
             mounts: hostMounts({
               network,
               node,
@@ -208,7 +214,7 @@ export class HostSandbox {
         }
       : {
           command: node,
-          args: [...nodeFlags, hostEntry],
+          args: [...nodeFlags, ...HOST_V8_FLAGS, hostEntry],
           env,
           cwd: dataDir,
           detached: OWN_SESSION,

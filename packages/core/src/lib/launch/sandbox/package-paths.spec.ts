@@ -89,3 +89,16 @@ posix('codePaths', () => {
     expect(linksBelow(at('node_modules/plain'))).toEqual([]);
   });
 });
+
+describe('isWithin', () => {
+  it('holds for the path itself and what lies beneath, not for a sibling sharing a prefix', () => {
+    expect(isWithin('/a/b', '/a/b')).toBe(true);
+    expect(isWithin('/a/b/c', '/a/b')).toBe(true);
+    expect(isWithin('/a/b/c', '/a/b/')).toBe(true);
+    expect(isWithin('/a/bc', '/a/b')).toBe(false);
+    expect(isWithin('/a', '/a/b')).toBe(false);
+    expect(isWithin('/a/b/../c', '/a/b')).toBe(false);
+    expect(isWithin('/a/c/../b/d', '/a/b')).toBe(true);
+    expect(isWithin('/anything', '/')).toBe(true);
+  });
+});

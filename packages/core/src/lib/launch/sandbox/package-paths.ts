@@ -1,5 +1,5 @@
 import { type Dirent, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BwrapMount } from './bwrap-args';
 
 /** More node_modules trees than this means something is odd (a link cycle): stop looking. */
@@ -198,8 +198,19 @@ function isDirectory(e: Dirent, path: string): boolean {
   }
 }
 
-/** True when `inner` is `outer` or lies beneath it. */
+/**
+ * True when `inner` is `outer` or lies beneath it. A plan asks this for
+ * every package of every tree against every protected path (thousands of
+ * times per host started), so on POSIX it compares resolved paths as
+ * strings instead of building a relative path; Windows (case-insensitive,
+ * drive letters) keeps `path.relative`.
+ */
 export function isWithin(inner: string, outer: string): boolean {
+  if (sep === '/') {
+    const i = resolve(inner);
+    const o = resolve(outer);
+    return i === o || (i.startsWith(o) && (o.endsWith('/') || i.charCodeAt(o.length) === 47));
+  }
   const rel = relative(outer, inner);
   return rel === '' || (rel.split(sep)[0] !== '..' && !isAbsolute(rel));
 }
