@@ -10,8 +10,8 @@ import {
 } from '@tessera/protocol';
 import type { Connection } from './connection';
 import { PendingTable } from './pending-table';
-import { observeServedCall, tracedCall, wantsObservation } from './telemetry/rpc-observation';
-import { nothingRegistered, tracing } from './telemetry/telemetry-state';
+import { observeServedCall, tracedCall } from './telemetry/rpc-observation';
+import { type RpcInstruments, rpcInstruments, tracing } from './telemetry/telemetry-state';
 
 /** One call received from the peer. */
 export interface IncomingCall {
@@ -130,6 +130,8 @@ export class RpcPeer {
   /** Ids the peer cancelled; their answers are not sent. Bounded: stale ids are cleared. */
   private readonly cancelled = new Set<number>();
   private readonly defaultTimeoutMs: number;
+  /** The RPC metrics of the meter provider registered when this peer was made, if any. */
+  private readonly meters: RpcInstruments | undefined;
   private sweeper: ReturnType<typeof setInterval> | undefined;
   /** Sweeper ticks so far: a call on the default timeout records the tick it was made in, not a clock reading. */
   private tick = 0;
@@ -145,6 +147,7 @@ export class RpcPeer {
     private readonly options: RpcPeerOptions = {},
   ) {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.meters = rpcInstruments();
     this.sweepEvery = Math.min(1000, Math.max(10, Math.floor(this.defaultTimeoutMs / 10)));
     connection.attach({
       onFrame: (frame) => this.onFrame(frame),
@@ -172,7 +175,7 @@ export class RpcPeer {
     options: CallOptions = NO_OPTIONS,
     token = options.token ?? '',
   ): Promise<unknown> {
-    if (!nothingRegistered() && tracing()) return tracedCall(this, method, args, options, token);
+    if (tracing()) return tracedCall(this, method, args, options, token);
     return this.send(method, args, options, token);
   }
 
@@ -308,8 +311,8 @@ export class RpcPeer {
     }
     const { id, method } = frame;
     const call = new Incoming(id, frame.token, method, frame.args, this);
-    if (frame.trace !== undefined || (!nothingRegistered() && wantsObservation())) {
-      observeServedCall(this, frame, call, handler, (ok, value) =>
+    if (frame.trace !== undefined || this.meters !== undefined || tracing()) {
+      observeServedCall(this, frame, call, handler, this.meters, (ok, value) =>
         this.reply(id, method, ok, value),
       );
       return;

@@ -1,7 +1,7 @@
 import { type Attributes, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { type CallFrame, ErrorCode, isTesseraError } from '@tessera/protocol';
 import type { CallHandler, CallOptions, IncomingCall, RpcPeer } from '../rpc-peer';
-import { rpcInstruments, rpcTracer, tracing } from './telemetry-state';
+import { type RpcInstruments, rpcTracer, tracing } from './telemetry-state';
 import { contextFromTraceparent, traceparentOf } from './trace-context';
 
 /**
@@ -11,11 +11,6 @@ import { contextFromTraceparent, traceparentOf } from './trace-context';
  * `traceparent`/`tracestate`), so one trace follows a request from module
  * to module, across processes and machines.
  */
-
-/** Whether a served call must be observed: a tracer or a meter is registered. */
-export function wantsObservation(): boolean {
-  return tracing() || rpcInstruments() !== undefined;
-}
 
 const spanName = (peer: RpcPeer, method: string): string =>
   peer.service !== undefined ? `${peer.service}/${method}` : method;
@@ -72,10 +67,10 @@ export function observeServedCall(
   frame: CallFrame,
   call: IncomingCall,
   handler: CallHandler,
+  meters: RpcInstruments | undefined,
   answer: (ok: boolean, value: unknown) => void,
 ): void {
   const { method } = frame;
-  const meters = rpcInstruments();
   const attributes = attributesOf(peer, method);
   const span = tracing()
     ? rpcTracer().startSpan(
