@@ -8,6 +8,7 @@ import nx from '@nx/eslint-plugin';
  *   protocol ← transport ← transport-*
  *   protocol ← sdk ← modules
  *   proxy + transport + sdk ← host ← core ← cli / apps
+ *   core (+ its types' packages) ← dashboard ← cli
  * A transport never imports the core, the SDK never imports a transport,
  * and nothing imports another package's src/ deeply.
  */
@@ -57,6 +58,10 @@ const depConstraints = [
   {
     sourceTag: 'type:module',
     onlyDependOnLibsWithTags: ['type:sdk', 'type:protocol', 'type:module'],
+  },
+  {
+    sourceTag: 'type:dashboard',
+    onlyDependOnLibsWithTags: ['type:protocol', 'type:sdk', 'type:capability', 'type:core'],
   },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['*'] },
@@ -109,5 +114,26 @@ export default tseslint.config(
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The dashboard's page: ES modules in the browser, no build step.
+    files: ['packages/dashboard/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        document: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        EventSource: 'readonly',
+        addEventListener: 'readonly',
+        removeEventListener: 'readonly',
+        confirm: 'readonly',
+        console: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
+    },
   },
 );

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { stateFileFor } from '@tessera/core';
 import {
   DEMO,
   REPO,
@@ -104,7 +105,7 @@ describe('apps/demo (built, child process)', () => {
       expect(r.stderr).toBe(
         `[notes] info waiting for operator approval to call audit (recent, summary): request ${id}, code ${code} (notes requires audit-read provided by audit; the operator must approve it: the audit log is sensitive)\n`,
       );
-      expect(existsSync(join(REPO, 'apps/demo/.tessera/run.json'))).toBe(false);
+      expect(existsSync(stateFileFor(join(REPO, config)))).toBe(false);
     },
     45_000,
   );
@@ -115,11 +116,11 @@ describe('apps/demo (built, child process)', () => {
       await demo.waitFor(
         /serving until Ctrl-C; in another terminal try: npx tessera inspect --config apps\/demo\/tessera\.inprocess\.json\n/,
       );
-      expect(existsSync(join(REPO, 'apps/demo/.tessera/run.json'))).toBe(true);
+      expect(existsSync(stateFileFor(join(REPO, 'apps/demo/tessera.inprocess.json')))).toBe(true);
       demo.child.kill('SIGINT');
       expect((await demo.exited).code).toBe(0);
       expect(demo.stdout).toMatch(/stopping…\nstopped\n$/);
-      expect(existsSync(join(REPO, 'apps/demo/.tessera/run.json'))).toBe(false);
+      expect(existsSync(stateFileFor(join(REPO, 'apps/demo/tessera.inprocess.json')))).toBe(false);
     } finally {
       await demo.stop();
     }

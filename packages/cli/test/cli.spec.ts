@@ -88,7 +88,7 @@ describe('tessera CLI (built, as a child process)', () => {
     });
   });
 
-  it('policy eval exits 4 when the policy leaves the request to the operator', () => {
+  it('policy eval exits 5 when the policy leaves the request to the operator', () => {
     const ask = {
       subject: facts('notes', {}, ['audit-read']),
       target: facts('audit', { 'audit-read': ['entries'] }, []),
@@ -97,10 +97,10 @@ describe('tessera CLI (built, as a child process)', () => {
     };
     const r = tessera('policy', 'eval', '--input', file('ask.json', ask), '--bundle', bundle);
     expect(JSON.parse(r.stdout)).toMatchObject({ allow: 'ask' });
-    expect(r.code).toBe(4);
+    expect(r.code).toBe(5);
   });
 
-  it('policy eval exits 3, not 1, when the bundle is broken: an error is not a deny', () => {
+  it('policy eval exits 4, not 1, when the bundle is broken: an error is not a deny', () => {
     const broken = join(tmp, 'broken');
     execFileSync('mkdir', ['-p', broken]);
     writeFileSync(join(broken, 'policy.wasm'), 'not wasm at all');
@@ -113,12 +113,12 @@ describe('tessera CLI (built, as a child process)', () => {
       '--bundle',
       broken,
     );
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(4);
     expect(JSON.parse(r.stdout)).toMatchObject({ allow: false });
     expect(r.stderr).toMatch(/^tessera policy eval: .*wasm/im);
   });
 
-  it('policy eval exits 3 (policy error) with the reason when the bundle is missing', () => {
+  it('policy eval exits 4 (policy error) with the reason when the bundle is missing', () => {
     const missing = join(tmp, 'nope');
     const r = tessera(
       'policy',
@@ -128,7 +128,7 @@ describe('tessera CLI (built, as a child process)', () => {
       '--bundle',
       missing,
     );
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(4);
     expect(JSON.parse(r.stdout).reason).toBe(`policy bundle not found: ${missing}`);
     expect(r.stderr).toContain('policy bundle not found');
   });

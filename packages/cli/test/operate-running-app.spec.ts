@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { runPathsFor } from '@tessera/core';
 import { RpcPeer } from '@tessera/transport';
 import { IpcTransport } from '@tessera/transport-ipc';
 import { OperatorSession } from '../src';
@@ -55,7 +56,7 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
     expect(run.stdout).toMatch(
       /✓ 3 modules ready in .+ · process isolation over ipc · policy \.\.\/.*policies\/build/,
     );
-    expect(existsSync(join(app.dir, '.tessera/run.json'))).toBe(true);
+    expect(existsSync(join(app.dir, '.tessera/run/tessera.config.json/run.json'))).toBe(true);
   });
 
   it('ls lists the three modules as ready with their pids; --json has the same rows', async () => {
@@ -187,13 +188,13 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
   });
 
   it("the operator socket answers only with this run's credential (a 0600 file); each session has its own grant", async () => {
-    const state = JSON.parse(readFileSync(join(app.dir, '.tessera/run.json'), 'utf8')) as {
+    const state = JSON.parse(readFileSync(runPathsFor(app.config).stateFile, 'utf8')) as {
       operator: string;
       operatorKey: string;
     };
-    expect(state.operatorKey).toBe(join(app.dir, '.tessera/operator.key'));
+    expect(state.operatorKey).toBe(join(app.dir, '.tessera/run/tessera.config.json/operator.key'));
     expect(statSync(state.operatorKey).mode & 0o777).toBe(0o600);
-    expect(readFileSync(join(app.dir, '.tessera/run.json'), 'utf8')).not.toContain(
+    expect(readFileSync(runPathsFor(app.config).stateFile, 'utf8')).not.toContain(
       readFileSync(state.operatorKey, 'utf8').trim(),
     );
     const credential = readFileSync(state.operatorKey, 'utf8').trim();
@@ -252,8 +253,8 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
     const { code } = await run.exited;
     expect(run.stdout).toMatch(/stopping…\nstopped\n$/);
     expect(code).toBe(0);
-    expect(existsSync(join(app.dir, '.tessera/run.json'))).toBe(false);
-    expect(existsSync(join(app.dir, '.tessera/operator.key'))).toBe(false);
+    expect(existsSync(runPathsFor(app.config).dir)).toBe(false);
+    expect(existsSync(runPathsFor(app.config).runtimeDir)).toBe(false);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
     const after = await tessera('ls', ...cfg());
     expect(after.code).toBe(1);

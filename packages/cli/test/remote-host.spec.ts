@@ -1,4 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeSealedFile } from '@tessera/core';
 import { CLI, needsBuild, removeTestDir, REPO, Running, tempApp, tessera } from '../src/testing';
 
 /**
@@ -23,7 +27,11 @@ describe('tessera admit / tessera host (built CLI, separate processes on 127.0.0
       transport: { kind: 'zeromq' },
       network: { listen: 'tcp://127.0.0.1:0', hostListen: 'tcp://127.0.0.1:0' },
     });
-    run = new Running(CLI, ['run', app.config]);
+    // Network mode seals the core's key and admissions: the passphrase comes from the environment.
+    run = new Running(CLI, ['run', app.config], REPO, {
+      ...process.env,
+      TESSERA_PASSPHRASE: 'remote-host test passphrase',
+    });
     await run.waitFor(/operator {6}ipc:\/\//);
   }, 180_000);
 
@@ -112,5 +120,81 @@ describe('tessera admit / tessera host (built CLI, separate processes on 127.0.0
     const second = await tessera('admit', '@tessera-demo/notes', '--config', app.config);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/already has an admitted remote host.*--replace/);
+  }, 60_000);
+});
+
+describe('secrets at rest through the CLI', () => {
+  let dir: string;
+  beforeAll(() => {
+    if (needsBuild())
+      execFileSync('npx', ['nx', 'run', 'demo:build', '--output-style=stream'], {
+        cwd: REPO,
+        stdio: 'ignore',
+      });
+  }, 180_000);
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tessera-cli-secrets-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const node = (args: string[], env: NodeJS.ProcessEnv, cwd = REPO) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [CLI, ...args], {
+        cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      c.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  const env = { ...process.env, TESSERA_PASSPHRASE: undefined, TESSERA_PASSPHRASE_FILE: undefined };
+
+  it('tessera run in network mode without a passphrase says how to give one, and starts nothing', async () => {
+    const app = tempApp('nopass', {
+      modules: ['@tessera-demo/storage'],
+      transport: { kind: 'zeromq' },
+      network: { listen: 'tcp://127.0.0.1:0' },
+    });
+    try {
+      const r = await node(['run', app.config], env);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(
+        /encrypted at rest and needs a passphrase: set TESSERA_PASSPHRASE_FILE/,
+      );
+      expect(r.stdout).not.toMatch(/ready/);
+    } finally {
+      removeTestDir(app.dir);
+    }
+  }, 60_000);
+
+  it('tessera host with the wrong passphrase fails clearly and leaves the identity file as it was', async () => {
+    const file = join(dir, 'notes.identity');
+    await writeSealedFile(
+      file,
+      { core: 'tcp://127.0.0.1:1', coreKey: 'k', module: 'notes', publicKey: 'p', secretKey: 's' },
+      'the right passphrase',
+      'host-identity',
+    );
+    const before = readFileSync(file);
+    const wrong = join(dir, 'wrong.pass');
+    writeFileSync(wrong, 'not the right one\n', { mode: 0o600 });
+    const r = await node(
+      [
+        'host',
+        '--module',
+        '@tessera-demo/notes',
+        '--identity-file',
+        file,
+        '--passphrase-file',
+        wrong,
+      ],
+      env,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/wrong passphrase, or the file was altered/);
+    expect(r.stderr).not.toContain('not the right one');
+    expect(readFileSync(file)).toEqual(before);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   }, 60_000);
 });

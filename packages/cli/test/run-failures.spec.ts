@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { stateFileFor } from '@tessera/core';
 import {
   brokenModule,
   CLI,
@@ -73,15 +74,18 @@ describe('tessera: help, version, usage errors and start-up failures (built CLI)
   );
 
   it('a stale run.json (dead pid) is reported as no running app', async () => {
-    const { dir, config } = app('stale');
-    execFileSync('mkdir', ['-p', join(dir, '.tessera')]);
+    const { config } = app('stale');
+    execFileSync('mkdir', ['-p', dirname(stateFileFor(config))]);
     writeFileSync(
-      join(dir, '.tessera/run.json'),
+      stateFileFor(config),
       JSON.stringify({ pid: 2 ** 22 + 1, operator: 'ipc:///nowhere.sock', config, startedAt: '' }),
     );
     const r = await tessera('ls', '--config', config);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`has exited): start it with \`tessera run\``);
+    expect(r.stderr).toContain(
+      `has exited; its stale run state and sockets were swept): start it with \`tessera run\``,
+    );
+    expect(existsSync(stateFileFor(config))).toBe(false);
   });
 
   it('run exits 2 with the file and field for a config mistake', async () => {
@@ -101,7 +105,7 @@ describe('tessera: help, version, usage errors and start-up failures (built CLI)
     const r = await tessera('run', config);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /no-such-bundle could not be loaded .*; build it with: npm run policy:build\n$/,
+      /no-such-bundle could not be loaded .*; build it with: npx tessera policy build\n$/,
     );
   });
 
@@ -119,7 +123,7 @@ describe('tessera: help, version, usage errors and start-up failures (built CLI)
       expect(run.stdout).toContain('▸ loading broken\n');
       expect(run.stderr).toMatch(/^✗ broken failed: .+/m);
       expect(code).toBe(1);
-      expect(existsSync(join(cfg.dir, '.tessera/run.json'))).toBe(false);
+      expect(existsSync(stateFileFor(cfg.config))).toBe(false);
     } finally {
       await run.stop();
     }

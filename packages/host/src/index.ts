@@ -6,6 +6,7 @@ export {
   CONTROL_TIMEOUT_MS,
   HOST_CONTROL_METHODS,
   type HostControl,
+  type HostResourceStats,
 } from './lib/contracts/host-control';
 export {
   CORE_MODULE_METHODS,

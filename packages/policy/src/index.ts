@@ -29,7 +29,13 @@ export {
   requestedMethodsProblem,
 } from './lib/limits/request-limits';
 export { MAX_REASON_CHARS, describeList, summarizeList, truncateText } from './lib/limits/truncate';
-export { buildBundle, type BuildBundleOptions, type BuiltBundle } from './lib/bundle/build-bundle';
+export {
+  buildBundle,
+  listPolicySources,
+  type BuildBundleOptions,
+  type BuiltBundle,
+} from './lib/bundle/build-bundle';
+export { BASE_POLICY_DIR, baseLibrarySources } from './lib/bundle/base-library';
 export { PINNED_OPA_VERSION, opaNotFound } from './lib/bundle/opa-cli';
 export { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './lib/bundle/bundle-limits';
 export { AUDIT_LIMITS, type AuditRecord } from './lib/audit/audit-record';

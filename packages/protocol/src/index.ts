@@ -81,7 +81,9 @@ export {
   DEFAULT_SANDBOX_MODE,
   TRANSPORT_FIELDS,
   TRANSPORT_KINDS,
+  DASHBOARD_FIELDS,
   type AppConfig,
+  type DashboardConfig,
   type LimitsConfig,
   type SandboxMode,
 } from './lib/config/app-config';

@@ -5,3 +5,4 @@
  */
 export { IpcTransport, type IpcTransportOptions } from './lib/ipc-transport';
 export { registerIpcTransport } from './lib/register';
+export { defaultRuntimeDir } from './lib/runtime-dir';

@@ -59,7 +59,7 @@ by default), oldest first, one line each:
 its cause, denied), delegation (granted, denied), call.denied (refusals at a
 module's or the core's door, folded per caller, code and grant: ×N), request
 (asked, approved, denied, withdrawn), module (loaded, restarted, crashed,
-failed, unloaded), operator (session, refused), join (minted, spent,
+failed, unloaded), operator (session, refused, action), join (minted, spent,
 refused), host (admitted, refused), policy (reloaded, rejected). No line ever
 holds a token or a credential. The app also writes the trail to
 .tessera/security.jsonl (beside the decision log; audit.* in the config).

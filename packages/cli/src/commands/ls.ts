@@ -16,8 +16,10 @@ export const ls: Command = {
   usage: `usage: tessera ls [--config file] [--json]
 
 Lists every module of the app running for the config (default:
-./tessera.config.json, found through .tessera/run.json): state, pid,
-uptime, restarts, CPU % and resident memory.
+./tessera.config.json, found through .tessera/run/<config>/run.json): state, pid,
+uptime, restarts, CPU % and resident memory. A module on a remote host shows
+"<pid> (remote)", with the pid, CPU and memory that host reports of itself
+(tessera hosts has more on each).
 
   --config file   the app's config file
   --json          print the rows as JSON
@@ -54,7 +56,13 @@ Exit codes: 0 listed, 1 no running app or the app refused, 2 usage error.`,
       table.push([
         r.name,
         r.state,
-        r.pid !== undefined ? String(r.pid) : r.isolation === 'in-process' ? 'in-proc' : dash,
+        r.isolation === 'remote'
+          ? `${r.pid ?? '?'} (remote)`
+          : r.pid !== undefined
+            ? String(r.pid)
+            : r.isolation === 'in-process'
+              ? 'in-proc'
+              : dash,
         r.uptimeMs !== undefined && r.loaded ? formatDuration(r.uptimeMs) : dash,
         r.restarts !== undefined ? String(r.restarts) : dash,
         r.cpuPercent !== undefined ? r.cpuPercent.toFixed(1) : dash,

@@ -46,9 +46,9 @@ The input is a PolicyInput: {subject, target, methods, context}.
   --bundle path  compiled bundle (default: policies/build)
   --entrypoint   default: tessera/authz/decision
 
-Exit codes: 0 allow, 1 deny, 2 usage error or bad input file, 3 policy error
+Exit codes: 0 allow, 1 deny, 2 usage error or bad input file, 4 policy error
 (missing or broken bundle, evaluation error, malformed decision: the printed
-deny is the engine's fail-closed answer, not the policy's), 4 ask.`,
+deny is the engine's fail-closed answer, not the policy's), 5 ask.`,
   async run(args, io) {
     const opts = parseOptions(args, ['input', 'bundle', 'entrypoint'] as const);
     if (!opts.input) throw new UsageError('--input is required');

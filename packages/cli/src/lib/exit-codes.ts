@@ -6,13 +6,19 @@ export const ExitCode = {
   /** Bad arguments or a bad input file: nothing was done. */
   USAGE: 2,
   /**
-   * `policy eval`: no answer could be had (no bundle, a broken bundle, an
-   * evaluation error, a malformed decision): the fail-closed deny printed
+   * `tessera host` only: the core fenced this process (replaced, evicted, or
+   * a newer process holds its key). A supervisor must not restart it
+   * (systemd: `RestartPreventExitStatus=3`).
+   */
+  FENCED: 3,
+  /**
+   * `policy eval` only: no answer could be had (no bundle, a broken bundle,
+   * an evaluation error, a malformed decision): the fail-closed deny printed
    * is the engine's, not the policy's.
    */
-  POLICY_ERROR: 3,
-  /** `policy eval`: the policy leaves the request to the operator (`allow: "ask"`). */
-  ASK: 4,
+  POLICY_ERROR: 4,
+  /** `policy eval` only: the policy leaves the request to the operator (`allow: "ask"`). */
+  ASK: 5,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,13 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type CoreApi, operatorKeyFileFor, stateFileFor } from '@tessera/core';
+import {
+  type CoreApi,
+  isRunLive,
+  operatorKeyFileFor,
+  readRunRecord,
+  sweepStaleRun,
+} from '@tessera/core';
 import { contractClient } from '@tessera/host';
 import type { Client } from '@tessera/sdk';
 import type { EventFrame } from '@tessera/protocol';
 import { RpcPeer } from '@tessera/transport';
 import { IpcTransport } from '@tessera/transport-ipc';
+import { tokenId } from '@tessera/token-manager';
 
-/** What `tessera run` records in `.tessera/run.json` next to the config file. */
+/** What `tessera run` records in `.tessera/run/<config file name>/run.json` while the app runs. */
 export interface RunState {
   pid: number;
   operator: string;
@@ -25,27 +32,27 @@ export class NoRunningAppError extends Error {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Read `.tessera/run.json` for a config file; throws {@link NoRunningAppError} when the app is not running. */
+/**
+ * Read the run state of a config file; throws {@link NoRunningAppError} when
+ * the app is not running. A dead run's leftovers (a kill -9) are swept here
+ * and said so.
+ */
 export async function readRunState(configFile: string, configShown: string): Promise<RunState> {
-  let state: RunState;
-  try {
-    state = JSON.parse(await readFile(stateFileFor(resolve(configFile)), 'utf8')) as RunState;
-  } catch {
-    throw new NoRunningAppError(configShown);
+  const record = await readRunRecord(resolve(configFile));
+  if (!record) throw new NoRunningAppError(configShown);
+  if (!(await isRunLive(record))) {
+    const swept = await sweepStaleRun(resolve(configFile));
+    throw new NoRunningAppError(
+      configShown,
+      `pid ${record.pid} has exited${swept ? '; its stale run state and sockets were swept' : ''}`,
+    );
   }
-  if (typeof state.operator !== 'string' || typeof state.pid !== 'number')
-    throw new NoRunningAppError(configShown, 'unreadable .tessera/run.json');
-  if (!isAlive(state.pid)) throw new NoRunningAppError(configShown, `pid ${state.pid} has exited`);
-  return state;
+  if (typeof record.operator !== 'string')
+    throw new NoRunningAppError(
+      configShown,
+      `pid ${record.pid} is still starting, or runs without an operator socket`,
+    );
+  return { ...record, operator: record.operator };
 }
 
 /** Listeners of the core's events on one session, by event name. */
@@ -72,7 +79,11 @@ export class OperatorSession {
   ) {
     this.core = contractClient<CoreApi>(peer, { token });
     this.ended = ended;
+    this.grantId = tokenId(token) ?? '';
   }
+
+  /** The id (public half) of this session's grant: the trail names the session's actions by it. */
+  readonly grantId: string;
 
   /**
    * Subscribe to one of the core's events (`grantChanged`,

@@ -6,7 +6,7 @@ export function formatCoreEvent(e: CoreEvent): string {
     case 'loading':
       return `▸ loading ${e.module}`;
     case 'ready':
-      return `✓ ${e.module} ready in ${e.ms} ms${e.pid === undefined ? ' (in-process)' : ` (pid ${e.pid})`}`;
+      return `✓ ${e.module} ready in ${e.ms} ms${e.remote !== undefined ? ` (remote host at ${e.remote})` : e.pid === undefined ? ' (in-process)' : ` (pid ${e.pid})`}`;
     case 'crashed':
       return `✗ ${e.module} crashed: ${e.reason} (${e.revoked} grant${e.revoked === 1 ? '' : 's'} revoked)`;
     case 'restarting':
@@ -15,5 +15,7 @@ export function formatCoreEvent(e: CoreEvent): string {
       return `✗ ${e.module} failed: ${e.reason}`;
     case 'unloaded':
       return `– ${e.module} unloaded`;
+    case 'lost':
+      return `⋯ ${e.module} lost its remote host (${e.reason}); waiting for it to re-attach`;
   }
 }

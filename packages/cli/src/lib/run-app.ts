@@ -9,6 +9,7 @@ import { displayPath, formatDuration } from './format';
 import { runLineOf } from './approval-lines';
 import { formatCoreEvent } from './progress';
 import { FORCED_EXIT_CODE, type SignalSource, onStopSignals } from './signals';
+import { serveDashboard } from './serve-dashboard';
 
 export interface RunAppOptions {
   /** The config file as given (default ./tessera.config.json), relative to `io.cwd`. */
@@ -28,8 +29,8 @@ export interface RunAppOptions {
 /**
  * `tessera run`, shared with apps that embed it: start the app from its
  * config with one progress line per module, serve until a signal (or until
- * `afterStart` returns a code), then close everything and remove
- * `.tessera/run.json`. Never throws: every outcome is an {@link ExitCode}.
+ * `afterStart` returns a code), then close everything and remove the run's
+ * state (`.tessera/run/<config>/`) and sockets. Never throws: every outcome is an {@link ExitCode}.
  */
 export async function runApp(options: RunAppOptions): Promise<ExitCode> {
   const { io } = options;
@@ -38,6 +39,7 @@ export async function runApp(options: RunAppOptions): Promise<ExitCode> {
   const forceExit = options.forceExit ?? ((code: number) => process.exit(code));
   let requestStop: () => void = () => undefined;
   let stopRequested = false;
+  let running: RunningApp | undefined;
   const stopSignal = new Promise<void>((resolveStop) => (requestStop = resolveStop));
   const removeSignals = onStopSignals(
     signals,
@@ -48,12 +50,29 @@ export async function runApp(options: RunAppOptions): Promise<ExitCode> {
     },
     () => {
       io.stderr('forced exit: modules may be left running\n');
+      // No promise runs after this: remove run.json, the credential and the sockets now.
+      running?.releaseSync();
       forceExit(FORCED_EXIT_CODE);
     },
   );
   try {
     const app = await start(file, shown, io, options.afterStart === undefined);
     if (typeof app === 'number') return app;
+    running = app;
+    const dashboard = app.config.dashboard;
+    let served: Awaited<ReturnType<typeof serveDashboard>> | undefined;
+    if (dashboard) {
+      try {
+        served = await serveDashboard({
+          ...{ configFile: file, configShown: shown, config: app.config, io },
+          ...dashboard,
+        });
+      } catch (err) {
+        io.stderr(`✗ dashboard: ${describeError(err)}\n`);
+        await app.close().catch(() => undefined);
+        return ExitCode.FAILURE;
+      }
+    }
     let code: ExitCode | undefined;
     if (!stopRequested && options.afterStart) {
       const after = options.afterStart(app).catch((err: unknown) => {
@@ -64,6 +83,7 @@ export async function runApp(options: RunAppOptions): Promise<ExitCode> {
     }
     if (code === undefined) await stopSignal;
     else if (!stopRequested) io.stdout('stopping…\n');
+    await served?.close().catch(() => undefined);
     try {
       await app.close();
     } catch (err) {
@@ -107,6 +127,12 @@ async function start(
     if (events.some((e) => e.kind === 'failed')) return ExitCode.FAILURE; // the ✗ line said why
     io.stderr(`tessera run: ${isInputError(err) ? err.message : describeError(err)}\n`);
     return isInputError(err) ? ExitCode.USAGE : ExitCode.FAILURE;
+  }
+  if (app.swept) {
+    io.stdout(
+      `· swept the stale state of a run that did not stop cleanly (pid ${app.swept.pid}` +
+        `${app.swept.startedAt ? `, started ${app.swept.startedAt}` : ''}; ${app.swept.sockets} socket(s))\n`,
+    );
   }
   // Requests the policy asks the operator about, and how they ended.
   app.app.core.capability.onEvent((e) => {

@@ -3,8 +3,8 @@ export const TOP_LEVEL_HELP = `Options of every command: --help (also 'tessera <
 'tessera --version' prints the version.
 
 Commands that talk to a running app (ls, call, inspect, grants, revoke,
-approvals, approve, deny, audit) find it through .tessera/run.json next to
-its config (--config, default ./tessera.config.json). 'tessera grants
+approvals, approve, deny, audit) find it through .tessera/run/<config
+file name>/run.json next to its config (--config, default ./tessera.config.json). 'tessera grants
 --watch' streams grant changes; 'tessera approvals' lists the requests the
 policy asks you about; 'tessera audit --follow' streams the security trail.
 

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { sweepStaleRun } from '@tessera/core';
 
 /**
  * The monorepo root: the same four levels up from src/testing (jest, from
@@ -48,10 +49,16 @@ export class Running {
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(script: string, args: string[], cwd = REPO) {
+  constructor(
+    script: string,
+    private readonly args: string[],
+    private readonly cwd = REPO,
+    env?: NodeJS.ProcessEnv,
+  ) {
     this.child = spawn(process.execPath, [script, ...args], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(env ? { env } : {}),
     });
     this.child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
@@ -75,10 +82,26 @@ export class Running {
     }
   }
 
-  /** Kill the child (SIGKILL unless given) and wait for it; a no-op when it already exited. */
+  /**
+   * Kill the child (SIGKILL unless given) and wait for it; a no-op when it
+   * already exited. What a killed app leaves (run state, sockets) is swept,
+   * so tests leave nothing in the shared runtime dir.
+   */
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    await this.exited;
+    const { signal: ended } = await this.exited;
+    const config = this.configFile();
+    if (ended === 'SIGKILL' && config) await sweepStaleRun(resolve(this.cwd ?? REPO, config));
+  }
+
+  /** The config this child runs: `run <config>` or `--config <config>`, if any. */
+  private configFile(): string | undefined {
+    // Tests that wrap a child they spawned themselves build a Running without args.
+    const args = (this.args as string[] | undefined) ?? [];
+    const at = args.indexOf('--config');
+    if (at >= 0) return args[at + 1];
+    if (args[0] !== 'run') return undefined;
+    return args[1] && !args[1].startsWith('-') ? args[1] : 'tessera.config.json';
   }
 }
 

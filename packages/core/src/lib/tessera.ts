@@ -1,3 +1,4 @@
+import { PolicyMonitor } from './api/policy-monitor';
 import 'reflect-metadata';
 import { observeCore } from './telemetry/core-metrics';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
@@ -35,6 +36,9 @@ import { InProcHub, registerInProcTransport } from '@tessera/transport-inproc';
 import { registerIpcTransport } from '@tessera/transport-ipc';
 import { generateKeyPair, registerZeroMqTransport } from '@tessera/transport-zeromq';
 import { KeyRing } from './remote/key-ring';
+import { NetworkState, type NetworkStateOptions } from './remote/network-state';
+import { fencedAs, refusedKeyReporter } from './remote/refused-keys';
+import { checkHostListen } from './remote/safe-address';
 import { OPERATOR, RESERVED_MODULE_NAMES } from './registry/core-facts';
 import { Core } from './core/core';
 import type { RestartPolicy } from './lifecycle/core-events';
@@ -111,10 +115,21 @@ export interface TesseraOptions {
    */
   network?: {
     listen: string;
-    /** Where local module hosts listen; default tcp://127.0.0.1:0. */
+    /**
+     * Where this core's own module hosts listen: remote hosts must reach it,
+     * so it is loopback only when `listen` is, and never a wildcard.
+     * Default: the host of `listen` (or `advertise`, when `listen` binds
+     * 0.0.0.0), port 0.
+     */
     hostListen?: string;
-    /** The core's CURVE key pair; default: a fresh one per start. */
+    /** The core's CURVE key pair; default: the one in `state`, else a fresh one per start. */
     keys?: { publicKey: string; secretKey: string };
+    /**
+     * Keep the core's key pair and its admitted remote keys across restarts,
+     * sealed under a passphrase in this directory (`tessera run` uses
+     * `<app>/.tessera/network`). Default: in memory only.
+     */
+    state?: NetworkStateOptions;
     /** Host name to put in join credentials when `listen` binds 0.0.0.0. */
     advertise?: string;
     /** Where `tessera admit` resolves module packages to pin their facts; default: the working directory. */
@@ -155,7 +170,9 @@ export async function createTessera(
   };
   // Who every key stands for: hosts' identity keys (or CURVE keys) and the core's own.
   const keyRing = new KeyRing();
+  const trail = new SecurityTrail(options.trail);
   let coreKeys: { publicKey: string; secretKey: string } | undefined;
+  let networkState: NetworkState | undefined;
   if (options.network) {
     if (transportConfig.kind !== 'zeromq' || options.isolation !== 'process') {
       throw TesseraError.invalidArgument(
@@ -164,13 +181,25 @@ export async function createTessera(
       );
     }
     const ring = keyRing;
-    coreKeys = options.network.keys ?? generateKeyPair();
+    checkHostListen(options.network); // before anything is opened: a clear error, nothing to undo
+    if (options.network.state && options.network.keys)
+      throw TesseraError.invalidArgument('network: give keys or state, not both', {
+        field: 'network',
+      });
+    if (options.network.state)
+      networkState = await NetworkState.open(options.network.state, keyRing);
+    coreKeys = networkState?.coreKeys ?? options.network.keys ?? generateKeyPair();
     ring.admit(coreKeys.publicKey, OPERATOR); // the core's own outbound calls act for the operator
+    const refused = refusedKeyReporter(ring, (e) => trail.record(e));
     transportConfig = {
       kind: 'zeromq',
       options: {
         ...transportConfig.options,
-        curve: { ...coreKeys, authorize: (key: string) => ring.identityOf(key) },
+        curve: {
+          ...coreKeys,
+          // A replaced or evicted host's key gets in only to be told it was fenced.
+          authorize: (key: string) => ring.identityOf(key) ?? refused(key) ?? fencedAs(ring, key),
+        },
       },
     };
   }
@@ -214,7 +243,7 @@ export async function createTessera(
             ? {
                 keyRing,
                 coreServerKey: coreKeys.publicKey,
-                hostListen: options.network?.hostListen ?? 'tcp://127.0.0.1:0',
+                hostListen: checkHostListen(options.network as NonNullable<typeof options.network>),
               }
             : undefined,
         })
@@ -226,8 +255,8 @@ export async function createTessera(
           channel,
           options.stateDir,
         ));
-  const trail = new SecurityTrail(options.trail);
   const unwatchPolicy = watchPolicy(trail, resolveToken(c, POLICY_ENGINE));
+  const policyMonitor = new PolicyMonitor(resolveToken(c, POLICY_ENGINE));
   // Built bottom-up, no cycles: registry → router → capability → core.
   const registry = new ModuleRegistry(options.identities);
   const router = new GrantRouter(registry, (module) => keyRing.keyOf(module));
@@ -239,6 +268,7 @@ export async function createTessera(
     registry,
     router,
     capability: resolveToken(c, CAPABILITY_MODULE),
+    policy: policyMonitor,
     restart: options.restart,
     ...(options.limits ? { limits: options.limits } : {}),
     trail,
@@ -267,7 +297,9 @@ export async function createTessera(
     close: async () => {
       unobserve();
       unwatchPolicy();
+      policyMonitor.dispose();
       await core.close();
+      await networkState?.close();
       await c.dispose();
     },
   };

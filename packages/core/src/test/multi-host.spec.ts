@@ -11,8 +11,10 @@ import { CORE_MODULE_METHODS } from '../index';
 import type { CoreEvent } from '../lib/lifecycle/core-events';
 import { codeOf, errorOf } from '@tessera/protocol/testing';
 import { decodeJoinCredential } from '../lib/remote/join-credential';
+import { readSealedFile } from '../lib/secrets';
 
 const ROOT = resolve(__dirname, '../../../..');
+const PASS = 'multi-host test passphrase';
 const REMOTE_MAIN = join(ROOT, 'packages/core/dist/lib/remote/remote-main.js');
 
 /**
@@ -52,7 +54,12 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
         '--heartbeat-ms',
         '200',
       ],
-      { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
+      // The identity file is sealed under this passphrase (never argv).
+      {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, TESSERA_PASSPHRASE: PASS },
+      },
     );
     child.stdin?.end(credential ?? '');
     let out = '';
@@ -127,9 +134,12 @@ describe('modules on other hosts over ZeroMQ with CURVE', () => {
     const grant = app.core.capability
       .grants()
       .find((g) => g.caller === 'relay' && g.target === 'echo');
-    const identity = JSON.parse(readFileSync(join(dir, 'relay.identity'), 'utf8')) as {
+    const identity = (await readSealedFile(join(dir, 'relay.identity'), PASS, 'host-identity')) as {
       publicKey: string;
     };
+    expect(readFileSync(join(dir, 'relay.identity'), 'utf8')).not.toContain(
+      (identity as { secretKey?: string }).secretKey,
+    );
     expect(grant?.callerKey).toBe(identity.publicKey);
     expect(grant?.callerKey).toHaveLength(40);
     // Policy saw relay as remote, with the facts pinned at admission; echo and the operator as local.

@@ -241,7 +241,15 @@ describe('remote admission takes nothing from the host', () => {
       await waitFor(() => closed);
       expect(app.core.sessionsOf(own.publicKey)).toBe(0);
       expect(app.core.module('relay')).toBeUndefined();
-      await refusedAtHandshake(own);
+      // The replaced key gets a channel only to hear it was fenced: attach, and anything else, refused.
+      const stale = await dial(own);
+      const told = await errorOf(stale.call('attach', [{ packageJson: relayPackage }]));
+      expect(told.data).toMatchObject({ fenced: true });
+      expect(told.message).toMatch(/replaced by a newly admitted host/);
+      expect((await errorOf(stale.call('requestModule', [{ to: 'echo' }]))).data).toMatchObject({
+        fenced: true,
+      });
+      expect(app.core.module('relay')).toBeUndefined();
 
       const next = await join(credential);
       await expect(

@@ -32,6 +32,8 @@ export interface ModuleDescription {
 export interface CallContext {
   /** The authenticated caller (from the channel and the grant, never from the request). */
   caller: string;
+  /** The id (public half) of the grant the call came under: which session or token acted. */
+  grant?: string;
   /** Aborted when the caller cancels or goes away. */
   signal?: AbortSignal;
 }

@@ -165,8 +165,8 @@ export class ModuleProxy {
     }
     if (entry.withContext) {
       const ctx: CallContext = call
-        ? { caller: grant.caller, signal: call.signal }
-        : { caller: grant.caller };
+        ? { caller: grant.caller, grant: grant.id, signal: call.signal }
+        : { caller: grant.caller, grant: grant.id };
       return entry.fn.call(entry.self, ctx, ...args);
     }
     // What `ctx.caller` / `ctx.signal` read, for the synchronous part of the method.

@@ -73,3 +73,29 @@ describe('zeromq peer liveness', () => {
     await client.close();
   });
 });
+
+describe('zeromq liveness budget (heartbeatMisses)', () => {
+  /** Connect, then freeze this process (server and client alike) for `ms`: nobody beats. */
+  async function survives(misses: number, frozenMs: number): Promise<boolean> {
+    const server = new ZeroMqTransport({ heartbeatIntervalMs: 100, heartbeatMisses: misses });
+    const accepted: Connection[] = [];
+    const { address } = await server.listen(undefined, (c) => accepted.push(c));
+    const client = new ZeroMqTransport({ heartbeatIntervalMs: 100, heartbeatMisses: 100 });
+    await client.connect(address);
+    const conn = accepted[0] as Connection;
+    const closed = closeOf(conn, frozenMs + 300);
+    const until = Date.now() + frozenMs;
+    while (Date.now() < until) {
+      // spin: no pongs are read, no ticks run, as if the link were cut for frozenMs
+    }
+    const outcome = await closed;
+    await client.close();
+    await server.close();
+    return outcome === 'open';
+  }
+
+  it('rides out a silence shorter than misses × interval, and drops a peer past it', async () => {
+    expect(await survives(30, 600)).toBe(true); // budget 3 s
+    expect(await survives(2, 600)).toBe(false); // budget 200 ms
+  });
+});

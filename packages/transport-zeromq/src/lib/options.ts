@@ -36,10 +36,22 @@ export interface ZeroMqTransportOptions {
   maxQueuedFrames?: number;
   /** Default for {@link ConnectOptions.timeoutMs} (default 5000 ms). */
   connectTimeoutMs?: number;
-  /** ZMTP heartbeat and carrier ping interval; a peer silent for 3 intervals is dead (default 1000 ms). */
+  /** ZMTP heartbeat and carrier ping interval (default 1000 ms). */
   heartbeatIntervalMs?: number;
+  /**
+   * How many intervals a peer may stay silent before it counts as dead
+   * (default 5: a 5 s budget, so a 2 s network cut, stretched by TCP's
+   * retransmission backoff, is ridden out). Any traffic resets the count.
+   */
+  heartbeatMisses?: number;
   /** Where dropped peers and an insecure tcp listener are reported (`warn`); default the console. */
   logger?: Logger;
+  /**
+   * Where a listener without an address makes its private `tessera-zmq-*`
+   * directory for its `ipc://` socket (default: the temp dir). An app gives
+   * its own runtime dir, so what a killed run leaves is swept with its state.
+   */
+  runtimeDir?: string;
 }
 
 /** Every key {@link ZeroMqTransportOptions} accepts, for config validation. */
@@ -52,7 +64,9 @@ export const ZEROMQ_OPTION_KEYS: readonly (keyof ZeroMqTransportOptions)[] = [
   'maxQueuedFrames',
   'connectTimeoutMs',
   'heartbeatIntervalMs',
+  'heartbeatMisses',
   'logger',
+  'runtimeDir',
 ];
 
 /** Options with every default filled in. */
@@ -65,8 +79,13 @@ export interface ResolvedOptions {
   maxQueuedFrames: number;
   connectTimeoutMs: number;
   heartbeatIntervalMs: number;
+  heartbeatMisses: number;
   logger: Logger;
+  runtimeDir: string | undefined;
 }
+
+/** Default {@link ZeroMqTransportOptions.heartbeatMisses}. */
+export const DEFAULT_HEARTBEAT_MISSES = 5;
 
 const consoleLogger: Logger = {
   info: (message, data) => console.info(`[tessera:zeromq] ${message}`, data ?? ''),
@@ -84,6 +103,8 @@ export function resolveOptions(o: ZeroMqTransportOptions): ResolvedOptions {
     maxQueuedFrames: o.maxQueuedFrames ?? 100_000,
     connectTimeoutMs: o.connectTimeoutMs ?? 5000,
     heartbeatIntervalMs: o.heartbeatIntervalMs ?? 1000,
+    heartbeatMisses: o.heartbeatMisses ?? DEFAULT_HEARTBEAT_MISSES,
     logger: o.logger ?? consoleLogger,
+    runtimeDir: o.runtimeDir,
   };
 }

@@ -21,6 +21,18 @@ describe('registerZeroMqTransport', () => {
     expect(() => registry.create({ kind: 'zeromq', options: { curve: true } })).toThrow(
       /transport\.options\.curve/,
     );
+    // Liveness tunables are checked, by their config path.
+    expect(() => registry.create({ kind: 'zeromq', options: { heartbeatMisses: 1 } })).toThrow(
+      /transport\.options\.heartbeatMisses must be a whole number from 2 to 100/,
+    );
+    expect(() =>
+      registry.create({ kind: 'zeromq', options: { heartbeatIntervalMs: 2.5 } }),
+    ).toThrow(/transport\.options\.heartbeatIntervalMs/);
+    const tuned = registry.create({
+      kind: 'zeromq',
+      options: { heartbeatIntervalMs: 250, heartbeatMisses: 8 },
+    });
+    await tuned.close();
     expect(registry.kinds()).toContain('zeromq');
     await t.close();
     await c.dispose();

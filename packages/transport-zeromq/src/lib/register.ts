@@ -24,6 +24,8 @@ export function registerZeroMqTransport(
         );
       }
     }
+    checkInteger(cfg['heartbeatIntervalMs'], 'heartbeatIntervalMs', 10, 60_000);
+    checkInteger(cfg['heartbeatMisses'], 'heartbeatMisses', 2, 100);
     const curve = cfg['curve'];
     if (typeof curve === 'object' && curve !== null) {
       for (const key of Object.keys(curve)) {
@@ -42,4 +44,14 @@ export function registerZeroMqTransport(
     }
     return new ZeroMqTransport({ ...options, ...(cfg as ZeroMqTransportOptions) });
   });
+}
+
+/** Liveness tunables: whole numbers in range, or a config error naming the field. */
+function checkInteger(value: unknown, key: string, min: number, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw TesseraError.invalidArgument(
+      `transport.options.${key} must be a whole number from ${min} to ${max}`,
+      { field: `transport.options.${key}` },
+    );
 }

@@ -5,10 +5,13 @@ import type {
   PendingApproval,
 } from '@tessera/capability';
 import type { ModuleCoreApi } from '@tessera/host';
+import type { PolicyDecision, PolicyInput } from '@tessera/policy';
 import type { ModuleDescription } from '@tessera/proxy';
 import type { SecurityEvent, SecurityFilter } from '../audit';
 import type { ModuleListing, ModuleStats } from '../registry/module-registry';
 import type { JoinRequest } from '../remote/join-request';
+import type { PendingCredential, RemoteHostListing } from '../remote/remote-admission';
+import type { PolicyStatus } from './policy-monitor';
 
 /**
  * The core's whole surface (module/operator → core): what a module host
@@ -55,6 +58,25 @@ export interface CoreApi extends ModuleCoreApi {
    * `$subscribe` to `security` for the ones that follow.
    */
   auditEvents(filter?: SecurityFilter): SecurityEvent[];
+  /** Admitted remote hosts: module, key fingerprint, epoch, state, address, uptime, CPU and RSS (operator only). */
+  hosts(): RemoteHostListing[];
+  /**
+   * Evict a remote host (operator only): revoke and fence its key, close its
+   * sessions, unload its module (grants revoked everywhere). Its process is
+   * told at its next attach and exits.
+   */
+  evict(module: string, reason?: string): { attached: boolean };
+  /** Unspent join credentials (operator only): module, key fingerprint, expiry; never the secret. */
+  credentials(): PendingCredential[];
+  /** Revoke a module's unspent join credential (operator only); false when there was none. */
+  revokeCredential(module: string): boolean;
+  /** The policy revision in force and the last reload's outcome (operator only). */
+  policyStatus(): PolicyStatus;
+  /**
+   * What the policy in force would decide for `input` (operator only): an
+   * evaluation, no grant and no token come of it.
+   */
+  policyEval(input: PolicyInput): PolicyDecision;
 }
 
 /** The operator-facing part of the core's dispatch table. */
@@ -73,4 +95,10 @@ export const CORE_MANAGER_METHODS = [
   'deny',
   'revoke',
   'auditEvents',
+  'hosts',
+  'evict',
+  'credentials',
+  'revokeCredential',
+  'policyStatus',
+  'policyEval',
 ] as const satisfies readonly (keyof CoreApi)[];

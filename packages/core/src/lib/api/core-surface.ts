@@ -1,5 +1,6 @@
 import type { CapabilityModule } from '@tessera/capability';
-import type { ModuleRequest } from '@tessera/host';
+import { type HostControl, type ModuleRequest, contractClient } from '@tessera/host';
+import type { RpcPeer } from '@tessera/transport';
 import { TesseraError, isValidName } from '@tessera/protocol';
 import {
   MAX_REASON_CHARS,
@@ -19,6 +20,7 @@ import type { ModuleRegistry } from '../registry/module-registry';
 import { joinOptionsOf } from '../remote/join-request';
 import type { RemoteAdmission } from '../remote/remote-admission';
 import type { CoreApi } from './core-api';
+import type { PolicyMonitor } from './policy-monitor';
 
 /** A contract as its server implements it: the proven {@link CallContext} comes first. */
 export type Served<T> = {
@@ -38,6 +40,8 @@ export interface CoreSurfaceDeps {
   /** The security trail operators read, and where hosts' door refusals are folded in. */
   trail: SecurityTrail;
   denials: DenialAggregator;
+  /** The policy in force, for `policyStatus` and `policyEval`; absent: those fail. */
+  policy?: PolicyMonitor;
 }
 
 const REQUEST_FIELDS: ReadonlySet<string> = new Set(['to', 'methods', 'from']);
@@ -74,6 +78,46 @@ function operatorOnly(ctx: CallContext, what: string): void {
 }
 
 /**
+ * Run an operator's state-changing call and put it on the trail as
+ * `operator.action`, with the grant id of the session that made it (the
+ * one its `operator.session` line names), whether it worked or not.
+ */
+async function audited<T>(
+  trail: SecurityTrail,
+  ctx: CallContext,
+  action: string,
+  target: string | undefined,
+  what: string,
+  run: () => T | Promise<T>,
+): Promise<Awaited<T>> {
+  if (ctx.caller !== OPERATOR) return await run();
+  const base = {
+    kind: 'operator.action' as const,
+    subject: OPERATOR,
+    ...(target !== undefined ? { target } : {}),
+    methods: [action],
+    ...(ctx.grant !== undefined ? { grant: ctx.grant } : {}),
+  };
+  try {
+    const out = await run();
+    trail.record({ ...base, outcome: 'success', reason: what });
+    return out;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    trail.record({
+      ...base,
+      outcome: code === 'PERMISSION_DENIED' ? 'denied' : 'failure',
+      reason: `${what}: ${truncateText(String((err as Error).message), 200)}`,
+      ...(typeof code === 'string' ? { code } : {}),
+    });
+    throw err;
+  }
+}
+
+const nameOf = (x: unknown): string | undefined =>
+  typeof x === 'string' ? truncateText(x, 64) : undefined;
+
+/**
  * The core's {@link CoreApi}, served behind a ModuleProxy like any module.
  * The caller comes from the channel and its core token, never the request.
  */
@@ -106,12 +150,52 @@ export function coreSurface(d: CoreSurfaceDeps): Served<CoreApi> {
     listLoaded: () => d.registry.listModules().filter((m) => m.state === 'ready'),
     methods: (_ctx, name) => d.registry.describe(name),
     grants: () => d.capability.grants(),
-    stats: () => d.registry.stats(),
-    load: async (_ctx, name) => {
-      await d.loader.loadKnown(name);
-      return true;
+    stats: async () => {
+      await refreshRemoteStats(d.registry);
+      return d.registry.stats();
     },
-    unload: (_ctx, name) => d.supervisor.unload(name),
+    hosts: async (ctx) => {
+      operatorOnly(ctx, 'lists remote hosts');
+      await refreshRemoteStats(d.registry);
+      return remoteOf(d).hosts();
+    },
+    evict: (ctx, module, reason) => {
+      operatorOnly(ctx, 'evicts remote hosts');
+      if (typeof module !== 'string' || (reason !== undefined && typeof reason !== 'string'))
+        throw TesseraError.invalidArgument('evict takes (module, reason?)');
+      return audited(d.trail, ctx, 'evict', nameOf(module), `evict ${nameOf(module)}`, () =>
+        remoteOf(d).evictHost(
+          module,
+          reason === undefined ? undefined : truncateText(reason, MAX_REASON_CHARS),
+        ),
+      );
+    },
+    credentials: (ctx) => {
+      operatorOnly(ctx, 'lists join credentials');
+      return remoteOf(d).credentials();
+    },
+    revokeCredential: (ctx, module) => {
+      operatorOnly(ctx, 'revokes join credentials');
+      if (typeof module !== 'string')
+        throw TesseraError.invalidArgument('revokeCredential takes (module)');
+      return audited(
+        d.trail,
+        ctx,
+        'revokeCredential',
+        nameOf(module),
+        `revoke the join credential of ${nameOf(module)}`,
+        () => remoteOf(d).revokeCredential(module),
+      );
+    },
+    load: (ctx, name) =>
+      audited(d.trail, ctx, 'load', nameOf(name), `load ${nameOf(name)}`, async () => {
+        await d.loader.loadKnown(name);
+        return true;
+      }),
+    unload: (ctx, name) =>
+      audited(d.trail, ctx, 'unload', nameOf(name), `unload ${nameOf(name)}`, () =>
+        d.supervisor.unload(name),
+      ),
     createJoinCredential: (ctx, module, options) => {
       operatorOnly(ctx, 'admits remote hosts');
       if (!d.remote) {
@@ -134,21 +218,75 @@ export function coreSurface(d: CoreSurfaceDeps): Served<CoreApi> {
     },
     approve: (ctx, id, options) => {
       operatorOnly(ctx, 'approves requests');
-      return d.capability.approve(approvalId(id), options);
+      const narrowed = options?.methods ? ` (methods ${describeList(options.methods, 8, 64)})` : '';
+      return audited(
+        d.trail,
+        ctx,
+        'approve',
+        undefined,
+        `approve request ${nameOf(id)}${narrowed}`,
+        () => d.capability.approve(approvalId(id), options),
+      );
     },
     deny: (ctx, id, reason) => {
       operatorOnly(ctx, 'denies requests');
-      return d.capability.denyApproval(approvalId(id), reason);
+      return audited(d.trail, ctx, 'deny', undefined, `deny request ${nameOf(id)}`, () =>
+        d.capability.denyApproval(approvalId(id), reason),
+      );
     },
     revoke: (ctx, caller, target, reason) => {
       operatorOnly(ctx, 'revokes grants');
-      return d.capability.revokePair(
-        grantParty(caller, 'caller'),
-        grantParty(target, 'target'),
-        revokeReason(reason),
+      return audited(
+        d.trail,
+        ctx,
+        'revoke',
+        nameOf(target),
+        `revoke ${nameOf(caller)} → ${nameOf(target)}`,
+        () =>
+          d.capability.revokePair(
+            grantParty(caller, 'caller'),
+            grantParty(target, 'target'),
+            revokeReason(reason),
+          ),
       );
     },
+    policyStatus: (ctx) => {
+      operatorOnly(ctx, 'reads the policy status');
+      if (!d.policy) throw TesseraError.unavailable('this core has no policy monitor');
+      return d.policy.status();
+    },
+    policyEval: (ctx, input) => {
+      operatorOnly(ctx, 'evaluates the policy');
+      if (!d.policy) throw TesseraError.unavailable('this core has no policy monitor');
+      return d.policy.evaluate(input);
+    },
   };
+}
+
+function remoteOf(d: CoreSurfaceDeps): RemoteAdmission {
+  if (!d.remote)
+    throw TesseraError.failedPrecondition(
+      'remote hosts need the zeromq transport with network.listen (CURVE over tcp)',
+    );
+  return d.remote;
+}
+
+/** Ask each attached remote host for its resource use (1 s each, in parallel); silence keeps the last. */
+async function refreshRemoteStats(registry: ModuleRegistry): Promise<void> {
+  await Promise.all(
+    [...registry.records.values()]
+      .filter((r) => r.remote && r.channel && !r.channel.closed)
+      .map(async (r) => {
+        try {
+          const s = await contractClient<HostControl>(r.channel as RpcPeer, {
+            timeoutMs: 1000,
+          }).stats();
+          if (typeof s?.pid === 'number' && typeof s.rssBytes === 'number') r.remoteStats = s;
+        } catch {
+          // A slow or gone host shows its last report, or none.
+        }
+      }),
+  );
 }
 
 function approvalId(id: unknown): string {

@@ -18,6 +18,24 @@ import { discoverModules } from '../discovery';
 import { OperatorEndpoint, createOperatorCredential } from '../operator/operator-endpoint';
 import { openSecurityLog, securityLogPath } from './security-log';
 import { createTessera, type Tessera } from '../tessera';
+import {
+  type RunPaths,
+  type SweptRun,
+  claimRun,
+  recordOperator,
+  releaseRun,
+  releaseRunSync,
+  runPathsFor,
+} from './run-state';
+import { resolvePassphrase } from '../secrets';
+
+/**
+ * Where `tessera run` keeps the core's network state (its CURVE key pair
+ * and admitted remote keys, sealed): `<app>/.tessera/network`.
+ */
+export function networkStateDirFor(configFile: string): string {
+  return join(dirname(resolve(configFile)), '.tessera', 'network');
+}
 
 export interface StartAppOptions {
   /** Lifecycle events (loading, ready, crashed...), e.g. for progress output. */
@@ -25,6 +43,8 @@ export interface StartAppOptions {
   /** Serve the operator socket for `tessera ls/call/inspect`; default true. */
   operator?: boolean;
   policyLogger?: PolicyLogger;
+  /** Network mode: the passphrase sealing the core's state; default from the environment or a prompt. */
+  passphrase?: string;
 }
 
 /** A running app started from its config file. */
@@ -36,12 +56,21 @@ export interface RunningApp {
   readonly operatorAddress?: string;
   /** Where the operator address is recorded for the CLI. */
   readonly stateFile: string;
+  /** This run's state files and socket directory, keyed by the config's path. */
+  readonly paths: RunPaths;
+  /** What a previous run of this config left behind (killed) and this start swept. */
+  readonly swept?: SweptRun;
   close(): Promise<void>;
+  /** Remove run.json, the credential and the sockets synchronously (a forced exit). */
+  releaseSync(): void;
 }
 
-/** Where `tessera run` records how to reach the app (no secrets: the credential has a file of its own). */
+/**
+ * Where `tessera run` records how to reach the app (no secrets: the
+ * credential has a file of its own): `<app>/.tessera/run/<config file name>/run.json`.
+ */
 export function stateFileFor(configFile: string): string {
-  return join(dirname(resolve(configFile)), '.tessera', 'run.json');
+  return runPathsFor(configFile).stateFile;
 }
 
 /**
@@ -50,7 +79,7 @@ export function stateFileFor(configFile: string): string {
  * Whoever can read it can act as the operator.
  */
 export function operatorKeyFileFor(configFile: string): string {
-  return join(dirname(resolve(configFile)), '.tessera', 'operator.key');
+  return runPathsFor(configFile).keyFile;
 }
 
 /** Read and validate a config file; every mistake names the file and the field. */
@@ -89,7 +118,7 @@ async function openPolicy(
     await engine.close();
     throw new TesseraError(
       ErrorCode.FAILED_PRECONDITION,
-      `policy bundle ${bundle} could not be loaded (${outcome.error ?? 'unknown error'}); build it with: npm run policy:build`,
+      `policy bundle ${bundle} could not be loaded (${outcome.error?.message ?? 'unknown error'}); build it with: npx tessera policy build`,
     );
   }
   switch (config.audit.kind) {
@@ -135,15 +164,34 @@ export async function startApp(
     definition:
       config.isolation === 'in-process' ? loadDefinition(m.entryPath, m.manifest.name) : undefined,
   }));
+  // Network mode keeps the core's identity sealed at rest: no passphrase, no start.
+  const networkState = config.network
+    ? {
+        dir: networkStateDirFor(file),
+        passphrase:
+          options.passphrase ??
+          (await resolvePassphrase({
+            what: `the core's network state (${networkStateDirFor(file)})`,
+          })),
+      }
+    : undefined;
+  // One run per config: a live one is refused by pid, a dead one's leftovers swept.
+  const { paths, swept } = await claimRun(file);
   const logger = options.policyLogger ?? stderrPolicyLogger;
-  const policy = await openPolicy(config, dir, logger);
+  let policy: PolicyEngine;
+  try {
+    policy = await openPolicy(config, dir, logger);
+  } catch (err) {
+    await releaseRun(paths);
+    throw err;
+  }
   // One security trail per app: security.jsonl beside the decision log (rotated alike).
   const securityLog = openSecurityLog(config, dir, logger);
   let app: Tessera;
   try {
     app = await createTessera({
       isolation: config.isolation,
-      transport: config.transport,
+      transport: withRuntimeDir(config.transport, paths.runtimeDir),
       policy,
       restart: config.restart,
       ...(config.limits ? { limits: config.limits } : {}),
@@ -162,22 +210,24 @@ export async function startApp(
       ],
       ...(securityLog ? { trail: { sink: securityLog, closeSink: true } } : {}),
       identities: [{ name: OPERATOR, provides: {}, requires: [] }],
-      ...(config.network ? { network: { ...config.network, appDir: dir } } : {}),
+      ...(config.network
+        ? { network: { ...config.network, appDir: dir, state: networkState } }
+        : {}),
     });
   } catch (err) {
     await policy.close();
     await securityLog?.close();
+    await releaseRun(paths);
     throw err;
   }
-  const stateFile = stateFileFor(file);
-  const keyFile = operatorKeyFileFor(file);
+  const stateFile = paths.stateFile;
+  const keyFile = paths.keyFile;
   let operator: OperatorEndpoint | undefined;
   const close = async (): Promise<void> => {
     await operator?.close();
     await app.close();
     await policy.close();
-    await rm(stateFile, { force: true });
-    if (operator) await rm(keyFile, { force: true });
+    await releaseRun(paths);
   };
   try {
     if (options.onEvent) app.core.onEvent(options.onEvent);
@@ -185,30 +235,42 @@ export async function startApp(
     let operatorAddress: string | undefined;
     if (options.operator !== false) {
       const credential = createOperatorCredential();
-      await mkdir(dirname(stateFile), { recursive: true, mode: 0o700 });
       await rm(keyFile, { force: true }); // a fresh file, so no one else's open handle or mode survives
       await writeFile(keyFile, credential + '\n', { mode: 0o600, flag: 'wx' });
-      operator = new OperatorEndpoint(app.core, new IpcTransport(), credential);
-      operatorAddress = await operator.start();
-      await writeFile(
-        stateFile,
-        JSON.stringify(
-          {
-            pid: process.pid,
-            operator: operatorAddress,
-            operatorKey: keyFile,
-            config: file,
-            startedAt: new Date().toISOString(),
-          },
-          null,
-          2,
-        ) + '\n',
-        { mode: 0o600 },
+      operator = new OperatorEndpoint(
+        app.core,
+        new IpcTransport({ runtimeDir: paths.runtimeDir }),
+        credential,
       );
+      operatorAddress = await operator.start();
+      await recordOperator(paths, { operator: operatorAddress, operatorKey: keyFile });
     }
-    return { app, config, configFile: file, operatorAddress, stateFile, close };
+    return {
+      app,
+      config,
+      configFile: file,
+      operatorAddress,
+      stateFile,
+      paths,
+      ...(swept ? { swept } : {}),
+      close,
+      releaseSync: () => releaseRunSync(paths),
+    };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/**
+ * An ipc or zeromq transport without a runtimeDir of its own gets the app's:
+ * its sockets (and its hosts') are swept with the app's state.
+ */
+function withRuntimeDir(
+  transport: AppConfig['transport'],
+  runtimeDir: string,
+): AppConfig['transport'] {
+  if (transport.kind === 'inproc' || transport.options?.['runtimeDir'] !== undefined)
+    return transport;
+  return { ...transport, options: { ...transport.options, runtimeDir } };
 }

@@ -4,7 +4,7 @@ import type { EventSpec } from '@tessera/proxy';
 /**
  * What a security event is about, as `<area>.<what>`: grants and
  * delegations, calls a door refused, requests put to the operator, module
- * lifecycle, operator sessions, remote admission, policy loads.
+ * lifecycle, operator sessions and actions, remote admission, policy loads.
  */
 export const SECURITY_EVENT_KINDS = [
   'grant.issued',
@@ -25,6 +25,7 @@ export const SECURITY_EVENT_KINDS = [
   'module.unloaded',
   'operator.session',
   'operator.refused',
+  'operator.action',
   'join.minted',
   'join.spent',
   'join.refused',

@@ -1,3 +1,4 @@
+import type { PolicyMonitor } from '../api/policy-monitor';
 import type { CapabilityModule } from '@tessera/capability';
 import { hostControl } from '@tessera/host';
 import type { ModuleProxy } from '@tessera/proxy';
@@ -50,6 +51,8 @@ export interface CoreOptions {
   trail?: SecurityTrail;
   /** How long door refusals are folded into one `call.denied` line; default 1000 ms. */
   denialWindowMs?: number;
+  /** The policy in force, as `policyStatus`/`policyEval` show it to the operator. */
+  policy?: PolicyMonitor;
 }
 
 /** The core's roles, wired to each other once, with no cycle. */
@@ -103,7 +106,7 @@ export function assembleCore(o: CoreOptions, events: CoreEvents, address: () => 
     ? new RemoteAdmission({
         core: {
           address,
-          attach: (m, h) => supervisor.attach(m, h),
+          attach: (m, h, from) => supervisor.attach(m, h, from),
           unload: (name, reason) => supervisor.unload(name, reason),
           registry,
         },
@@ -117,6 +120,7 @@ export function assembleCore(o: CoreOptions, events: CoreEvents, address: () => 
   const surface = coreSurface({
     ...{ registry, supervisor, loader, issuer, capability, relay, remote },
     ...{ trail, denials },
+    ...(o.policy ? { policy: o.policy } : {}),
   });
   const proxy = coreProxy(surface, tokens);
   const stopTrail = wireTrail(trail, { capability, events, proxy });

@@ -3,11 +3,13 @@ import { DEFAULT_RESTART } from '@tessera/protocol';
 /** Lifecycle events, for progress output and supervision tests. */
 export type CoreEvent =
   | { kind: 'loading'; module: string }
-  | { kind: 'ready'; module: string; ms: number; pid?: number }
+  | { kind: 'ready'; module: string; ms: number; pid?: number; remote?: string }
   | { kind: 'crashed'; module: string; reason: string; revoked: number }
   | { kind: 'restarting'; module: string; attempt: number; inMs: number }
   | { kind: 'failed'; module: string; reason: string }
-  | { kind: 'unloaded'; module: string };
+  | { kind: 'unloaded'; module: string }
+  /** A remote host's connection was lost (its grants are revoked); it re-attaches by itself. */
+  | { kind: 'lost'; module: string; reason: string };
 
 /**
  * Restart policy for crashed or hung modules: after the n-th crash in a row

@@ -43,6 +43,10 @@ export interface SupervisorOptions {
 export class Supervisor {
   private readonly ready = new ReadyWaiter();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Remote modules attached in this core's run: the host instance and the incarnation it had. */
+  private readonly remoteInstances = new Map<string, { instance: string; incarnation: number }>();
+  /** Remote modules attached at least once in this core's run (whose grants it revoked when they went). */
+  private readonly attachedInRun = new Set<string>();
   private closed = false;
 
   constructor(private readonly o: SupervisorOptions) {
@@ -132,9 +136,24 @@ export class Supervisor {
    * A remote host, admitted by key, attaches its module: the same record →
    * core token → wait-ready path as a local host; the token goes back over
    * the CURVE-authenticated channel and readiness is awaited in background.
+   *
+   * The same key attaching while its record is still here is that host
+   * back over a new connection (the core had not yet noticed the old one
+   * die): the old record goes as a lost host would. `dropGrants` tells the
+   * host that this core revoked its grants while it was away (a restarted
+   * core never did: grants its predecessor minted stay good until expiry).
+   * A host that keeps its instance (`instance`, a random id per process)
+   * keeps its incarnation, so callers are not told of a restart.
    */
-  async attach(manifest: ModuleManifest, host: RunningHost): Promise<string> {
+  async attach(
+    manifest: ModuleManifest,
+    host: RunningHost,
+    from: { key?: string; instance?: string } = {},
+  ): Promise<{ coreToken: string; dropGrants: boolean }> {
     const name = manifest.name;
+    const existing = this.o.registry.records.get(name);
+    if (existing?.remote && from.key !== undefined && existing.remoteKey === from.key)
+      await this.onHostExit(existing, false, 'its host attached again over a new connection');
     if (this.o.registry.records.has(name))
       throw TesseraError.failedPrecondition(`module '${name}' is already attached or loaded`);
     for (const dep of manifest.dependencies ?? []) {
@@ -144,7 +163,25 @@ export class Supervisor {
         );
     }
     this.o.registry.addKnown([{ manifest }]);
-    const record = this.begin(manifest, host);
+    const previous = this.remoteInstances.get(name);
+    // What the key's last attach was, also before this core restarted (kept in the state directory).
+    const saved = from.key !== undefined ? this.o.keyRing?.lookup(from.key) : undefined;
+    const last =
+      previous ??
+      (saved?.instance !== undefined && saved.incarnation !== undefined
+        ? { instance: saved.instance, incarnation: saved.incarnation }
+        : undefined);
+    const sameInstance = from.instance !== undefined && last?.instance === from.instance;
+    const incarnation = sameInstance
+      ? last?.incarnation
+      : Math.max(this.o.registry.nextIncarnation(name), (last?.incarnation ?? 0) + 1);
+    const record = this.begin(manifest, host, incarnation);
+    record.remoteKey = from.key;
+    if (from.instance !== undefined) {
+      this.remoteInstances.set(name, { instance: from.instance, incarnation: record.incarnation });
+      if (from.key !== undefined)
+        this.o.keyRing?.noteInstance(from.key, from.instance, record.incarnation);
+    }
     let coreToken: string;
     try {
       coreToken = await this.coreToken(record);
@@ -161,7 +198,10 @@ export class Supervisor {
         this.o.events.emit({ kind: 'failed', module: name, reason: err.message });
       },
     );
-    return coreToken;
+    // This core revoked whatever it granted the module's last attach.
+    const dropGrants = this.attachedInRun.has(name);
+    this.attachedInRun.add(name);
+    return { coreToken, dropGrants };
   }
 
   /** A host's `register`, on its proven core channel. */
@@ -206,7 +246,7 @@ export class Supervisor {
     const r = this.o.registry.get(name);
     if (!r) throw TesseraError.notFound(`module '${name}' is not loaded`);
     r.state = 'stopping';
-    if (r.remote) this.o.keyRing?.revokeIdentity(name); // for good: its host may not re-attach
+    if (r.remote) this.o.keyRing?.revokeIdentity(name, `unloaded: ${reason}`); // for good: its host may not re-attach
     await this.teardown(r, reason);
     this.o.events.emit({ kind: 'unloaded', module: name });
     return true;
@@ -222,14 +262,14 @@ export class Supervisor {
       await this.teardown(r, 'core shutting down');
   }
 
-  private begin(manifest: ModuleManifest, host?: RunningHost): ModuleRecord {
+  private begin(manifest: ModuleManifest, host?: RunningHost, incarnation?: number): ModuleRecord {
     const record: ModuleRecord = {
       name: manifest.name,
       manifest,
       facts: factsOf(manifest),
       definition: this.o.registry.known.get(manifest.name)?.definition,
       state: 'starting',
-      incarnation: this.o.registry.nextIncarnation(manifest.name),
+      incarnation: incarnation ?? this.o.registry.nextIncarnation(manifest.name),
       startedAt: Date.now(),
       ...(host ? { host, remote: true } : {}),
     };
@@ -252,7 +292,13 @@ export class Supervisor {
     record.readyAt = Date.now();
     const ms = record.readyAt - record.startedAt;
     const pid = record.host?.pid;
-    this.o.events.emit({ kind: 'ready', module: record.name, ms, ...(pid ? { pid } : {}) });
+    this.o.events.emit({
+      kind: 'ready',
+      module: record.name,
+      ms,
+      ...(pid ? { pid } : {}),
+      ...(record.remote && record.address ? { remote: record.address } : {}),
+    });
   }
 
   /** A host ended without being asked: revoke its grants everywhere, then maybe restart it. */
@@ -269,7 +315,11 @@ export class Supervisor {
     if (record.address && !record.remote && !(host && addressOutside(record.address, host)))
       await this.o.transport.reclaim?.(record.address).catch(() => undefined);
     // A remote host is restarted by whoever runs it: it re-attaches by key on its own.
-    const policy = record.remote ? undefined : this.o.restart;
+    if (record.remote) {
+      events.emit({ kind: 'lost', module: record.name, reason });
+      return;
+    }
+    const policy = this.o.restart;
     // A module that ran stably for `resetAfterMs` starts over with a full set of restarts.
     if (policy && ranStably(record, policy)) registry.restarts.delete(record.name);
     const attempt = (registry.restarts.get(record.name) ?? 0) + 1;

@@ -69,7 +69,7 @@ export class OperatorEndpoint {
             return {
               value: Promise.reject(
                 TesseraError.unauthenticated(
-                  'login needs {credential}: the operator credential of this run (.tessera/operator.key)',
+                  'login needs {credential}: the operator credential of this run (.tessera/run/<config file name>/operator.key)',
                 ),
               ),
             };

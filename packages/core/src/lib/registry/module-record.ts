@@ -1,6 +1,7 @@
 import type { ModuleDefinition, ModuleSpec } from '@tessera/sdk';
 import type { ModuleFacts } from '@tessera/policy';
 import type { RpcPeer } from '@tessera/transport';
+import type { HostResourceStats } from '@tessera/host';
 import type { RunningHost } from '../launch/host-launcher';
 import type { ModuleManifest } from './module-manifest';
 
@@ -24,6 +25,10 @@ export interface ModuleRecord {
   serverKey?: string;
   /** Hosted on another machine, admitted by a join credential. */
   remote?: boolean;
+  /** A remote host's CURVE key, which it attached with. */
+  remoteKey?: string;
+  /** What a remote host last reported of its resource use (it says so itself: shown, never trusted). */
+  remoteStats?: HostResourceStats;
   spec?: ModuleSpec;
   /** The module's private core channel (its host serves HostControl on it). */
   channel?: RpcPeer;

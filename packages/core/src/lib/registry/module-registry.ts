@@ -125,7 +125,7 @@ export class ModuleRegistry {
       restarts: this.restarts.get(r.name) ?? 0,
       incarnation: r.incarnation,
       isolation: r.remote ? 'remote' : r.host?.pid !== undefined ? 'process' : 'in-process',
-      ...(r.host?.currentStats?.() ?? {}),
+      ...(r.host?.currentStats?.() ?? r.remoteStats ?? {}),
     }));
   }
 }

@@ -4,3 +4,4 @@ export * from './join-request';
 export * from './pinned-facts';
 export * from './remote-admission';
 export * from './remote-host';
+export * from './network-state';

@@ -2,6 +2,7 @@ import { TesseraError, assertValidName, validateManifest } from '@tessera/protoc
 import type { ModuleFacts } from '@tessera/policy';
 import type { SessionIdentity } from '@tessera/proxy';
 import type { IncomingCall } from '@tessera/transport';
+import type { HostResourceStats } from '@tessera/host';
 import { generateKeyPair } from '@tessera/transport-zeromq';
 import type { SecurityEventInput } from '../audit/security-event';
 import type { RunningHost } from '../launch/host-launcher';
@@ -12,8 +13,33 @@ import { encodeJoinCredential } from './join-credential';
 import type { Admission, KeyRing } from './key-ring';
 import type { JoinCredentialOptions } from './join-request';
 import { factsMismatch, resolvePinnedFacts } from './pinned-facts';
+import { keyFingerprint } from './refused-keys';
+
+/** One row of `tessera hosts`. */
+export interface RemoteHostListing {
+  module: string;
+  /** SHA-256 of the host's public key, first 16 hex digits. */
+  fingerprint: string;
+  /** Attaches the core has accepted for this key. */
+  epoch: number;
+  /** The module's state when attached; `away` when admitted but not attached now. */
+  state: string;
+  address?: string;
+  uptimeMs?: number;
+  /** What the host reports of its own resource use (informational). */
+  stats?: HostResourceStats;
+}
+
+/** One row of `tessera credentials`. */
+export interface PendingCredential {
+  module: string;
+  fingerprint: string;
+  expiresAt: number;
+}
 
 const JOIN_PREFIX = 'join:';
+/** The identity a replaced or evicted host's key connects as: it may only hear that it was fenced. */
+export const FENCED_PREFIX = 'fenced:';
 const DEFAULT_JOIN_TTL_MS = 10 * 60_000;
 const MAX_JOIN_TTL_MS = 7 * 24 * 3600_000;
 const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
@@ -22,7 +48,11 @@ const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
 export interface AdmissionCore {
   address(): string;
   /** The supervisor's attach: record → core token → wait for `register`. */
-  attach(manifest: ModuleManifest, host: RunningHost): Promise<string>;
+  attach(
+    manifest: ModuleManifest,
+    host: RunningHost,
+    from: { key?: string; instance?: string },
+  ): Promise<{ coreToken: string; dropGrants: boolean }>;
   /** Unload a module (a remote host being replaced): revokes its grants and its keys. */
   unload(name: string, reason: string): Promise<unknown>;
   /** Who holds which name: loaded records and the app's known modules. */
@@ -98,7 +128,26 @@ export class RemoteAdmission {
   /** The door's bootstrap step: `join` and `attach`, authenticated by the CURVE key alone. */
   bootstrap(call: IncomingCall, peer: SessionIdentity): { value: unknown } | undefined {
     const { caller: identity, key } = peer;
-    const who = identity?.startsWith(JOIN_PREFIX) ? identity.slice(JOIN_PREFIX.length) : identity;
+    const who = identity?.startsWith(JOIN_PREFIX)
+      ? identity.slice(JOIN_PREFIX.length)
+      : identity?.startsWith(FENCED_PREFIX)
+        ? identity.slice(FENCED_PREFIX.length)
+        : identity;
+    if (identity?.startsWith(FENCED_PREFIX)) {
+      const retired = key ? this.o.keys.retired(key) : undefined;
+      const why = retired
+        ? `${retired.reason} at ${new Date(retired.at).toISOString()}`
+        : 'its key was revoked';
+      this.record('host.refused', 'denied', who, `fenced host tried to ${call.method}: ${why}`);
+      return {
+        value: Promise.reject(
+          TesseraError.failedPrecondition(
+            `this host of '${who}' was fenced: ${why}. Another host holds the module now; this process must stop`,
+            { fenced: true },
+          ),
+        ),
+      };
+    }
     try {
       if (call.method === 'join') {
         const joined = this.join(identity, key, call.args[0]);
@@ -174,12 +223,80 @@ export class RemoteAdmission {
       );
   }
 
+  /** Remote hosts: every admitted remote key, attached or not, with what the core knows of it. */
+  hosts(): RemoteHostListing[] {
+    return this.o.keys
+      .persistent()
+      .filter((a) => a.kind === 'remote')
+      .map((a) => {
+        const record = this.o.core.registry.get(a.identity);
+        const attached = record?.remote === true && record.remoteKey === a.publicKey;
+        return {
+          module: a.identity,
+          fingerprint: keyFingerprint(a.publicKey),
+          epoch: a.epoch ?? 0,
+          state: attached ? record.state : 'away',
+          ...(attached && record.address ? { address: record.address } : {}),
+          ...(attached && record.readyAt !== undefined
+            ? { uptimeMs: Date.now() - record.readyAt }
+            : {}),
+          ...(attached && record.remoteStats ? { stats: record.remoteStats } : {}),
+        };
+      })
+      .sort((x, y) => x.module.localeCompare(y.module));
+  }
+
+  /** Join credentials minted and not yet spent (nor expired): module, key fingerprint, expiry. */
+  credentials(): PendingCredential[] {
+    return this.o.keys
+      .persistent()
+      .filter((a) => a.kind === 'join')
+      .map((a) => ({
+        module: a.identity.slice(JOIN_PREFIX.length),
+        fingerprint: keyFingerprint(a.publicKey),
+        expiresAt: a.expiresAt ?? 0,
+      }))
+      .sort((x, y) => x.module.localeCompare(y.module));
+  }
+
+  /** Revoke `module`'s unspent credential; false when it has none. */
+  revokeCredential(module: string): boolean {
+    assertValidName(module, 'module name');
+    if (!this.o.keys.keyOf(JOIN_PREFIX + module)) return false;
+    this.o.keys.revokeIdentity(JOIN_PREFIX + module, 'credential revoked by the operator');
+    this.record('join.refused', 'success', module, 'the operator revoked an unspent credential');
+    return true;
+  }
+
+  /**
+   * Evict a remote host (operator): its key is revoked and fenced, its
+   * sessions close, the module is unloaded (its grants revoked everywhere).
+   * Its process hears it was evicted at its next attach, and exits.
+   */
+  async evictHost(module: string, reason?: string): Promise<{ attached: boolean }> {
+    assertValidName(module, 'module name');
+    const record = this.o.core.registry.get(module);
+    if (!this.o.keys.keyOf(module) && !record?.remote)
+      throw TesseraError.notFound(`'${module}' has no admitted remote host (tessera hosts)`);
+    const why = `evicted by the operator${reason ? `: ${reason}` : ''}`;
+    this.o.keys.revokeIdentity(module, why, { fence: true });
+    const attached = record?.remote === true;
+    if (attached) await this.o.core.unload(module, why).catch(() => undefined);
+    this.record('host.refused', 'success', module, why);
+    return { attached };
+  }
+
   /** Replace: the old host's record, key and pending credential go; its sessions close with its key. */
   private async evict(module: string): Promise<void> {
-    this.o.keys.revokeIdentity(JOIN_PREFIX + module);
+    this.o.keys.revokeIdentity(JOIN_PREFIX + module, 'credential replaced by a new admission');
+    // Fenced first: a stale process connecting while the unload runs hears why.
+    this.o.keys.revokeIdentity(
+      module,
+      'replaced by a newly admitted host (tessera admit --replace)',
+      { fence: true },
+    );
     if (this.o.core.registry.get(module)?.remote)
       await this.o.core.unload(module, 'replaced by a newly admitted host').catch(() => undefined);
-    this.o.keys.revokeIdentity(module);
   }
 
   private join(
@@ -215,7 +332,7 @@ export class RemoteAdmission {
     identity: string | undefined,
     key: string | undefined,
     arg: unknown,
-  ): Promise<{ coreToken: string }> {
+  ): Promise<{ coreToken: string; dropGrants: boolean; epoch: number }> {
     const admission: Admission | undefined = key ? this.o.keys.lookup(key) : undefined;
     if (
       !identity ||
@@ -245,10 +362,28 @@ export class RemoteAdmission {
         `the package.json of module '${identity}' does not match the facts pinned when it was admitted (${mismatch}): ` +
           `run the package version the operator admitted, or have it re-admitted (tessera admit … --replace)`,
       );
-    const coreToken = await this.o.core.attach(pinnedManifest(offered, admission.facts), {
-      stop: async () => undefined,
-    });
-    return { coreToken };
+    // Fencing: a process re-attaching with an epoch older than the key's latest attach was
+    // replaced by another process holding the same key (a copy of its identity file). A new
+    // process (no epoch) always wins; the old one hears it is stale and stops.
+    const last = (arg as { epoch?: unknown }).epoch;
+    if (typeof last === 'number' && admission.epoch !== undefined && last < admission.epoch)
+      throw TesseraError.failedPrecondition(
+        `this host of '${identity}' was fenced: another process with its key attached after it (epoch ${admission.epoch}, this one ${last}); this process must stop`,
+        { fenced: true },
+      );
+    // Which process of the host this is: only ever used to tell callers whether it restarted.
+    const instance = (arg as { instance?: unknown }).instance;
+    const attached = await this.o.core.attach(
+      pinnedManifest(offered, admission.facts),
+      { stop: async () => undefined },
+      {
+        key,
+        ...(typeof instance === 'string' && instance.length <= 64 ? { instance } : {}),
+      },
+    );
+    // Counted only once attached: a refused attempt (a dependency not loaded yet) is no epoch.
+    const epoch = this.o.keys.lookup(key as string) ? this.o.keys.nextEpoch(key as string) : 0;
+    return { ...attached, epoch };
   }
 }
 

@@ -2,7 +2,8 @@
 /**
  * `tessera host` as a standalone entry: host one module for a remote core.
  *   node remote-main.js --module <package> [--listen tcp://0.0.0.0:0] [--advertise host]
- *                       [--identity-file path] < credential
+ *                       [--identity-file path] [--rejoin] [--passphrase-file f]
+ *                       [--heartbeat-ms n] < credential
  * The join credential is read from standard input (or --join-file), never
  * from argv, where other users could read it.
  */
@@ -16,6 +17,10 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+function flag(name: string): boolean {
+  return process.argv.includes(`--${name}`);
 }
 
 function arg(name: string): string | undefined {
@@ -32,16 +37,30 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const joinFile = arg('join-file');
-  const credential = joinFile ? (await readFile(joinFile, 'utf8')).trim() : await readStdin();
   const host = await runRemoteHost({
     modulePackage,
     cwd: process.cwd(),
-    credential: credential || undefined,
+    // Read only when needed: a restart with an identity file never touches stdin.
+    credential: async () =>
+      (joinFile ? (await readFile(joinFile, 'utf8')).trim() : await readStdin()) || undefined,
     identityFile: arg('identity-file'),
+    rejoin: flag('rejoin'),
+    passphraseFile: arg('passphrase-file'),
     listen: arg('listen'),
     advertise: arg('advertise'),
     heartbeatIntervalMs: arg('heartbeat-ms') ? Number(arg('heartbeat-ms')) : undefined,
+    heartbeatMisses: arg('heartbeat-misses') ? Number(arg('heartbeat-misses')) : undefined,
     log: (l) => process.stdout.write(`${l}\n`),
+    onFenced: (reason) => {
+      process.stderr.write(`tessera host: stopped, this process was replaced: ${reason}\n`);
+      process.exit(3);
+    },
+    onHung: (reason) => {
+      process.stderr.write(
+        `tessera host: stopped, ${reason}; start it again for a fresh instance\n`,
+      );
+      process.exit(1);
+    },
   });
   const stop = (): void => {
     void host.stop().then(() => process.exit(0));

@@ -40,6 +40,20 @@ export interface HostControl {
    * for that target and use it for the methods it covers.
    */
   delegated(route: DelegatedRoute): boolean;
+  /**
+   * The host's resource use (remote hosts: `tessera hosts`, `tessera ls`).
+   * What the host says of itself, shown to the operator, never used to decide.
+   */
+  stats(): HostResourceStats;
+}
+
+/** A host's resource use, as it measures it: CPU since the last sample, memory now. */
+export interface HostResourceStats {
+  pid: number;
+  cpuPercent: number;
+  cpuTimeMs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
 }
 
 /** The dispatch table of {@link HostControl}: nothing else is served on the control channel. */
@@ -52,6 +66,7 @@ export const HOST_CONTROL_METHODS = [
   'coreToken',
   'awaitingApproval',
   'delegated',
+  'stats',
 ] as const satisfies readonly (keyof HostControl)[];
 
 /** How long the core waits for a host to acknowledge a control call. */

@@ -2,7 +2,11 @@ import { TesseraError } from '@tessera/protocol';
 import type { TokenManager } from '@tessera/token-manager';
 import type { CallHandler } from '@tessera/transport';
 import type { ModuleCaller } from '../caller/module-caller';
-import { HOST_CONTROL_METHODS, type HostControl } from '../contracts/host-control';
+import {
+  HOST_CONTROL_METHODS,
+  type HostControl,
+  type HostResourceStats,
+} from '../contracts/host-control';
 import { contractHandler } from '../contracts/contract-client';
 
 /** What the core's control calls reach inside a host. */
@@ -48,6 +52,7 @@ export function hostControl(state: HostState): HostControl {
       state.caller?.awaitingApproval(notice);
       return state.caller !== undefined;
     },
+    stats: resourceSampler(),
     delegated(route) {
       if (!state.caller)
         throw TesseraError.failedPrecondition(`${state.tokens.owner} makes no calls`);
@@ -64,4 +69,23 @@ export function hostControl(state: HostState): HostControl {
  */
 export function hostControlHandler(state: HostState): CallHandler {
   return contractHandler(hostControl(state), HOST_CONTROL_METHODS);
+}
+
+/** CPU % since the previous sample (or since the process started, the first time), and memory now. */
+function resourceSampler(): () => HostResourceStats {
+  let last = { at: performance.now(), cpu: process.cpuUsage() };
+  return () => {
+    const now = { at: performance.now(), cpu: process.cpuUsage() };
+    const usedUs = now.cpu.user - last.cpu.user + (now.cpu.system - last.cpu.system);
+    const wallMs = Math.max(1, now.at - last.at);
+    last = now;
+    const memory = process.memoryUsage();
+    return {
+      pid: process.pid,
+      cpuPercent: Math.round((usedUs / 1000 / wallMs) * 1000) / 10,
+      cpuTimeMs: Math.round((now.cpu.user + now.cpu.system) / 1000),
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+    };
+  };
 }

@@ -123,37 +123,24 @@ export class ModuleHost {
 
   /** Start the module and register it with the core. */
   async start(): Promise<void> {
-    const { definition, coreToken, coreKey } = this.options;
+    const { definition } = this.options;
     const transport = this.transport;
     const timeoutMs = this.options.defaultTimeoutMs;
     await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
-    const coreConn = await transport.connect(
-      this.options.coreAddress,
-      coreKey ? { serverKey: coreKey } : {},
-    );
-    const corePeer = new RpcPeer(coreConn, {
-      handler: hostControlHandler(this.state),
-      defaultTimeoutMs: timeoutMs,
-      onClose: () => {
-        if (!this.stopped) this.options.onCoreLost?.();
-      },
-    });
-    this.corePeer = corePeer;
-    // The core may hand over a new core token on this channel (HostControl.coreToken).
+    await this.connectCore();
+    this.denials = new DenialReporter(async (batch) => this.core().reportDenials(batch));
     const state = this.state;
-    const core = contractClient<ModuleCoreApi>(corePeer, {
-      token: () => state.coreToken ?? coreToken,
-    });
-    this.denials = new DenialReporter((batch) => core.reportDenials(batch));
     const caller = new ModuleCaller(
       definition.name,
       {
         // With the waiting call's timeout and signal: the core may hold it for the operator.
-        requestModule: (to, wait = {}) =>
-          contractCall<ModuleCoreApi, 'requestModule'>(corePeer, 'requestModule', [{ to }], {
-            ...wait,
-            token: state.coreToken ?? coreToken,
-          }),
+        requestModule: async (to, wait = {}) =>
+          contractCall<ModuleCoreApi, 'requestModule'>(
+            this.liveCorePeer(),
+            'requestModule',
+            [{ to }],
+            { ...wait, token: state.coreToken ?? this.options.coreToken },
+          ),
       },
       async (address, onEvent, serverKey, onClose, target) =>
         new RpcPeer(await transport.connect(address, serverKey ? { serverKey } : {}), {
@@ -169,7 +156,7 @@ export class ModuleHost {
       },
     );
     this.state.caller = caller;
-    const instance = await definition.create(this.context(caller, core));
+    const instance = await definition.create(this.context(caller));
     if (typeof instance !== 'object' || instance === null) {
       throw TesseraError.invalidArgument(
         `module ${definition.name}: create() must return an object`,
@@ -196,13 +183,81 @@ export class ModuleHost {
         }),
       );
     });
-    let address = this.listener.address;
-    if (this.options.advertise)
-      address = address.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.options.advertise}:`);
-    await core.register({
+    await this.register();
+  }
+
+  /** True while the channel to the core is down (the module keeps serving its callers). */
+  get coreLost(): boolean {
+    return this.corePeer === undefined || this.corePeer.closed;
+  }
+
+  /**
+   * The core is back (or a restarted core admitted us again): open a new
+   * core channel with `coreToken` and register the same instance at the
+   * same address. Nothing of the module restarts; its listener, inbound
+   * sessions, subscriptions and (unless `dropGrants`) grants carry on.
+   * `dropGrants`: the core revoked this module's grants while it was away,
+   * so the ones it still holds are dropped too.
+   */
+  async reattach(coreToken: string, options: { dropGrants?: boolean } = {}): Promise<void> {
+    if (this.stopped) throw TesseraError.unavailable(`module ${this.name} is stopped`);
+    if (!this.coreLost) await this.corePeer?.close();
+    this.state.coreToken = coreToken;
+    // Revoked at the core while we were away. (Our own tokens elsewhere are refused at their
+    // targets, which closed the sessions: calls and subscriptions ask for new ones by themselves.)
+    if (options.dropGrants) this.state.tokens.revokeAll();
+    await this.connectCore();
+    await this.register();
+  }
+
+  private async connectCore(): Promise<void> {
+    const { coreKey } = this.options;
+    const coreConn = await this.transport.connect(
+      this.options.coreAddress,
+      coreKey ? { serverKey: coreKey } : {},
+    );
+    const corePeer = new RpcPeer(coreConn, {
+      handler: hostControlHandler(this.state),
+      defaultTimeoutMs: this.options.defaultTimeoutMs,
+      onClose: () => {
+        if (!this.stopped && this.corePeer === corePeer) this.options.onCoreLost?.();
+      },
+    });
+    this.corePeer = corePeer;
+  }
+
+  /** The address other modules are told to dial: the bound one, with the advertised host. */
+  get advertisedAddress(): string | undefined {
+    const address = this.listener?.address;
+    if (!address || !this.options.advertise) return address;
+    return address.replace(/^tcp:\/\/[^:]+:/, `tcp://${this.options.advertise}:`);
+  }
+
+  private async register(): Promise<void> {
+    const address = this.advertisedAddress;
+    if (!address || !this.spec) return;
+    await this.core().register({
       address,
       spec: this.spec,
       ...(this.options.serverKey ? { serverKey: this.options.serverKey } : {}),
+    });
+  }
+
+  /** The core channel, or UNAVAILABLE saying why not (new grants wait for the core). */
+  private liveCorePeer(): RpcPeer {
+    const peer = this.corePeer;
+    if (!peer || peer.closed)
+      throw TesseraError.unavailable(
+        `the core is unreachable (module ${this.name} is reconnecting): new grants need the core; calls on grants already held go on`,
+      );
+    return peer;
+  }
+
+  /** The core's contract on the current channel; the host may replace that channel (core token from the core). */
+  private core(): Client<ModuleCoreApi> {
+    const state = this.state;
+    return contractClient<ModuleCoreApi>(this.liveCorePeer(), {
+      token: () => state.coreToken ?? this.options.coreToken,
     });
   }
 
@@ -228,7 +283,7 @@ export class ModuleHost {
     return this.options.dataDir ?? join(process.cwd(), '.tessera', 'data', this.name);
   }
 
-  private context(caller: ModuleCaller, core: Client<ModuleCoreApi>): ModuleContext {
+  private context(caller: ModuleCaller): ModuleContext {
     const active = (what: string) => {
       const call = this.proxy?.active();
       if (call === undefined)
@@ -252,8 +307,8 @@ export class ModuleHost {
       call: (target, method, args = [], opts) => caller.call(target, method, args, opts),
       on: onOf(caller),
       // Through the core channel: the core checks it against this module's own live grant.
-      delegate: (target, options) =>
-        core.delegate({
+      delegate: async (target, options) =>
+        this.core().delegate({
           target,
           to: options?.to,
           methods: options?.methods,

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { TesseraError } from '@tessera/protocol';
 import { BUNDLE_DATA, BUNDLE_WASM } from './policy-bundle';
+import { baseLibrarySources } from './base-library';
 import { opaNotFound } from './opa-cli';
 import { extractBundle } from './read-bundle';
 
@@ -17,6 +19,11 @@ export interface BuildBundleOptions {
   /** Where `bundle.tar.gz`, `policy.wasm` and `data.json` are written. */
   outDir: string;
   entrypoints?: string[];
+  /**
+   * Compile the shipped base library (package `tessera.base`) with the
+   * sources, so an app's policy can `import data.tessera.base` (default true).
+   */
+  includeBase?: boolean;
   /** Receives the commands run, for progress output. */
   log?: (line: string) => void;
 }
@@ -28,18 +35,33 @@ export interface BuiltBundle {
   sources: string[];
 }
 
-/** Policy sources of a directory: `.rego` and `data.json`, never tests, the build output or project files. */
-export async function listPolicySources(dir: string, outDir?: string): Promise<string[]> {
+/**
+ * Policy sources of a directory: `.rego` and `data.json`, never tests (unless
+ * `tests`), a build output (a `build` folder, `outDir`, or any folder holding
+ * a built bundle), hidden folders, `node_modules` or project files. So a
+ * build's output never collides with the inputs of the next build or test.
+ */
+export async function listPolicySources(
+  dir: string,
+  outDir?: string,
+  { tests = false }: { tests?: boolean } = {},
+): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
   const found: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
       const skip =
-        entry.name.startsWith('.') || entry.name === 'build' || entry.name === 'node_modules';
-      if (!skip && (!outDir || relative(outDir, path) !== ''))
-        found.push(...(await listPolicySources(path, outDir)));
+        entry.name.startsWith('.') ||
+        entry.name === 'build' ||
+        entry.name === 'node_modules' ||
+        (outDir !== undefined && relative(outDir, path) === '') ||
+        existsSync(join(path, BUNDLE_WASM));
+      if (!skip) found.push(...(await listPolicySources(path, outDir, { tests })));
     } else if (
-      entry.name.endsWith('.rego') ? !entry.name.endsWith('_test.rego') : entry.name === BUNDLE_DATA
+      entry.name.endsWith('.rego')
+        ? tests || !entry.name.endsWith('_test.rego')
+        : entry.name === BUNDLE_DATA
     ) {
       found.push(path);
     }
@@ -83,8 +105,9 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
  * beside it (the opa-wasm SDK reads neither tar nor gzip).
  */
 export async function buildBundle(options: BuildBundleOptions): Promise<BuiltBundle> {
-  const sources = await listPolicySources(options.sourceDir, options.outDir);
-  if (!sources.some((s) => s.endsWith('.rego'))) {
+  const own = await listPolicySources(options.sourceDir, options.outDir);
+  const sources = [...own, ...(options.includeBase === false ? [] : baseLibrarySources())];
+  if (!own.some((s) => s.endsWith('.rego'))) {
     throw TesseraError.invalidArgument(`no .rego sources in ${options.sourceDir}`);
   }
   await mkdir(options.outDir, { recursive: true });

@@ -39,7 +39,20 @@ export const CONFIG_FIELDS = [
   'network',
   'sandbox',
   'limits',
+  'dashboard',
 ] as const;
+export const DASHBOARD_FIELDS = ['port', 'host', 'exposed'] as const;
+
+/**
+ * `tessera run` serves the operator's dashboard too (`@tessera/dashboard`):
+ * on `host` (default 127.0.0.1) and `port` (default 0: any free port). A
+ * host other than loopback needs `exposed: true`, and a warning is printed.
+ */
+export interface DashboardConfig {
+  port: number;
+  host: string;
+  exposed: boolean;
+}
 export const NETWORK_FIELDS = ['listen', 'hostListen', 'advertise'] as const;
 export const TRANSPORT_FIELDS = ['kind', 'options'] as const;
 export const POLICY_FIELDS = ['bundle', 'watch', 'allowRevokeAll'] as const;
@@ -100,6 +113,8 @@ export interface AppConfig {
   sandbox?: SandboxMode;
   /** Limits the core enforces whatever the policy says; validated configs always have it. */
   limits?: LimitsConfig;
+  /** Serve the operator's dashboard from `tessera run`; absent: not served. */
+  dashboard?: DashboardConfig;
 }
 
 export const DEFAULT_ISOLATION: IsolationMode = 'process';

@@ -89,6 +89,24 @@ describe('validateConfig', () => {
     expect(c.isolation).toBe('process'); // process isolation over inproc is the caller's concern, not a config error
   });
 
+  it('dashboard: true or {port, host, exposed}, defaulted to loopback on any port', () => {
+    const dashboard = (d: unknown) => validateConfig({ ...minimal, dashboard: d }).dashboard;
+    expect(validateConfig(minimal).dashboard).toBeUndefined();
+    expect(dashboard(true)).toEqual({ port: 0, host: '127.0.0.1', exposed: false });
+    expect(dashboard({ port: 8765 })).toEqual({ port: 8765, host: '127.0.0.1', exposed: false });
+    expect(dashboard({ host: '0.0.0.0', exposed: true })).toMatchObject({
+      host: '0.0.0.0',
+      exposed: true,
+    });
+    expect(messageOf({ dashboard: { port: 70000 } })).toBe(
+      'tessera.config.json: dashboard.port must be a port number (0 for any free port)',
+    );
+    expect(messageOf({ dashboard: { prot: 1 } })).toMatch(
+      /unknown field 'dashboard.prot' \(did you mean 'port'\?\)/,
+    );
+    expect(messageOf({ dashboard: 'yes' })).toMatch(/dashboard must be an object/);
+  });
+
   it('rejects unknown fields with a did-you-mean, at the top and inside objects', () => {
     const err = errorOf({ ...minimal, transprt: { kind: 'ipc' } });
     expect(err.code).toBe(ErrorCode.INVALID_ARGUMENT);

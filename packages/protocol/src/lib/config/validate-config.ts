@@ -5,6 +5,7 @@ import {
   AUDIT_MIN_BYTES,
   CONFIG_FIELDS,
   CONFIG_FILE_NAME,
+  DASHBOARD_FIELDS,
   DEFAULT_AUDIT_PATH,
   DEFAULT_DENIED_RESULT,
   DEFAULT_ISOLATION,
@@ -20,6 +21,7 @@ import {
   TRANSPORT_KINDS,
   type AppConfig,
   type AuditConfig,
+  type DashboardConfig,
   type RestartConfig,
 } from './app-config';
 import { limitsOf } from './limits-config';
@@ -65,7 +67,20 @@ export function validateConfig(json: unknown, options: ValidateConfigOptions = {
   if (root.network !== undefined) config.network = networkOf(check, root.network, config);
   if (root.sandbox !== undefined)
     config.sandbox = check.oneOf(root.sandbox, SANDBOX_MODES, 'sandbox');
+  if (root.dashboard !== undefined) config.dashboard = dashboardOf(check, root.dashboard);
   return config;
+}
+
+function dashboardOf(check: FieldChecker, value: unknown): DashboardConfig {
+  if (value === true) return { port: 0, host: '127.0.0.1', exposed: false };
+  const d = check.object(value, 'dashboard');
+  check.noUnknownFields(d, DASHBOARD_FIELDS, 'dashboard');
+  const port = d.port === undefined ? 0 : check.integer(d.port, 'dashboard.port', 0);
+  if (port > 65535)
+    throw check.fail('dashboard.port', 'must be a port number (0 for any free port)');
+  const host = d.host === undefined ? '127.0.0.1' : check.string(d.host, 'dashboard.host');
+  const exposed = d.exposed === undefined ? false : check.boolean(d.exposed, 'dashboard.exposed');
+  return { port, host, exposed };
 }
 
 function modulesOf(check: FieldChecker, value: unknown): string[] {

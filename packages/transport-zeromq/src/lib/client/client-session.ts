@@ -80,7 +80,8 @@ export class ClientSession {
       throw error ?? TesseraError.unavailable('connect failed');
     }
     this.sweeper = setInterval(
-      () => this.conn?.tick(Date.now(), this.options.heartbeatIntervalMs),
+      () =>
+        this.conn?.tick(Date.now(), this.options.heartbeatIntervalMs, this.options.heartbeatMisses),
       this.options.heartbeatIntervalMs,
     );
     this.sweeper.unref();

@@ -151,11 +151,11 @@ export class ZeroMqConnection implements Connection {
     this.lastSeen = Date.now();
   }
 
-  /** Liveness: ping an idle peer, declare a silent one dead after three intervals. */
-  tick(now: number, intervalMs: number): void {
+  /** Liveness: ping an idle peer, declare one silent for `misses` intervals dead. */
+  tick(now: number, intervalMs: number, misses = 3): void {
     if (this.isClosed) return;
     const idle = now - this.lastSeen;
-    if (idle > 3 * intervalMs) {
+    if (idle > misses * intervalMs) {
       this.fail(TesseraError.unavailable(`peer silent for ${idle} ms`));
     } else if (idle >= intervalMs && now - this.lastPing >= intervalMs) {
       this.ping();

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Router, type Context } from 'zeromq';
@@ -23,8 +23,8 @@ export function commonSocketOptions(o: ResolvedOptions) {
     sendTimeout: o.sendTimeoutMs,
     maxMessageSize: o.maxFrameBytes + 64,
     heartbeatInterval: o.heartbeatIntervalMs,
-    heartbeatTimeout: 3 * o.heartbeatIntervalMs,
-    heartbeatTimeToLive: 3 * o.heartbeatIntervalMs,
+    heartbeatTimeout: o.heartbeatMisses * o.heartbeatIntervalMs,
+    heartbeatTimeToLive: o.heartbeatMisses * o.heartbeatIntervalMs,
   };
 }
 
@@ -43,7 +43,9 @@ export async function bindRouter(
   let privateDir: string | undefined;
   let target = address;
   if (target === undefined) {
-    privateDir = await mkdtemp(join(tmpdir(), 'tessera-zmq-')); // mode 0700
+    const base = options.runtimeDir ?? tmpdir();
+    await mkdir(base, { recursive: true, mode: 0o700 });
+    privateDir = await mkdtemp(join(base, 'tessera-zmq-')); // mode 0700
     target = `ipc://${join(privateDir, 'listener.sock')}`;
   }
   const socket = new Router({ context, mandatory: true, ...commonSocketOptions(options) });

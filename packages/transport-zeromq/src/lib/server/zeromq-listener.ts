@@ -225,7 +225,7 @@ export class ZeroMqListener implements Listener {
   private sweep(): void {
     const now = Date.now();
     for (const { conn } of [...this.peers.values()])
-      conn.tick(now, this.options.heartbeatIntervalMs);
+      conn.tick(now, this.options.heartbeatIntervalMs, this.options.heartbeatMisses);
     this.handshake.expire(now, this.options.connectTimeoutMs);
   }
 }

@@ -23,7 +23,7 @@ export interface HostPlan {
   dataDir: string;
   /** The entry file, by its real path (what the sandbox lets the host read). */
   entryPath: string;
-  /** The carrier config for the host (ipc: its sockets go in its own directory). */
+  /** The carrier config for the host (ipc, zeromq: its sockets go in its own directory). */
   transport: TransportConfig;
   /** Which layers confine it. */
   layers: { node: boolean; bwrap: boolean };

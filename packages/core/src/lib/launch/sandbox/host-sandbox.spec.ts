@@ -172,7 +172,8 @@ describe('HostSandbox plans (no process started)', () => {
   it('allows native addons only for a carrier that is one (zeromq)', async () => {
     const p = await plan(make({ transport: { kind: 'zeromq' } }));
     expect(p.spawn.args).toContain('--allow-addons');
-    expect(p.transport).toEqual({ kind: 'zeromq' });
+    // Its own listener goes in its own socket dir, like ipc's.
+    expect(p.transport).toEqual({ kind: 'zeromq', options: { runtimeDir: p.spawn.socketDir } });
   });
 
   it('refuses a declaration that would reach the state dir or a protected path', async () => {

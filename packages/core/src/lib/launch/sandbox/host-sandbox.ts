@@ -83,7 +83,9 @@ export class HostSandbox {
   constructor(private readonly o: HostSandboxOptions) {
     this.layers = sandboxLayers(o.sandbox);
     this.env = o.env ?? process.env;
-    const runtimeDir = o.transport.kind === 'ipc' ? o.transport.options?.['runtimeDir'] : undefined;
+    // The app's runtime dir (ipc and zeromq): the hosts' socket dirs go under it too.
+    const runtimeDir =
+      o.transport.kind !== 'inproc' ? o.transport.options?.['runtimeDir'] : undefined;
     this.dirs = new HostDirs({
       stateDir: o.stateDir,
       socketBase: typeof runtimeDir === 'string' ? runtimeDir : undefined,
@@ -227,8 +229,8 @@ export class HostSandbox {
       dataDir,
       entryPath,
       transport:
-        this.o.transport.kind === 'ipc'
-          ? { kind: 'ipc', options: { ...options, runtimeDir: socketDir } }
+        this.o.transport.kind === 'ipc' || this.o.transport.kind === 'zeromq'
+          ? { kind: this.o.transport.kind, options: { ...options, runtimeDir: socketDir } }
           : this.o.transport,
       layers: { node: this.layers.node, bwrap: bwrap !== undefined },
       release: () => this.dirs.removeSocketDir(socketDir),

@@ -1,0 +1,86 @@
+import type { Command } from '../lib/command';
+import { parseCommandLine } from '../lib/command-line';
+import { configFileOf } from '../lib/config-option';
+import { describeError } from '../lib/errors';
+import { ExitCode } from '../lib/exit-codes';
+import { formatTable } from '../lib/format';
+import { OperatorSession } from '../lib/operator-session';
+
+export const credentials: Command = {
+  path: ['credentials'],
+  summary: 'list the join credentials not yet spent',
+  usage: `usage: tessera credentials [--config file] [--json]
+
+Lists the one-time join credentials minted by 'tessera admit' that no host
+has spent yet and that have not expired: the module, the fingerprint of the
+credential's key and its expiry. The credential itself was shown once, by
+'tessera admit', and is never shown again. Revoke one with
+'tessera credentials revoke <module>'.
+
+  --config file   the app's config file
+  --json          print the rows as JSON
+
+Exit codes: 0 listed, 1 no running app or the app refused, 2 usage error.`,
+  async run(args, io) {
+    const { strings, flags } = parseCommandLine(args, { strings: ['config'], booleans: ['json'] });
+    const { file, shown } = configFileOf(strings.config, io.cwd);
+    const session = await OperatorSession.forConfig(file, shown);
+    let rows;
+    try {
+      rows = await session.core.credentials();
+    } catch (err) {
+      io.stderr(`error: ${describeError(err)}\n`);
+      return ExitCode.FAILURE;
+    } finally {
+      await session.close();
+    }
+    if (flags.json) {
+      io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+      return ExitCode.OK;
+    }
+    if (rows.length === 0) {
+      io.stdout('no unspent join credentials\n');
+      return ExitCode.OK;
+    }
+    const table = [['MODULE', 'KEY', 'EXPIRES']];
+    for (const c of rows)
+      table.push([c.module, c.fingerprint, new Date(c.expiresAt).toISOString()]);
+    io.stdout(formatTable(table));
+    return ExitCode.OK;
+  },
+};
+
+export const credentialsRevoke: Command = {
+  path: ['credentials', 'revoke'],
+  summary: "revoke a module's unspent join credential",
+  usage: `usage: tessera credentials revoke <module> [--config file]
+
+Revokes the unspent join credential minted for <module>: a host presenting
+it is refused from now on.
+
+  --config file   the app's config file
+
+Exit codes: 0 revoked, 1 there was none or no running app, 2 usage error.`,
+  async run(args, io) {
+    const { strings, positionals } = parseCommandLine(args, {
+      strings: ['config'],
+      positionals: { names: ['module'], min: 1 },
+    });
+    const module = positionals[0] as string;
+    const { file, shown } = configFileOf(strings.config, io.cwd);
+    const session = await OperatorSession.forConfig(file, shown);
+    try {
+      if (!(await session.core.revokeCredential(module))) {
+        io.stderr(`error: no unspent join credential for ${module} (tessera credentials)\n`);
+        return ExitCode.FAILURE;
+      }
+      io.stdout(`revoked the join credential for ${module}\n`);
+      return ExitCode.OK;
+    } catch (err) {
+      io.stderr(`error: ${describeError(err)}\n`);
+      return ExitCode.FAILURE;
+    } finally {
+      await session.close();
+    }
+  },
+};

@@ -1,0 +1,2 @@
+export * from './sealed-file';
+export * from './passphrase';
