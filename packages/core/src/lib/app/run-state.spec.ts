@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TesseraError } from '@tessera/protocol';
@@ -112,6 +120,13 @@ describe('run state: claim and sweep exclude each other', () => {
     expect(existsSync(paths.stateFile)).toBe(false);
     rmSync(`${paths.dir}.lock`);
     await claim;
+    expect(existsSync(paths.stateFile)).toBe(true);
+    await releaseRun(paths);
+    // A lock far older than a claim takes is stale even if its pid is alive (reused since).
+    writeFileSync(`${paths.dir}.lock`, `${process.pid} 0ld10ck\n`);
+    const longAgo = new Date(Date.now() - 120_000);
+    utimesSync(`${paths.dir}.lock`, longAgo, longAgo);
+    await claimRun(config);
     expect(existsSync(paths.stateFile)).toBe(true);
     await releaseRun(paths);
   });

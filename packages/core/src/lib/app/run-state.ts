@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCode, TesseraError } from '@tessera/protocol';
@@ -127,7 +127,9 @@ async function countSockets(dir: string): Promise<number> {
 }
 
 /** How long a claim or sweep waits for another process's to finish (they take milliseconds). */
-const LOCK_WAIT_MS = 15_000;
+const LOCK_WAIT_MS = 45_000;
+/** A lock older than this is stale whatever its pid (a claim holds it for a few seconds at most). */
+const LOCK_STALE_MS = 30_000;
 
 /**
  * Run `fn` holding this config's run lock (`.tessera/run/<config>.lock`):
@@ -136,9 +138,11 @@ const LOCK_WAIT_MS = 15_000;
  * the sweep read the old one. The lock file holds its holder's pid and a
  * nonce, and is created whole (written aside, then hard-linked into place,
  * which fails when it exists). A lock whose holder is dead (killed
- * mid-claim) is stale: it is renamed aside and removed only when it is
- * still the one read as stale; another process's fresh lock moved by
- * mistake is linked back.
+ * mid-claim), or older than 30 s (its pid reused since), is stale: it is
+ * renamed aside and removed only when it is still the one read as stale;
+ * another process's fresh lock moved by mistake is linked back. (Left: a
+ * third process taking the lock in the instant before that link; it needs
+ * a holder killed mid-claim and three starts at once.)
  */
 async function withRunLock<T>(paths: RunPaths, fn: () => Promise<T>): Promise<T> {
   const lock = `${paths.dir}.lock`;
@@ -158,7 +162,9 @@ async function withRunLock<T>(paths: RunPaths, fn: () => Promise<T>): Promise<T>
       const held = await readFile(lock, 'utf8').catch(() => undefined);
       if (held === undefined) continue; // released meanwhile
       const pid = Number(held.split(' ')[0]);
-      if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) {
+      // Held far longer than a claim takes: its holder died and the pid was reused.
+      const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
+      if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid) || age > LOCK_STALE_MS) {
         await breakStaleLock(lock, held);
         continue;
       }
