@@ -64,7 +64,7 @@ export class DashboardAuth {
     // Expired sessions end (and their streams with them) even if no request comes.
     this.sweeper = setInterval(
       () => this.sweep(),
-      Math.min(60_000, this.limits.idleMs, this.limits.lifetimeMs),
+      Math.max(100, Math.min(60_000, this.limits.idleMs, this.limits.lifetimeMs)),
     );
     this.sweeper.unref();
   }
