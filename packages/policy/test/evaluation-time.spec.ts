@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import type { Logger } from '@tessera/protocol';
 import { OpaPolicyEngine } from '../src';
 import { OPA_INSTALL_TIMEOUT_MS, compile, scratch } from './support/bundles';
-import { mail, notes, request, storage } from './support/inputs';
+import { notes, request, storage } from './support/inputs';
 
 /**
  * A pathological policy: work that grows with every method asked for (256
- * methods: about 0.4 s here), and work for one caller whatever it asks.
+ * methods: about 0.4 s here), and as much work for one caller whatever it asks.
  */
 const SLOW_POLICY = `package tessera.authz
 
@@ -19,9 +19,10 @@ work contains x if {
 	x := concat(":", [m, format_int(i, 10)])
 }
 
-work contains i if {
+work contains x if {
 	input.subject.name == "slowpoke"
 	some i in numbers.range(1, 100000)
+	x := concat(":", ["slow", format_int(i, 10)])
 }
 `;
 
@@ -69,13 +70,14 @@ describe('policy evaluation time', () => {
     const { engine, outcome } = await OpaPolicyEngine.open({
       bundle: slow,
       evaluationBudgetMs: 120_000, // let it in, to see it run slow
-      slowEvaluationMs: 20,
+      // Well above what a tiny request takes even on a loaded machine, well below the slowpoke's.
+      slowEvaluationMs: 150,
       logger,
     });
     expect(outcome.ok).toBe(true);
     expect(engine.stats?.slowEvaluations).toBe(0); // the load-time evaluations are not requests
-    await engine.decide(request(mail, storage)); // fast
-    expect(engine.stats?.slowEvaluations).toBe(0);
+    // (That a fast request is not counted is SlowEvaluations' unit test: how long a tiny
+    // evaluation takes here depends on how loaded the machine is.)
     const slowpoke = { ...notes, name: 'slowpoke' };
     await engine.decide(request(slowpoke, storage));
     await engine.decide(request(slowpoke, storage, ['get']));
@@ -84,7 +86,7 @@ describe('policy evaluation time', () => {
     expect(logger.warnings[0]).toMatch(
       /^slow policy evaluation: \d+ ms \(slowpoke -> storage, 0 methods\); the core's event loop waited$/,
     );
-    expect(engine.stats?.maxEvaluationMs).toBeGreaterThan(20);
+    expect(engine.stats?.maxEvaluationMs).toBeGreaterThan(150);
     await engine.close();
   }, 120_000);
 });
