@@ -63,6 +63,7 @@ async function round(entries, names) {
   ]);
   const heartbeatMs = 500;
   const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   const app = await createTessera({
     isolation: 'process',
     transport: { kind: 'ipc' },
@@ -74,6 +75,8 @@ async function round(entries, names) {
   try {
     await app.core.load(entries);
     const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const cpu = process.cpuUsage(cpuStart);
+    const coreCpuMs = (cpu.user + cpu.system) / 1000;
     const transport = withChannelAuth(
       app.container.resolve(TRANSPORT_REGISTRY).create({ kind: 'ipc' }),
       { identity: channelIdentityFrom(benchKey), owns: true },
@@ -100,6 +103,8 @@ async function round(entries, names) {
     return {
       readyMs,
       answeredMs,
+      coreCpuMsPerHost: coreCpuMs / names.length,
+      hostCpuMs: stats.map((s) => s.cpuTimeMs),
       rss: stats.map((s) => s.rssBytes),
       heap: stats.map((s) => s.heapUsedBytes),
       parts: linux ? stats.map((s) => memoryOf(s.pid)) : [],
@@ -139,6 +144,14 @@ async function main() {
     console.table([
       { what: 'all ready (createTessera -> load resolved)', value: `${ready.toFixed(0)} ms` },
       { what: 'all answered an authenticated call', value: `${answered.toFixed(0)} ms` },
+      {
+        what: 'core CPU per host, to ready (this process: plan, spawn, keys, handshake, policy)',
+        value: `${median(rounds.map((r) => r.coreCpuMsPerHost)).toFixed(1)} ms`,
+      },
+      {
+        what: 'host CPU per host, to ready and one call (its own process.cpuUsage): median',
+        value: `${median(rounds.flatMap((r) => r.hostCpuMs)).toFixed(0)} ms`,
+      },
       { what: 'RSS per host: mean', value: `${meanRss.toFixed(1)} MB` },
       {
         what: 'RSS per host: median / max',
