@@ -9,6 +9,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { median } from './lib/measure.mjs';
 
 const require = createRequire(import.meta.url);
@@ -114,6 +115,23 @@ async function round(entries, names) {
   }
 }
 
+/**
+ * The floor under both budgets: an empty node process with the hosts' V8
+ * flags, its CPU to start (process.cpuUsage at its end) and its RSS.
+ */
+function emptyNode(runs) {
+  const script =
+    'const c = process.cpuUsage(); console.log(JSON.stringify({ cpu: (c.user + c.system) / 1000, rss: process.memoryUsage().rss }))';
+  const out = Array.from({ length: runs }, () =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--max-semi-space-size=1', '-e', script], {
+        encoding: 'utf8',
+      }),
+    ),
+  );
+  return { cpuMs: median(out.map((o) => o.cpu)), rss: median(out.map((o) => o.rss)) };
+}
+
 async function main() {
   // Tiny CommonJS modules in the repo's git-ignored .tessera/, so '@tessera/sdk' resolves.
   const modDir = join(repoRoot, '.tessera', `bench-hosts-${process.pid}`);
@@ -132,6 +150,7 @@ async function main() {
     const rounds = [];
     for (let r = 0; r < ROUNDS; r++) rounds.push(await round(entries, names));
     load.push(loadavg()[0]);
+    const floor = emptyNode(10);
     const ready = median(rounds.map((r) => r.readyMs));
     const answered = median(rounds.map((r) => r.answeredMs));
     const rss = rounds.flatMap((r) => r.rss);
@@ -151,6 +170,10 @@ async function main() {
       {
         what: 'host CPU per host, to ready and one call (its own process.cpuUsage): median',
         value: `${median(rounds.flatMap((r) => r.hostCpuMs)).toFixed(0)} ms`,
+      },
+      {
+        what: 'floor: an empty node process (CPU to start, RSS), median of 10',
+        value: `${floor.cpuMs.toFixed(0)} ms, ${mb(floor.rss).toFixed(1)} MB`,
       },
       { what: 'RSS per host: mean', value: `${meanRss.toFixed(1)} MB` },
       {
