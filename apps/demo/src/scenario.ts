@@ -108,12 +108,11 @@ export async function playScenario(
       () => grantOf('audit', 'storage'),
     );
 
-    const wipe = call('storage', 'wipe');
-    await script.denied(
-      `${wipe.label}   (no module provides wipe)`,
-      wipe.run,
-      "'wipe' is not granted to operator on storage",
-      () => grantOf('operator', 'storage'),
+    const typo = call('storage', 'gte', ['note:1']);
+    await script.mistaken(
+      `${typo.label}   (a misspelt method)`,
+      typo.run,
+      "storage has no method 'gte'; did you mean 'get'?",
     );
 
     // Ask: notes reads audit's summary, which data.tessera.ask makes wait for the operator.

@@ -1,4 +1,5 @@
 import { type CliIo, describeError, isDenial } from '@tessera/cli';
+import { ErrorCode, hasCode } from '@tessera/protocol';
 
 /**
  * Runs scripted steps, printing each one, and counts the steps that did not
@@ -61,6 +62,21 @@ export class Script {
       this.io.stdout(`   ✗ denied, as scripted: ${describeError(err)}\n`);
       const why = await explain?.().catch(() => undefined);
       if (why) this.io.stdout(`     ${why}\n`);
+    }
+  }
+
+  /** A call the target answers `METHOD_NOT_FOUND`: a mistake, told with the nearest name. */
+  async mistaken(label: string, call: () => Promise<unknown>, expected: string): Promise<void> {
+    this.title(label);
+    try {
+      const value = await call();
+      this.fail(`expected METHOD_NOT_FOUND, got ${JSON.stringify(value)}`);
+    } catch (err) {
+      if (!hasCode(err, ErrorCode.METHOD_NOT_FOUND) || !(err as Error).message.includes(expected)) {
+        this.fail(`expected METHOD_NOT_FOUND (${expected}), got ${describeError(err)}`);
+        return;
+      }
+      this.io.stdout(`   ✗ no such method, as scripted: ${describeError(err)}\n`);
     }
   }
 

@@ -68,7 +68,7 @@ describe('apps/demo (built, child process)', () => {
           "     audit's grant on storage: event:changed (policy: audit requires kv-watch provided by storage)\n",
       );
       expect(r.stdout).toContain(
-        "   ✗ denied, as scripted: PERMISSION_DENIED: 'wipe' is not granted to operator on storage\n",
+        "   ✗ no such method, as scripted: METHOD_NOT_FOUND: storage has no method 'gte'; did you mean 'get'?\n",
       );
       // Ask: the request waits for the operator, with the code the module logs too.
       const asked =

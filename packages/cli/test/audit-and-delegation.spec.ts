@@ -50,9 +50,9 @@ describe('tessera audit --follow and inspect of a delegation (built CLI, child p
     const read = await tessera('call', 'audit', 'readNote', JSON.stringify([note.id]), ...cfg());
     expect(JSON.parse(read.stdout)).toMatchObject({ id: note.id, title: 't' });
 
-    expect((await tessera('call', 'storage', 'wipe', ...cfg())).code).toBe(1);
+    expect((await tessera('call', 'storage', 'get', '["config:admin"]', ...cfg())).code).toBe(1);
     await follow.waitFor(
-      /✗ call\.denied +operator → storage {2}×1 PERMISSION_DENIED wipe: 'wipe' is not granted to operator on storage\n/,
+      /✗ call\.denied +operator → storage {2}×1 PERMISSION_DENIED get: key "config:admin" is outside this grant's constraint on get\.key\n/,
     );
     // Never a token: the followed lines name grants by id at most.
     expect(follow.stdout).not.toMatch(/[\w-]{22}\.[\w-]{22}/);

@@ -88,7 +88,37 @@ describe('tessera CLI (built, as a child process)', () => {
     });
   });
 
-  it('policy eval denies (exit 1) with the reason when the bundle is missing', () => {
+  it('policy eval exits 5 when the policy leaves the request to the operator', () => {
+    const ask = {
+      subject: facts('notes', {}, ['audit-read']),
+      target: facts('audit', { 'audit-read': ['entries'] }, []),
+      methods: [],
+      context: { time: '2024-01-01T00:00:00Z', purpose: 'request' },
+    };
+    const r = tessera('policy', 'eval', '--input', file('ask.json', ask), '--bundle', bundle);
+    expect(JSON.parse(r.stdout)).toMatchObject({ allow: 'ask' });
+    expect(r.code).toBe(5);
+  });
+
+  it('policy eval exits 4, not 1, when the bundle is broken: an error is not a deny', () => {
+    const broken = join(tmp, 'broken');
+    execFileSync('mkdir', ['-p', broken]);
+    writeFileSync(join(broken, 'policy.wasm'), 'not wasm at all');
+    writeFileSync(join(broken, 'data.json'), '{}');
+    const r = tessera(
+      'policy',
+      'eval',
+      '--input',
+      file('any.json', input(['kv-read'])),
+      '--bundle',
+      broken,
+    );
+    expect(r.code).toBe(4);
+    expect(JSON.parse(r.stdout)).toMatchObject({ allow: false });
+    expect(r.stderr).toMatch(/^tessera policy eval: .*wasm/im);
+  });
+
+  it('policy eval exits 4 (policy error) with the reason when the bundle is missing', () => {
     const missing = join(tmp, 'nope');
     const r = tessera(
       'policy',
@@ -98,7 +128,7 @@ describe('tessera CLI (built, as a child process)', () => {
       '--bundle',
       missing,
     );
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(4);
     expect(JSON.parse(r.stdout).reason).toBe(`policy bundle not found: ${missing}`);
     expect(r.stderr).toContain('policy bundle not found');
   });
@@ -139,6 +169,34 @@ describe('tessera CLI (built, as a child process)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown command 'policy frobnicate'");
   });
+
+  it.each([
+    [
+      'TESSERA_OPA names no executable',
+      { TESSERA_OPA: '/nowhere/opa' },
+      'TESSERA_OPA=/nowhere/opa',
+    ],
+    ['no opa on PATH outside a repository', { PATH: '' }, "'opa' on PATH: not found"],
+  ])(
+    'a missing OPA (%s) names the pinned version, how to install it and TESSERA_OPA',
+    (_w, env, what) => {
+      const src = join(tmp, 'src');
+      execFileSync('mkdir', ['-p', src]);
+      writeFileSync(join(src, 'p.rego'), 'package tessera.authz\n');
+      const r = spawnSync(process.execPath, [MAIN, 'policy', 'build', '--src', src], {
+        cwd: tmp,
+        encoding: 'utf8',
+        env: { ...process.env, TESSERA_OPA: '', ...env },
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).not.toContain('ENOENT');
+      expect(r.stderr).toContain(`cannot run the OPA CLI (${what}`);
+      expect(r.stderr).toContain('Tessera needs OPA 1.22.2');
+      expect(r.stderr).toContain('set TESSERA_OPA to the path of an opa 1.22.2 binary');
+      expect(r.stderr).toContain('releases/tag/v1.22.2');
+      expect(r.stderr).toContain('go install github.com/open-policy-agent/opa@v1.22.2');
+    },
+  );
 
   it('policy test runs the opa tests with coverage and exits 0', () => {
     const r = tessera('policy', 'test');

@@ -112,12 +112,12 @@ describe('tessera run / ls / call / inspect (built CLI, child processes)', () =>
     ]);
   });
 
-  it("a call outside the operator's grant exits 1 with denied: <CODE>: <reason> on stderr", async () => {
-    const r = await tessera('call', 'storage', 'wipe', ...cfg());
+  it('a misspelt method exits 1 with error: METHOD_NOT_FOUND and the nearest name on stderr', async () => {
+    const r = await tessera('call', 'storage', 'gte', '["note:1"]', ...cfg());
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
-      "denied: PERMISSION_DENIED: 'wipe' is not granted to operator on storage\n",
+      "error: METHOD_NOT_FOUND: storage has no method 'gte'; did you mean 'get'?\n",
     );
   });
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runPathsFor, sweepStaleRun } from '@tessera/core';
 import {
@@ -71,6 +71,19 @@ describe('tessera run: runtime state per app (built CLI)', () => {
     expect((await tessera('ls', '--config', config)).code).toBe(1);
     expect((await tessera('ls', '--config', other)).code).toBe(0);
     expect(existsSync(b.stateFile)).toBe(true);
+  }, 60_000);
+
+  it("keeps each module's data across stops: data lives in .tessera/data, outside the run's own state", async () => {
+    const { dir, config } = app('data-kept', {});
+    const run = await start(config);
+    const data = join(dir, '.tessera/data/storage');
+    expect(existsSync(data)).toBe(true);
+    expect(data.startsWith(runPathsFor(config).dir)).toBe(false);
+    writeFileSync(join(data, 'kept.txt'), 'still here');
+    run.child.kill('SIGINT');
+    expect((await run.exited).code).toBe(0);
+    expect(existsSync(runPathsFor(config).stateFile)).toBe(false);
+    expect(readFileSync(join(data, 'kept.txt'), 'utf8')).toBe('still here');
   }, 60_000);
 
   it('starting the same config twice is refused, naming the running pid', async () => {

@@ -36,6 +36,7 @@ export {
   type BuiltBundle,
 } from './lib/bundle/build-bundle';
 export { BASE_POLICY_DIR, baseLibrarySources } from './lib/bundle/base-library';
+export { PINNED_OPA_VERSION, opaNotFound } from './lib/bundle/opa-cli';
 export { DEFAULT_BUNDLE_LIMITS, type BundleLimits } from './lib/bundle/bundle-limits';
 export { AUDIT_LIMITS, type AuditRecord } from './lib/audit/audit-record';
 export type { AuditSink } from './lib/audit/audit-sink';

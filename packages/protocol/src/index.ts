@@ -7,7 +7,13 @@
 
 // errors
 export { ErrorCode, isErrorCode } from './lib/errors/error-codes';
-export { TesseraError, type ErrorData } from './lib/errors/tessera-error';
+export {
+  TESSERA_ERROR,
+  TesseraError,
+  hasCode,
+  isTesseraError,
+  type ErrorData,
+} from './lib/errors/tessera-error';
 export { fromWireError, toWireError, type WireError } from './lib/errors/wire-error';
 
 // frames and codec
@@ -20,6 +26,7 @@ export {
 } from './lib/codec/codec';
 
 // names
+export { closestName } from './lib/manifest/did-you-mean';
 export {
   EVENT_SCOPE_PREFIX,
   RESERVED_METHOD_NAMES,

@@ -23,5 +23,6 @@ export {
   type InboundSession,
   type InboundSessionOptions,
   type SessionIdentity,
+  type UnexpectedFailure,
 } from './lib/inbound-session';
 export { MODULE_PROXY_OPTIONS, registerProxy } from './lib/register';

@@ -22,6 +22,16 @@ export {
   defineModule,
   isModuleDefinition,
   specOf,
+  type ModuleApi,
   type ModuleDefinition,
   type ModuleSpec,
 } from './lib/define-module';
+export type {
+  Emit,
+  EventName,
+  EventPayload,
+  EventSource,
+  ModuleName,
+  TesseraEvents,
+  TesseraModules,
+} from './lib/module-registry';

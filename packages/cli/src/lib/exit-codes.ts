@@ -11,6 +11,14 @@ export const ExitCode = {
    * (systemd: `RestartPreventExitStatus=3`).
    */
   FENCED: 3,
+  /**
+   * `policy eval` only: no answer could be had (no bundle, a broken bundle,
+   * an evaluation error, a malformed decision): the fail-closed deny printed
+   * is the engine's, not the policy's.
+   */
+  POLICY_ERROR: 4,
+  /** `policy eval` only: the policy leaves the request to the operator (`allow: "ask"`). */
+  ASK: 5,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

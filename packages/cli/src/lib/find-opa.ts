@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { opaNotFound } from '@tessera/policy';
 
 /** Walk up from `start` to the first directory holding `relative`. */
 export function findUp(start: string, relative: string): string | undefined {
@@ -15,14 +16,47 @@ export function findUp(start: string, relative: string): string | undefined {
 
 /**
  * The OPA CLI to use: $TESSERA_OPA, else the repository's tools/opa.sh (the
- * pinned version, installed on first use), else `opa` from PATH.
+ * pinned version, installed on first use), else `opa` from PATH. Throws
+ * `FAILED_PRECONDITION` naming the pinned version, how to install it and
+ * `TESSERA_OPA` when none of these gives a runnable `opa`.
  */
 export function findOpa(cwd: string, env: NodeJS.ProcessEnv): string {
-  if (env['TESSERA_OPA']) return env['TESSERA_OPA'];
+  const configured = env['TESSERA_OPA'];
+  if (configured) {
+    const found = executable(configured, cwd, env);
+    if (!found) throw opaNotFound(`TESSERA_OPA=${configured}`, 'not an executable file');
+    return found;
+  }
   const script = findUp(cwd, 'tools/opa.sh');
-  if (!script) return 'opa';
-  return execFileSync('bash', [script], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
+  if (script) {
+    try {
+      return execFileSync('bash', [script], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }).trim();
+    } catch {
+      throw opaNotFound(script, 'it found no pinned opa and could not install one (see above)');
+    }
+  }
+  const onPath = executable('opa', cwd, env);
+  if (!onPath) throw opaNotFound("'opa' on PATH", 'not found');
+  return onPath;
+}
+
+/** The runnable file `command` names: a path (relative to `cwd`), or a name searched on PATH. */
+function executable(command: string, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  const candidates = command.includes('/')
+    ? [isAbsolute(command) ? command : resolve(cwd, command)]
+    : (env['PATH'] ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, command));
+  return candidates.find((path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }

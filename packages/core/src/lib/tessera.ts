@@ -1,5 +1,6 @@
 import { PolicyMonitor } from './api/policy-monitor';
 import 'reflect-metadata';
+import { observeCore } from './telemetry/core-metrics';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import {
   CAPABILITY_MODULE,
@@ -289,10 +290,12 @@ export async function createTessera(
   });
   c.register(CORE, { useValue: core });
   await core.start();
+  const unobserve = observeCore(core);
   const app: Tessera = {
     core,
     container: c,
     close: async () => {
+      unobserve();
       unwatchPolicy();
       policyMonitor.dispose();
       await core.close();

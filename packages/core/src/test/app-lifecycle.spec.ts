@@ -93,9 +93,32 @@ describe('app lifecycle and behaviour', () => {
     await expect(raw.call('sum', [], { token })).resolves.toBe(0);
     await expect(raw.call('sum', [1, 2, 3, 4, 5, 6, 7], { token })).resolves.toBe(28);
     await expect(raw.call('nothing', [], { token })).resolves.toBeUndefined();
-    const err = (await raw.call('fail', ['plain'], { token }).catch((e) => e)) as TesseraError;
+    const logged: string[] = [];
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((line) => {
+      logged.push(String(line));
+      return true;
+    });
+    let err: TesseraError;
+    try {
+      err = (await raw.call('fail', ['plain'], { token }).catch((e) => e)) as TesseraError;
+    } finally {
+      stderr.mockRestore();
+    }
     expect(err.code).toBe(ErrorCode.INTERNAL);
     expect(err.message).not.toMatch(/secret|exploded/);
+    // The caller gets a call id, and the target logged the rest under it.
+    const callId = err.data?.['callId'];
+    expect(callId).toMatch(/^[0-9a-f]{12}$/);
+    expect(err.message).toBe(`Internal error (call id ${String(callId)})`);
+    const line = logged.find((l) => l.includes(String(callId)));
+    expect(line).toContain('[vault] error unexpected error in vault.fail called by alice');
+    const data = JSON.parse(String(line).slice(String(line).indexOf('{'))) as Record<
+      string,
+      string
+    >;
+    expect(data).toMatchObject({ callId, caller: 'alice', method: 'fail' });
+    expect(data['stack']).toMatch(/^Error: disk at \/var\/secret exploded\n/);
+    expect(data['stack']).toMatch(/at Object\.fail \(.*fixtures\.ts:\d+/);
   });
 
   it('in Logos compatibility mode, a denied call resolves to an empty result and still runs no code', async () => {

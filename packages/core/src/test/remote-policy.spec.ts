@@ -90,13 +90,13 @@ describe('the default policy tells remote subjects apart', () => {
     const host = await dial(own);
     const packageJson = pkg('@tessera-test/relay');
     const { coreToken } = (await host.call('attach', [{ packageJson }])) as { coreToken: string };
-    await host.call(
-      'register',
-      [{ address: 'tcp://127.0.0.1:9', spec: { methods: [], events: [] } }],
-      {
-        token: coreToken,
-      },
-    );
+    // What it registers must match the manifest it attached with (checked at load).
+    const methods = Object.values(packageJson.tessera.provides as Record<string, string[]>)
+      .flat()
+      .map((name) => ({ name, params: [] }));
+    await host.call('register', [{ address: 'tcp://127.0.0.1:9', spec: { methods, events: [] } }], {
+      token: coreToken,
+    });
 
     const denied = await errorOf(
       host.call('requestModule', [{ to: 'echo' }], { token: coreToken }),

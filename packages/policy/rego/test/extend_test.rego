@@ -48,6 +48,31 @@ test_grant_without_ttl_is_denied if {
 	d.reason == "no TTL configured for storage in data.tessera.ttl"
 }
 
+test_grant_narrows_to_the_requested_methods if {
+	d := base.grant(["get", "list", "set"], "r") with input as req(["get"])
+	d.methods == ["get"]
+}
+
+test_grant_obeys_the_deny_list if {
+	d := app_decision with input as req([])
+		with data.tessera.deny as [{"caller": "notes", "target": "storage", "reason": "kill switch"}]
+	d.allow == false
+	d.methods == []
+}
+
+test_grant_asks_the_operator_where_data_says_so if {
+	d := app_decision with input as req(["get"])
+		with data.tessera.ask as [{"caller": "notes", "target": "storage"}]
+	d.allow == "ask"
+	d.methods == ["get"]
+}
+
+test_grant_refuses_malformed_input if {
+	d := base.grant(["get"], "r") with input as object.union(req([]), {"methods": "get"})
+	d.allow == false
+	startswith(d.reason, "malformed input")
+}
+
 test_deny_helper if {
 	base.deny("closed") == {"allow": false, "methods": [], "ttlSeconds": 0, "reason": "closed"}
 }

@@ -1,4 +1,5 @@
-import { TesseraError } from '@tessera/protocol';
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, TesseraError } from '@tessera/protocol';
 import type { TokenManager } from '@tessera/token-manager';
 import { type Connection, type IncomingCall, RpcPeer } from '@tessera/transport';
 import { type CallDenial, denialOf } from './call-denial';
@@ -39,7 +40,24 @@ export interface InboundSessionOptions {
    * Called synchronously on the refusal path: keep it cheap (count, batch).
    */
   onDenied?(denial: CallDenial): void;
+  /**
+   * The module's code threw something that is not a framework error: log
+   * it here, at the target, with its stack. The caller gets only
+   * `INTERNAL` and the same `callId`, to match its report with this log.
+   */
+  onUnexpectedError?(failure: UnexpectedFailure): void;
   defaultTimeoutMs?: number;
+}
+
+/** An unexpected throw behind the door, as the target logs it (never sent to the caller). */
+export interface UnexpectedFailure {
+  /** Random, also in the caller's `INTERNAL` error (message and `data.callId`). */
+  callId: string;
+  /** The connection's proven caller. */
+  caller: string | undefined;
+  method: string;
+  /** What was thrown. */
+  error: unknown;
 }
 
 /** One served connection: its proven caller and the RPC peer that answers it. */
@@ -136,6 +154,7 @@ export function openInboundSession(
 
   const peer: RpcPeer = new RpcPeer(conn, {
     defaultTimeoutMs: options.defaultTimeoutMs,
+    service: proxy.module,
     handler: (call) => {
       const early = options.bootstrap?.(call, identity);
       if (early) return early.value;
@@ -148,6 +167,11 @@ export function openInboundSession(
         if (denial) options.onDenied(denial);
         throw err;
       }
+    },
+    onUnexpectedError: (error, call) => {
+      const callId = randomBytes(6).toString('hex');
+      options.onUnexpectedError?.({ callId, caller, method: call.method, error });
+      return new TesseraError(ErrorCode.INTERNAL, `Internal error (call id ${callId})`, { callId });
     },
     onClose: () => {
       for (const off of subscriptions.values()) off();

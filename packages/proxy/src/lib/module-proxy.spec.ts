@@ -62,6 +62,35 @@ describe('ModuleProxy', () => {
     expect(ran).toEqual([]);
   });
 
+  it('tells a caller with a live grant that a misspelt method does not exist, with the nearest name', () => {
+    const { proxy, token, ran } = setup(['add', 'echo'], ['add']);
+    const err = (() => {
+      try {
+        proxy.invoke(token, 'alice', 'ehco', []);
+      } catch (e) {
+        return e as TesseraError;
+      }
+      throw new Error('resolved');
+    })();
+    expect(err.code).toBe(ErrorCode.METHOD_NOT_FOUND);
+    expect(err.message).toBe("calc has no method 'ehco'; did you mean 'echo'?");
+    expect(err.data).toEqual({ suggestion: 'echo' });
+    // Nothing near: no suggestion. A real method outside the grant stays PERMISSION_DENIED.
+    expect(() => proxy.invoke(token, 'alice', 'zzzzzzzz', [])).toThrow(
+      "calc has no method 'zzzzzzzz'",
+    );
+    expect(code(() => proxy.invoke(token, 'alice', 'echo', []))).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(ran).toEqual([]);
+  });
+
+  it('tells a caller without a live grant nothing about the method table', () => {
+    const { proxy, token, tokens } = setup(['add', 'echo'], ['add']);
+    expect(code(() => proxy.invoke('forged', 'alice', 'ehco', []))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(code(() => proxy.invoke(token, 'mallory', 'ehco', []))).toBe(ErrorCode.UNAUTHENTICATED);
+    tokens.revokeAll();
+    expect(code(() => proxy.invoke(token, 'alice', 'ehco', []))).toBe(ErrorCode.UNAUTHENTICATED);
+  });
+
   it('refuses to declare prototype members or internal names', () => {
     const tokens = new TokenManager('x');
     for (const name of [

@@ -1,4 +1,11 @@
-import { TesseraError, ErrorCode, EVENT_SCOPE_PREFIX, eventScope } from '@tessera/protocol';
+import {
+  TesseraError,
+  ErrorCode,
+  EVENT_SCOPE_PREFIX,
+  closestName,
+  eventScope,
+  hasCode,
+} from '@tessera/protocol';
 import type { Grant, TokenManager } from '@tessera/token-manager';
 import type { CallContext, EventSpec, MethodSpec, ModuleDescription } from './module-description';
 import { isDispatchableName } from './reserved-names';
@@ -137,10 +144,13 @@ export class ModuleProxy {
       }
     } catch (err) {
       if (this.empty && err instanceof TesseraError && DENIALS.has(err.code)) return undefined;
+      // Out of scope under a live grant, for a method the module does not have: a typo, said so.
+      if (hasCode(err, ErrorCode.PERMISSION_DENIED) && !this.table.has(method))
+        throw this.noSuchMethod(method);
       throw err;
     }
     const entry = this.table.get(method);
-    if (!entry) throw TesseraError.methodNotFound(`${this.module} has no method '${method}'`);
+    if (!entry) throw this.noSuchMethod(method);
     // The grant's terms, checked only when it has them: a grant without pays two reads.
     const { rateLimit, constraints } = grant;
     if (rateLimit !== undefined)
@@ -171,6 +181,21 @@ export class ModuleProxy {
       this.activeGrant = outerGrant;
       this.activeCall = outerCall;
     }
+  }
+
+  /**
+   * `METHOD_NOT_FOUND`, with the closest method name when one is near. Only
+   * ever thrown to a caller holding a live grant on this module, which may
+   * list every method anyway (`$describe`): a caller without one gets
+   * `UNAUTHENTICATED` and learns nothing of the method table.
+   */
+  private noSuchMethod(method: string): TesseraError {
+    const name = String(method).slice(0, 128);
+    const near = closestName(name, [...this.table.keys()]);
+    return TesseraError.methodNotFound(
+      `${this.module} has no method '${name}'${near !== undefined ? `; did you mean '${near}'?` : ''}`,
+      near !== undefined ? { suggestion: near } : undefined,
+    );
   }
 
   /**

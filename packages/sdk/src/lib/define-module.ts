@@ -15,10 +15,13 @@ export interface ModuleSpec {
   events: { name: string; params: string[] }[];
 }
 
-/** What a module author writes. */
-export interface ModuleDefinition<T extends object = object> {
+/**
+ * What a module author writes. `T` is the API the module exposes (inferred
+ * from what `create` returns: {@link ModuleApi}), `N` its name.
+ */
+export interface ModuleDefinition<T extends object = object, N extends string = string> {
   /** Must equal the manifest name (when loaded from a package). */
-  name: string;
+  name: N;
   /** Events this module may emit, optionally with payload field names. */
   events?: (string | { name: string; params?: string[] })[];
   /**
@@ -34,7 +37,7 @@ export interface ModuleDefinition<T extends object = object> {
    */
   resources?: Record<string, string | string[]>;
   /** Build the module's instance; its declared methods become callable. */
-  create(ctx: ModuleContext): T | Promise<T>;
+  create(ctx: ModuleContext<N>): T | Promise<T>;
   /** Release resources when the module is unloaded. */
   stop?(instance: T): void | Promise<void>;
 }
@@ -42,10 +45,17 @@ export interface ModuleDefinition<T extends object = object> {
 /** Brand so hosts can tell a definition from any other export. */
 export const MODULE_DEFINITION = Symbol.for('tessera.module-definition');
 
+/**
+ * The API a module exposes, from its definition: what other modules call
+ * through `ctx.client`. Export it beside the definition
+ * (`export type StorageApi = ModuleApi<typeof storage>`).
+ */
+export type ModuleApi<D> = D extends ModuleDefinition<infer T, string> ? T : never;
+
 /** Declare a module. The default export of a module package. */
-export function defineModule<T extends object>(
-  definition: ModuleDefinition<T>,
-): ModuleDefinition<T> {
+export function defineModule<T extends object, N extends string = string>(
+  definition: ModuleDefinition<T, N>,
+): ModuleDefinition<T, N> {
   assertValidName(definition.name, 'module name');
   if (typeof definition.create !== 'function') {
     throw TesseraError.invalidArgument(`module ${definition.name}: create must be a function`);

@@ -1,4 +1,12 @@
 import type { CallerInfo } from './caller-info';
+import type {
+  Emit,
+  EventName,
+  EventPayload,
+  EventSource,
+  ModuleName,
+  TesseraModules,
+} from './module-registry';
 
 /** Per-call options for calls to other modules. */
 export interface CallOptions {
@@ -111,9 +119,10 @@ export const LIFECYCLE_HOOKS: readonly LifecycleHook[] = [
 
 /**
  * What a module's code sees of the framework. Tokens never appear here: the
- * runtime requests, caches and refreshes them.
+ * runtime requests, caches and refreshes them. `Self` is the module's own
+ * name (inferred by `defineModule`), which types its `emit`.
  */
-export interface ModuleContext {
+export interface ModuleContext<Self extends string = string> {
   readonly name: string;
   /**
    * This module's own private directory (mode 0700), kept across restarts:
@@ -121,8 +130,18 @@ export interface ModuleContext {
    * manifest declares under `tessera.sandbox.write`.
    */
   readonly dataDir: string;
-  /** A typed client for another module. */
-  client<T extends object>(target: string): Client<T>;
+  /**
+   * A typed client for another module, by its name alone when the module
+   * is registered in {@link TesseraModules} (import its package's types); a
+   * name that is not registered is a compile error.
+   */
+  client<N extends ModuleName>(target: N): Client<TesseraModules[N]>;
+  /**
+   * A client typed by hand (`ctx.client<StorageApi>('storage')`), for
+   * modules not in the registry; without a type argument the name must be
+   * registered. The type argument is not checked against the registry.
+   */
+  client<T extends object = never>(target: [T] extends [never] ? ModuleName : string): Client<T>;
   /** Call one method of another module. */
   call(target: string, method: string, args?: unknown[], options?: CallOptions): Promise<unknown>;
   /**
@@ -131,8 +150,14 @@ export interface ModuleContext {
    * target's restarts without the module doing anything; if it cannot
    * continue, the `revoked` hook says so.
    */
-  on(
-    target: string,
+  on<N extends EventSource, E extends EventName<N>>(
+    target: N,
+    event: E,
+    listener: (payload: EventPayload<N, E>) => void,
+  ): Promise<() => Promise<void>>;
+  /** The same, for a module whose events are not registered in `TesseraEvents`: payloads are `unknown`. */
+  on<T extends string>(
+    target: T extends EventSource ? never : T,
     event: string,
     listener: (payload: unknown) => void,
   ): Promise<() => Promise<void>>;
@@ -143,8 +168,11 @@ export interface ModuleContext {
    * when a request waits for the operator. Returns a remover.
    */
   on<H extends LifecycleHook>(hook: H, listener: LifecycleHooks[H]): () => void;
-  /** Emit one of this module's declared events. */
-  emit(event: string, payload?: unknown): void;
+  /**
+   * Emit one of this module's declared events; checked against its
+   * registered events (`TesseraEvents`), when it registered them.
+   */
+  readonly emit: Emit<Self>;
   /**
    * Hand part of this module's own grant on `target` to module `options.to`,
    * through the capability module and with the policy's consent: `methods`

@@ -10,6 +10,8 @@ import {
 } from '@tessera/protocol';
 import type { Connection } from './connection';
 import { PendingTable } from './pending-table';
+import { observeServedCall, tracedCall } from './telemetry/rpc-observation';
+import { type RpcInstruments, rpcInstruments, tracing } from './telemetry/telemetry-state';
 
 /** One call received from the peer. */
 export interface IncomingCall {
@@ -51,6 +53,19 @@ export interface RpcPeerOptions {
   onClose?: (error: TesseraError | undefined, peer: RpcPeer) => void;
   /** Default per-call timeout; 30 s. */
   defaultTimeoutMs?: number;
+  /**
+   * The module on the far side (a caller's peer) or served here (a door's
+   * peer): names spans (`<service>/<method>`) and metric attributes
+   * (`rpc.service`). Only read when OpenTelemetry is registered.
+   */
+  service?: string;
+  /**
+   * A served call threw something that is not a {@link TesseraError} (a bug
+   * in the code behind `handler`): return the error the caller gets instead
+   * (log the original here, at the target; its stack never crosses the
+   * wire). Default: `INTERNAL: Internal error`.
+   */
+  onUnexpectedError?: (error: unknown, call: { id: number; method: string }) => TesseraError;
 }
 
 /**
@@ -115,6 +130,8 @@ export class RpcPeer {
   /** Ids the peer cancelled; their answers are not sent. Bounded: stale ids are cleared. */
   private readonly cancelled = new Set<number>();
   private readonly defaultTimeoutMs: number;
+  /** The RPC metrics of the meter provider registered when this peer was made, if any. */
+  private readonly meters: RpcInstruments | undefined;
   private sweeper: ReturnType<typeof setInterval> | undefined;
   /** Sweeper ticks so far: a call on the default timeout records the tick it was made in, not a clock reading. */
   private tick = 0;
@@ -130,6 +147,7 @@ export class RpcPeer {
     private readonly options: RpcPeerOptions = {},
   ) {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.meters = rpcInstruments();
     this.sweepEvery = Math.min(1000, Math.max(10, Math.floor(this.defaultTimeoutMs / 10)));
     connection.attach({
       onFrame: (frame) => this.onFrame(frame),
@@ -146,19 +164,46 @@ export class RpcPeer {
     return this.pending.size;
   }
 
-  /** Call `method` on the peer. Rejects with a {@link TesseraError}. */
+  /**
+   * Call `method` on the peer. Rejects with a {@link TesseraError}. When the
+   * app registered an OpenTelemetry tracer, the call is a client span and
+   * its W3C trace context rides on the frame; otherwise neither exists.
+   */
   call(
     method: string,
     args: unknown[],
     options: CallOptions = NO_OPTIONS,
     token = options.token ?? '',
   ): Promise<unknown> {
+    if (tracing()) return tracedCall(this, method, args, options, token);
+    return this.send(method, args, options, token);
+  }
+
+  /** The service name spans and metrics use (see {@link RpcPeerOptions.service}). */
+  get service(): string | undefined {
+    return this.options.service;
+  }
+
+  /** @internal A call, with the caller's trace context when it traces. */
+  send(
+    method: string,
+    args: unknown[],
+    options: CallOptions,
+    token: string,
+    trace?: string,
+    traceState?: string,
+  ): Promise<unknown> {
     if (this.isClosed) return Promise.reject(this.unavailable());
     const { signal } = options;
     if (signal?.aborted)
       return Promise.reject(new TesseraError(ErrorCode.CANCELLED, 'call cancelled'));
     const id = this.nextId++;
-    const frame: CallFrame = { t: 'call', id, token, method, args };
+    const frame: CallFrame =
+      trace === undefined
+        ? { t: 'call', id, token, method, args }
+        : traceState === undefined
+          ? { t: 'call', id, token, method, args, trace }
+          : { t: 'call', id, token, method, args, trace, traceState };
     const ms = options.timeoutMs;
     const p = new Pending(id, method, args, options.recover, ms === undefined ? this.tick : -1);
     capturing = p;
@@ -266,6 +311,12 @@ export class RpcPeer {
     }
     const { id, method } = frame;
     const call = new Incoming(id, frame.token, method, frame.args, this);
+    if (frame.trace !== undefined || this.meters !== undefined || tracing()) {
+      observeServedCall(this, frame, call, handler, this.meters, (ok, value) =>
+        this.reply(id, method, ok, value),
+      );
+      return;
+    }
     let result: unknown;
     try {
       result = handler(call);
@@ -295,13 +346,26 @@ export class RpcPeer {
     if (this.isClosed) return;
     try {
       this.connection.send(
-        ok ? { t: 'result', id, value } : { t: 'error', id, error: toWireError(value) },
+        ok
+          ? { t: 'result', id, value }
+          : { t: 'error', id, error: this.wireError(value, id, method) },
       );
     } catch (err) {
       // Never leave the caller waiting for its timeout: say why instead.
       if (this.connection.closed || isUnavailable(err)) return;
       const error = answerNotSent(err, `${ok ? 'result' : 'error'} of '${method}'`);
       this.safeSend({ t: 'error', id, error: toWireError(error) });
+    }
+  }
+
+  /** What the caller learns of a failed call: a framework error as is, anything else as `INTERNAL`. */
+  private wireError(err: unknown, id: number, method: string): ReturnType<typeof toWireError> {
+    const unexpected = this.options.onUnexpectedError;
+    if (unexpected === undefined || err instanceof TesseraError) return toWireError(err);
+    try {
+      return toWireError(unexpected(err, { id, method }));
+    } catch {
+      return toWireError(TesseraError.internal());
     }
   }
 

@@ -201,7 +201,7 @@ export async function startApp(
       // Hosts write only their own <app>/.tessera/data/<module>; the rest of .tessera, the
       // policy bundle, the config and the audit log stay out of every module's reach.
       sandbox: config.sandbox,
-      stateDir: dirname(stateFileFor(file)),
+      stateDir: join(dir, '.tessera'),
       protect: [
         resolve(dir, config.policy.bundle),
         file,

@@ -15,6 +15,7 @@ import type { KeyRing } from '../remote/key-ring';
 import { factsOf, type ModuleManifest } from '../registry/module-manifest';
 import type { ModuleRecord } from '../registry/module-record';
 import type { ModuleRegistry } from '../registry/module-registry';
+import { checkSpecMatchesManifest } from '../registry/spec-matches-manifest';
 import { type CoreEvents, DEFAULT_RESET_AFTER_MS, type RestartPolicy } from './core-events';
 import { ReadyWaiter } from './ready-waiter';
 
@@ -217,6 +218,7 @@ export class Supervisor {
       throw TesseraError.permissionDenied(
         `module ${caller} may not register ${info.address}: ${outside}`,
       );
+    checkSpecMatchesManifest(r.manifest, info.spec);
     r.address = info.address;
     r.spec = info.spec;
     if (typeof info.serverKey === 'string') r.serverKey = info.serverKey;

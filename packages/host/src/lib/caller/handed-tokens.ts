@@ -106,7 +106,13 @@ export class HandedTokens {
 
   private connect(h: Handed): Promise<RpcPeer> {
     if (h.peer && !h.peer.closed) return Promise.resolve(h.peer);
-    h.dialing ??= this.dial(h.route.address, () => undefined, h.route.serverKey).then(
+    h.dialing ??= this.dial(
+      h.route.address,
+      () => undefined,
+      h.route.serverKey,
+      undefined,
+      h.route.target,
+    ).then(
       (peer) => {
         h.peer = peer;
         h.dialing = undefined;

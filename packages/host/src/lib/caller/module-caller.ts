@@ -37,12 +37,14 @@ export interface CoreLink {
 /**
  * Opens a connection to another module's endpoint. `onClose` is called
  * once when that connection ends (the target died, or either side closed it).
+ * `target` names the module there (for spans and metrics).
  */
 export type Dialer = (
   address: string,
   onEvent: (event: EventFrame) => void,
   serverKey?: string,
   onClose?: () => void,
+  target?: string,
 ) => Promise<RpcPeer>;
 
 /** The caller-side token store (the module's TokenManager fits). */
@@ -384,6 +386,7 @@ export class ModuleCaller {
         () => {
           if (!this.closed && this.routes.get(target) === route) this.keeper.lost(target);
         },
+        target,
       ).then(
         (peer) => {
           route.peer = peer;

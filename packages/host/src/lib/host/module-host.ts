@@ -7,6 +7,7 @@ import {
   openInboundSession,
   type InboundSession,
 } from '@tessera/proxy';
+import { logUnexpected } from './log-unexpected';
 import {
   type CallerInfo,
   type Client,
@@ -141,10 +142,11 @@ export class ModuleHost {
             { ...wait, token: state.coreToken ?? this.options.coreToken },
           ),
       },
-      async (address, onEvent, serverKey, onClose) =>
+      async (address, onEvent, serverKey, onClose, target) =>
         new RpcPeer(await transport.connect(address, serverKey ? { serverKey } : {}), {
           onEvent,
           defaultTimeoutMs: timeoutMs,
+          ...(target !== undefined ? { service: target } : {}),
           ...(onClose ? { onClose: () => onClose() } : {}),
         }),
       this.state.tokens,
@@ -176,6 +178,7 @@ export class ModuleHost {
           tokens: this.state.tokens,
           defaultTimeoutMs: timeoutMs,
           onDenied: (denial) => this.denials?.add(denial),
+          onUnexpectedError: (failure) => logUnexpected(this.log, definition.name, failure),
           onClosed: (_caller, session) => this.inbound.delete(session),
         }),
       );
@@ -299,7 +302,8 @@ export class ModuleHost {
       name: this.name,
       dataDir: this.dataDir,
       log: this.log,
-      client: (target) => createClient(caller, target),
+      // One runtime client for both typed overloads: the types differ, the calls do not.
+      client: ((target: string) => createClient(caller, target)) as ModuleContext['client'],
       call: (target, method, args = [], opts) => caller.call(target, method, args, opts),
       on: onOf(caller),
       // Through the core channel: the core checks it against this module's own live grant.
@@ -310,7 +314,7 @@ export class ModuleHost {
           methods: options?.methods,
           ...(options?.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
         }),
-      emit: (event, payload) => {
+      emit: (event: string, payload?: unknown) => {
         if (!this.proxy)
           throw TesseraError.unavailable(`module ${this.name} cannot emit before it is started`);
         this.proxy.emit(event, payload);

@@ -59,19 +59,28 @@ _deny(reason) := {"allow": false, "methods": [], "ttlSeconds": 0, "reason": reas
 # For app rules that wrap the decision: a deny with this reason.
 deny(reason) := _deny(reason)
 
-# For app rules that wrap the decision: an allow of `methods` (less what
-# data.tessera.withhold withholds) with the TTL and terms data sets for
-# this pair, or a deny when data sets no TTL or nothing is left.
-grant(methods, reason) := _deny(sprintf("no TTL configured for %s in data.tessera.ttl", [input.target.name])) if {
+# For app rules that wrap the decision: an allow of `methods` (narrowed to
+# input.methods when the request names some, less what data.tessera.withhold
+# withholds) with the TTL and terms data sets for this pair. The operator's
+# controls still apply: malformed input and the deny list deny, and a pair
+# data.tessera.ask names is "ask". A deny when data sets no TTL or nothing is
+# left.
+grant(methods, reason) := _deny(sprintf("malformed input: %s", [concat("; ", sort(malformed))])) if {
+	count(malformed) > 0
+} else := _deny(_deny_list_reason(deny_hits[0])) if {
+	count(deny_hits) > 0
+} else := _deny(sprintf("no TTL configured for %s in data.tessera.ttl", [input.target.name])) if {
 	not ttl_positive
 } else := _deny(sprintf("none of the methods %v is granted (%s)", [methods, reason])) if {
 	count(_grantable(methods)) == 0
 } else := object.union(
-	{"allow": true, "methods": _grantable(methods), "ttlSeconds": ttl, "reason": reason},
+	{"allow": allow_or_ask, "methods": _grantable(methods), "ttlSeconds": ttl, "reason": reason},
 	grant_terms,
 )
 
-_grantable(methods) := sort([m | some m in methods; not m in withheld])
+_grantable(methods) := sort([m | some m in methods; not m in withheld]) if {
+	count(input.methods) == 0
+} else := sort([m | some m in methods; m in input.methods; not m in withheld])
 
 # The scope finally granted: the offer without the methods data withholds,
 # narrowed to input.methods when given.

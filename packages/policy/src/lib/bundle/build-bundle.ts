@@ -5,6 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import { TesseraError } from '@tessera/protocol';
 import { BUNDLE_DATA, BUNDLE_WASM } from './policy-bundle';
 import { baseLibrarySources } from './base-library';
+import { opaNotFound } from './opa-cli';
 import { extractBundle } from './read-bundle';
 
 /** The entrypoint of Tessera's default policy. */
@@ -79,8 +80,12 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', (err) =>
-      reject(TesseraError.unavailable(`cannot run ${cmd}: ${err.message}`)),
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'ENOENT' || err.code === 'EACCES'
+          ? opaNotFound(`'${cmd}'`, err.code === 'ENOENT' ? 'not found' : 'not executable')
+          : TesseraError.unavailable(`cannot run ${cmd}: ${err.message}`),
+      ),
     );
     child.on('close', (code) =>
       code === 0

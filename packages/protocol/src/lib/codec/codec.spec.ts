@@ -4,11 +4,14 @@ import { assertEncodable, decodeFrame, encodeFrame } from './codec';
 import { Packr, addExtension } from 'msgpackr';
 
 const raw = new Packr({ useRecords: false });
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 describe('frame codec', () => {
   it('round-trips every frame kind, including undefined and binary values', () => {
     const frames: Frame[] = [
       { t: 'call', id: 1, token: 'a.b', method: 'm', args: [undefined, 1, new Uint8Array([1, 2])] },
+      { t: 'call', id: 7, token: '', method: 'm', args: [], trace: TRACEPARENT },
+      { t: 'call', id: 8, token: '', method: 'm', args: [], trace: TRACEPARENT, traceState: 'k=v' },
       { t: 'result', id: 2, value: undefined },
       { t: 'result', id: 3, value: { nested: [null, 'x'] } },
       { t: 'error', id: 4, error: { code: ErrorCode.NOT_FOUND, message: 'gone' } },
@@ -31,7 +34,11 @@ describe('frame codec', () => {
       [[0, -1, 't', 'm', []], /numeric id/],
       [[0, 1, 2, 'm', []], /string token/],
       [[0, 1, 't', 'm', 'notarray'], /args array/],
-      [[0, 1, 't', 'm'], /5 fields/],
+      [[0, 1, 't', 'm'], /5 to 7 fields/],
+      [[0, 1, 't', 'm', [], 7], /traceparent string/],
+      [[0, 1, 't', 'm', [], 'x'.repeat(129)], /traceparent string/],
+      [[0, 1, 't', 'm', [], TRACEPARENT, 'x'.repeat(513)], /tracestate must be a string/],
+      [[0, 1, 't', 'm', [], TRACEPARENT, 'k=v', 'extra'], /5 to 7 fields/],
       [[9, 1], /unknown frame kind/],
       [[5, 'reboot'], /known op/],
       [[5, 'ping', [1]], /data must be an object/],

@@ -1,5 +1,10 @@
 import type { WireError } from '../errors/wire-error';
-import type { ControlOp, Frame } from '../frames/frame';
+import type { CallFrame, ControlOp, Frame } from '../frames/frame';
+
+/** A W3C traceparent is 55 characters; later versions may append fields. */
+const MAX_TRACEPARENT = 128;
+/** W3C tracestate: at most 32 members, 512 characters is what propagators keep. */
+const MAX_TRACESTATE = 512;
 
 /**
  * On the wire a frame is a msgpack array whose first element says its kind,
@@ -7,7 +12,7 @@ import type { ControlOp, Frame } from '../frames/frame';
  * strings to read, match or allocate) and a third smaller. In memory, frames
  * stay the readable objects of `frames/frame.ts`.
  *
- *   call    [0, id, token, method, args]
+ *   call    [0, id, token, method, args, traceparent?, tracestate?]
  *   result  [1, id, value]
  *   error   [2, id, code, message, data?]
  *   event   [3, source, name, payload]
@@ -27,7 +32,19 @@ export const enum WireKind {
 export function toWire(frame: Frame): unknown[] {
   switch (frame.t) {
     case 'call':
-      return [WireKind.Call, frame.id, frame.token, frame.method, frame.args];
+      if (frame.trace === undefined)
+        return [WireKind.Call, frame.id, frame.token, frame.method, frame.args];
+      return frame.traceState === undefined
+        ? [WireKind.Call, frame.id, frame.token, frame.method, frame.args, frame.trace]
+        : [
+            WireKind.Call,
+            frame.id,
+            frame.token,
+            frame.method,
+            frame.args,
+            frame.trace,
+            frame.traceState,
+          ];
     case 'result':
       return [WireKind.Result, frame.id, frame.value];
     case 'error':
@@ -64,13 +81,23 @@ const CONTROL_OPS: ReadonlySet<string> = new Set<ControlOp>([
 export function fromWire(a: unknown): Frame | string {
   if (!Array.isArray(a) || a.length < 2) return 'frame is not a kind-tagged array';
   switch (a[0]) {
-    case WireKind.Call:
-      if (a.length !== 5) return 'call frame needs 5 fields';
+    case WireKind.Call: {
+      if (a.length < 5 || a.length > 7) return 'call frame needs 5 to 7 fields';
       if (!isId(a[1])) return 'call frame needs a numeric id';
       if (typeof a[2] !== 'string') return 'call frame needs a string token';
       if (typeof a[3] !== 'string') return 'call frame needs a string method';
       if (!Array.isArray(a[4])) return 'call frame needs an args array';
-      return { t: 'call', id: a[1], token: a[2], method: a[3], args: a[4] };
+      if (a.length === 5) return { t: 'call', id: a[1], token: a[2], method: a[3], args: a[4] };
+      // Trace context: bounded strings here; their W3C syntax is checked where they are used.
+      const [trace, traceState] = [a[5], a[6]];
+      if (typeof trace !== 'string' || trace.length > MAX_TRACEPARENT)
+        return 'call frame trace context must be a traceparent string';
+      if (a.length === 7 && (typeof traceState !== 'string' || traceState.length > MAX_TRACESTATE))
+        return 'call frame tracestate must be a string of at most 512 characters';
+      const call: CallFrame = { t: 'call', id: a[1], token: a[2], method: a[3], args: a[4], trace };
+      if (a.length === 7) call.traceState = traceState as string;
+      return call;
+    }
     case WireKind.Result:
       if (a.length !== 3 || !isId(a[1])) return 'result frame needs an id and a value';
       return { t: 'result', id: a[1], value: a[2] };

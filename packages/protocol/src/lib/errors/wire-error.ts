@@ -1,5 +1,5 @@
 import { ErrorCode, isErrorCode } from './error-codes';
-import { TesseraError } from './tessera-error';
+import { TesseraError, isTesseraError } from './tessera-error';
 
 /** How an error travels inside an `error` frame. */
 export interface WireError {
@@ -9,12 +9,13 @@ export interface WireError {
 }
 
 /**
- * Turn anything thrown into a wire error. Only {@link TesseraError}s keep
+ * Turn anything thrown into a wire error. Only {@link TesseraError}s (by
+ * brand: from any copy of this package) keep
  * their message and data; anything else becomes `INTERNAL` with a fixed
  * message, so stack traces, paths and secrets never leave the process.
  */
 export function toWireError(err: unknown): WireError {
-  if (err instanceof TesseraError && isErrorCode(err.code)) {
+  if (isTesseraError(err)) {
     const wire: WireError = { code: err.code, message: err.message };
     if (err.data !== undefined) wire.data = err.data;
     return wire;

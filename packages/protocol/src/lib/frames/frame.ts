@@ -11,6 +11,13 @@ export interface CallFrame {
   token: string;
   method: string;
   args: unknown[];
+  /**
+   * W3C trace context of the caller's span (`traceparent`), present only
+   * when the caller traces: correlation for observability, never authority.
+   */
+  trace?: string;
+  /** W3C `tracestate` that goes with {@link trace}, when the caller has one. */
+  traceState?: string;
 }
 export interface ResultFrame {
   t: 'result';
