@@ -67,10 +67,10 @@ describe('HostSandbox plans (no process started)', () => {
     // The hosts' V8 flags, on the command line (the sandbox passes no NODE_OPTIONS), before the entry.
     expect(args.slice(-2)).toEqual([
       '--max-semi-space-size=1',
-      join(REPO, 'packages/host/dist/lib/process/host-main.js'),
+      join(REPO, 'packages/host/dist/lib/process/host-main.bundle.js'),
     ]);
     expect(args[0]).toMatch(/^--(experimental-)?permission$/);
-    expect(args.at(-1)).toBe(join(REPO, 'packages/host/dist/lib/process/host-main.js'));
+    expect(args.at(-1)).toBe(join(REPO, 'packages/host/dist/lib/process/host-main.bundle.js'));
     const read = flagValues(args, '--allow-fs-read');
     // The module's package by its real path (node_modules/@tessera-test/echo is a link).
     expect(p.entryPath).toBe(join(ECHO, 'index.js'));
@@ -124,7 +124,7 @@ describe('HostSandbox plans (no process started)', () => {
     const outer = args.slice(0, args.indexOf('--'));
     expect(command.slice(-2)).toEqual([
       '--max-semi-space-size=1',
-      join(REPO, 'packages/host/dist/lib/process/host-main.js'),
+      join(REPO, 'packages/host/dist/lib/process/host-main.bundle.js'),
     ]);
     const tree = join(REPO, 'node_modules');
     // The link to apps/demo dangles in there: apps/demo is not mounted.
@@ -143,11 +143,31 @@ describe('HostSandbox plans (no process started)', () => {
       LANG: 'C.UTF-8',
       HOME: plain.dataDir,
       TMPDIR: plain.transport.options?.['runtimeDir'],
+      // No addon may load under the permission model here: msgpackr is told not to try its own.
+      MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true',
     });
+    // Over zeromq addons are allowed, and msgpackr keeps its native extension.
+    const zmq = await plan(make({ transport: { kind: 'zeromq' } }));
+    expect(zmq.spawn.env).not.toHaveProperty('MSGPACKR_NATIVE_ACCELERATION_DISABLED');
     const declared = await plan(s, declare({ env: ['API_URL', 'NOT_SET'], childProcess: true }));
     expect(declared.spawn.env).toMatchObject({ API_URL: 'u', PATH: '/usr/bin' });
     expect(declared.spawn.env).not.toHaveProperty('AWS_SECRET_ACCESS_KEY');
     expect(declared.spawn.env).not.toHaveProperty('NOT_SET');
+  });
+
+  it("plans a second host of the same package from the first one's code view, checks and all", async () => {
+    const s = make();
+    const first = await plan(s);
+    const second = await plan(s);
+    expect(
+      flagValues(second.spawn.args, '--allow-fs-read').filter((p) => !p.includes('tessera-')),
+    ).toEqual(
+      flagValues(first.spawn.args, '--allow-fs-read').filter((p) => !p.includes('tessera-')),
+    );
+    // A protected path is checked for every plan: a sandbox that protects the package refuses it.
+    const guarded = make({ protect: [join(REPO, 'packages/core/test-modules')] });
+    await expect(plan(guarded)).rejects.toThrow(/overlaps/);
+    await expect(plan(guarded)).rejects.toThrow(/overlaps/);
   });
 
   it('grants child processes, workers and declared paths only as declared', async () => {
@@ -229,7 +249,10 @@ describe('HostSandbox plans (no process started)', () => {
       expect.stringContaining('sandbox "none": module hosts run unconfined'),
     ]);
     expect(p.spawn).toMatchObject({
-      args: ['--max-semi-space-size=1', join(REPO, 'packages/host/dist/lib/process/host-main.js')],
+      args: [
+        '--max-semi-space-size=1',
+        join(REPO, 'packages/host/dist/lib/process/host-main.bundle.js'),
+      ],
       env: { PATH: '/usr/bin', AWS_SECRET_ACCESS_KEY: 'secret' },
       detached: false,
     });
