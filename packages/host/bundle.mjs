@@ -16,28 +16,15 @@
 // esbuild: a well-kept bundler, fast enough to run in every build; it reads
 // tsc's source maps, so the bundle's map leads back to the .ts sources
 // (node --enable-source-maps, debuggers).
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** Packages the host alone loads: inside the bundle. Every other package stays outside. */
+const { dependencies } = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
+/** Packages the host alone loads: inside the bundle. */
 const BUNDLED = ['@tessera/token-manager', '@tessera/proxy'];
-const packageOf = (spec) =>
-  spec
-    .split('/')
-    .slice(0, spec.startsWith('@') ? 2 : 1)
-    .join('/');
-
-/** Bare specifiers (packages) are external unless listed: a new dependency is never copied in. */
-const onlyListedPackages = {
-  name: 'only-listed-packages',
-  setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) =>
-      BUNDLED.includes(packageOf(args.path)) ? undefined : { path: args.path, external: true },
-    );
-  },
-};
 
 await build({
   entryPoints: [join(here, 'dist/lib/process/host-main.js')],
@@ -47,6 +34,6 @@ await build({
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
-  plugins: [onlyListedPackages],
+  external: Object.keys(dependencies).filter((d) => !BUNDLED.includes(d)),
   logLevel: 'warning',
 });
