@@ -67,10 +67,10 @@ describe('HostSandbox plans (no process started)', () => {
     // The hosts' V8 flags, on the command line (the sandbox passes no NODE_OPTIONS), before the entry.
     expect(args.slice(-2)).toEqual([
       '--max-semi-space-size=1',
-      join(REPO, 'packages/host/dist/lib/process/host-main.bundle.js'),
+      join(REPO, 'packages/host/dist/lib/process/host-main.js'),
     ]);
     expect(args[0]).toMatch(/^--(experimental-)?permission$/);
-    expect(args.at(-1)).toBe(join(REPO, 'packages/host/dist/lib/process/host-main.bundle.js'));
+    expect(args.at(-1)).toBe(join(REPO, 'packages/host/dist/lib/process/host-main.js'));
     const read = flagValues(args, '--allow-fs-read');
     // The module's package by its real path (node_modules/@tessera-test/echo is a link).
     expect(p.entryPath).toBe(join(ECHO, 'index.js'));
@@ -124,7 +124,7 @@ describe('HostSandbox plans (no process started)', () => {
     const outer = args.slice(0, args.indexOf('--'));
     expect(command.slice(-2)).toEqual([
       '--max-semi-space-size=1',
-      join(REPO, 'packages/host/dist/lib/process/host-main.bundle.js'),
+      join(REPO, 'packages/host/dist/lib/process/host-main.js'),
     ]);
     const tree = join(REPO, 'node_modules');
     // The link to apps/demo dangles in there: apps/demo is not mounted.
@@ -249,10 +249,7 @@ describe('HostSandbox plans (no process started)', () => {
       expect.stringContaining('sandbox "none": module hosts run unconfined'),
     ]);
     expect(p.spawn).toMatchObject({
-      args: [
-        '--max-semi-space-size=1',
-        join(REPO, 'packages/host/dist/lib/process/host-main.bundle.js'),
-      ],
+      args: ['--max-semi-space-size=1', join(REPO, 'packages/host/dist/lib/process/host-main.js')],
       env: { PATH: '/usr/bin', AWS_SECRET_ACCESS_KEY: 'secret' },
       detached: false,
     });
