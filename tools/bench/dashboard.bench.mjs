@@ -70,11 +70,17 @@ async function attach(configFile, watch) {
   });
   const login = await fetch(server.loginUrl, { redirect: 'manual' });
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+  // The page key: the session's second secret, in the login redirect's fragment.
+  const key = (login.headers.get('location') ?? '').replace(/^\/#k=/, '');
   if (login.status !== 303 || !cookie) throw new Error(`dashboard login failed: ${login.status}`);
   let stream;
   if (watch) {
     const ac = new AbortController();
-    const res = await fetch(`${server.url}/api/events`, { headers: { cookie }, signal: ac.signal });
+    const res = await fetch(`${server.url}/api/events`, {
+      headers: { cookie, 'x-tessera-key': key },
+      signal: ac.signal,
+    });
+    if (res.status !== 200) throw new Error(`the live stream was refused: ${res.status}`);
     const reader = res.body.getReader();
     const first = await reader.read(); // the stream is open once 'ready' arrives
     if (first.done) throw new Error('the live stream closed at once');

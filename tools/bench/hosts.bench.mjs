@@ -9,6 +9,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { median } from './lib/measure.mjs';
 
 const require = createRequire(import.meta.url);
@@ -63,6 +64,7 @@ async function round(entries, names) {
   ]);
   const heartbeatMs = 500;
   const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   const app = await createTessera({
     isolation: 'process',
     transport: { kind: 'ipc' },
@@ -74,6 +76,8 @@ async function round(entries, names) {
   try {
     await app.core.load(entries);
     const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const cpu = process.cpuUsage(cpuStart);
+    const coreCpuMs = (cpu.user + cpu.system) / 1000;
     const transport = withChannelAuth(
       app.container.resolve(TRANSPORT_REGISTRY).create({ kind: 'ipc' }),
       { identity: channelIdentityFrom(benchKey), owns: true },
@@ -100,6 +104,8 @@ async function round(entries, names) {
     return {
       readyMs,
       answeredMs,
+      coreCpuMsPerHost: coreCpuMs / names.length,
+      hostCpuMs: stats.map((s) => s.cpuTimeMs),
       rss: stats.map((s) => s.rssBytes),
       heap: stats.map((s) => s.heapUsedBytes),
       parts: linux ? stats.map((s) => memoryOf(s.pid)) : [],
@@ -107,6 +113,23 @@ async function round(entries, names) {
   } finally {
     await app.close();
   }
+}
+
+/**
+ * The floor under both budgets: an empty node process with the hosts' V8
+ * flags, its CPU to start (process.cpuUsage at its end) and its RSS.
+ */
+function emptyNode(runs) {
+  const script =
+    'const c = process.cpuUsage(); console.log(JSON.stringify({ cpu: (c.user + c.system) / 1000, rss: process.memoryUsage().rss }))';
+  const out = Array.from({ length: runs }, () =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--max-semi-space-size=1', '-e', script], {
+        encoding: 'utf8',
+      }),
+    ),
+  );
+  return { cpuMs: median(out.map((o) => o.cpu)), rss: median(out.map((o) => o.rss)) };
 }
 
 async function main() {
@@ -127,6 +150,7 @@ async function main() {
     const rounds = [];
     for (let r = 0; r < ROUNDS; r++) rounds.push(await round(entries, names));
     load.push(loadavg()[0]);
+    const floor = emptyNode(10);
     const ready = median(rounds.map((r) => r.readyMs));
     const answered = median(rounds.map((r) => r.answeredMs));
     const rss = rounds.flatMap((r) => r.rss);
@@ -139,6 +163,18 @@ async function main() {
     console.table([
       { what: 'all ready (createTessera -> load resolved)', value: `${ready.toFixed(0)} ms` },
       { what: 'all answered an authenticated call', value: `${answered.toFixed(0)} ms` },
+      {
+        what: 'core CPU per host, to ready (this process: plan, spawn, keys, handshake, policy)',
+        value: `${median(rounds.map((r) => r.coreCpuMsPerHost)).toFixed(1)} ms`,
+      },
+      {
+        what: 'host CPU per host, to ready and one call (its own process.cpuUsage): median',
+        value: `${median(rounds.flatMap((r) => r.hostCpuMs)).toFixed(0)} ms`,
+      },
+      {
+        what: 'floor: an empty node process (CPU to start, RSS), median of 10',
+        value: `${floor.cpuMs.toFixed(0)} ms, ${mb(floor.rss).toFixed(1)} MB`,
+      },
       { what: 'RSS per host: mean', value: `${meanRss.toFixed(1)} MB` },
       {
         what: 'RSS per host: median / max',

@@ -36,9 +36,11 @@ describe('tessera dashboard (built CLI, child processes)', () => {
       d.stdout,
     )?.[1];
     expect(url).toBeDefined();
+    expect(d.stdout).toMatch(/good for 15 minutes[\s\S]*run `tessera dashboard` for a new one/);
     const login = await fetch(url!, { redirect: 'manual' });
     expect(login.status).toBe(303);
     expect(login.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    expect(login.headers.get('location')).toMatch(/^\/#k=[\w-]{43}$/);
     expect((await fetch(url!, { redirect: 'manual' })).status).toBe(401);
     // The browser's session is an operator session of its own, on the trail.
     const sessions = await tessera(
@@ -60,6 +62,12 @@ describe('tessera dashboard (built CLI, child processes)', () => {
     const exposed = await tessera('dashboard', '--host', '0.0.0.0', '--config', app.config);
     expect(exposed.code).toBe(2);
     expect(exposed.stderr).toMatch(/--host 0\.0\.0\.0 is not loopback: add --allow-exposed/);
+    // A name that merely starts like a loopback address is not loopback.
+    const named = await tessera('dashboard', '--host', '127.evil.example', '--config', app.config);
+    expect([named.code, named.stderr]).toEqual([
+      2,
+      expect.stringMatching(/--host 127\.evil\.example is not loopback/),
+    ]);
     const badPort = await tessera('dashboard', '--port', 'x', '--config', app.config);
     expect([badPort.code, badPort.stderr]).toEqual([
       2,

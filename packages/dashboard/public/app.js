@@ -2,7 +2,7 @@
 import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import htm from 'htm';
-import { api, setCsrf } from './api.js';
+import { api, hasPageKey, liveStream, setCsrf, takePageKey } from './api.js';
 import { ApprovalsPage } from './approvals-page.js';
 import { AuditPage } from './audit-page.js';
 import { GrantsPage } from './grants-page.js';
@@ -51,19 +51,27 @@ function App() {
   useEffect(() => {
     let source;
     (async () => {
+      if (!hasPageKey())
+        throw new Error(
+          'this tab has no dashboard session key (it lives in the tab that logged in): open a new one-time login URL, from `tessera dashboard`',
+        );
       const s = await api('/api/session');
       setCsrf(s.csrf);
       setSession(s);
       setData(await api('/api/snapshot'));
-      source = new EventSource('/api/events');
-      // EventSource reconnects by itself; what changed meanwhile comes with a fresh snapshot.
+      source = liveStream('/api/events');
+      // The stream reconnects by itself; what changed meanwhile comes with a fresh snapshot.
       let connected = false;
       source.addEventListener('ready', () => {
         setLive(true);
         if (connected) api('/api/snapshot').then(setData, () => undefined);
         connected = true;
       });
-      source.onerror = () => setLive(false);
+      source.addEventListener('error', () => setLive(false));
+      source.addEventListener('refused', (e) => {
+        setLive(false);
+        setError(`live updates refused: ${e.data}`);
+      });
       source.addEventListener('failed', (e) => {
         const err = JSON.parse(e.data);
         setError(`live updates refused: ${err.code}: ${err.message}`);
@@ -129,4 +137,6 @@ function App() {
   `;
 }
 
+// Before anything reads the hash as a page name: the login's page key leaves the address bar.
+takePageKey();
 render(html`<${App} />`, document.getElementById('root'));

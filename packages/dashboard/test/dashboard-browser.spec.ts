@@ -98,7 +98,7 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
     if (bundle) removeTestDir(bundle);
   });
 
-  it('refuses the page without the one-time URL, logs in with it once, with an HttpOnly SameSite=Strict cookie', async () => {
+  it('refuses the page without the one-time URL, logs in with it once, with an HttpOnly SameSite=Strict cookie and a page key off the address bar', async () => {
     const none = await page.goto(`${base}/`);
     expect(none?.status()).toBe(401);
     expect(await page.textContent('h1')).toBe('Not logged in');
@@ -111,6 +111,12 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
     expect(ok?.status()).toBe(200);
     expect(new URL(page.url()).pathname).toBe('/');
     await page.waitForSelector('[data-live="true"]');
+    // The page key came in the fragment and went to this tab's sessionStorage: gone from the
+    // address bar and the history entry, and never a cookie.
+    expect(new URL(page.url()).hash).toBe('');
+    const key = await page.evaluate(() => sessionStorage.getItem('tessera.pageKey'));
+    expect(key).toMatch(/^[\w-]{43}$/);
+    expect(JSON.stringify(await context.cookies())).not.toContain(key);
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'tessera_dashboard', httpOnly: true, sameSite: 'Strict' });
     expect(await page.evaluate(() => document.cookie)).toBe('');
@@ -243,6 +249,76 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
     expect(await page.textContent('tr[data-grant="notes->audit"] td:nth-child(2)')).toBe('summary');
   }, 60_000);
 
+  it('a server on another loopback port that captures the session cookie can do nothing with it', async () => {
+    // The attack: a module (or local user) listens on another 127.0.0.1 port and gets the
+    // operator's browser there. The browser sends the dashboard's cookie along (cookies ignore
+    // ports), with the page and with the image the page loads from itself.
+    const captured: string[] = [];
+    const evil: Server = createServer((req, res) => {
+      if (req.headers.cookie) captured.push(req.headers.cookie);
+      if (req.url === '/pixel.png') {
+        res.writeHead(204).end();
+        return;
+      }
+      res.setHeader('Content-Type', 'text/html');
+      res.end('<!doctype html><img src="/pixel.png">');
+    });
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+    const evilPage = await context.newPage();
+    try {
+      const pixel = evilPage.waitForResponse((r) => r.url().endsWith('/pixel.png'));
+      await evilPage.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+      await pixel;
+    } finally {
+      await evilPage.close();
+      evil.closeAllConnections();
+      await new Promise((r) => evil.close(r));
+    }
+    const stolen = captured.map((c) => /tessera_dashboard=[\w-]+/.exec(c)?.[0]).find(Boolean);
+    expect(stolen).toMatch(/^tessera_dashboard=[\w-]{43}$/);
+    const cookie = stolen as string;
+
+    // The modules' grants (each `tessera` command adds an operator session grant of its own).
+    const grantIds = async () =>
+      (
+        JSON.parse((await tessera('inspect', '--json', ...cfg())).stdout) as Array<{
+          id: string;
+          caller: string;
+        }>
+      )
+        .filter((g) => ['notes', 'storage', 'audit'].includes(g.caller))
+        .map((g) => g.id)
+        .sort();
+    const grantsBefore = await grantIds();
+    await go('modules');
+    await page.waitForSelector('tr[data-module="notes"] [data-state]:text("ready")');
+    const pidBefore = await page.textContent('tr[data-module="notes"] td:nth-child(3)');
+    // Replayed from Node with the cookie alone: the session (and its CSRF token), the snapshot,
+    // the live stream and the actions are all refused.
+    const session = await fetch(`${base}/api/session`, { headers: { cookie } });
+    const csrf = session.ok ? ((await session.json()) as { csrf: string }).csrf : '';
+    expect(session.status).toBe(401);
+    expect((await fetch(`${base}/api/snapshot`, { headers: { cookie } })).status).toBe(401);
+    const ac = new AbortController();
+    const stream = await fetch(`${base}/api/events`, { headers: { cookie }, signal: ac.signal });
+    ac.abort();
+    expect(stream.status).toBe(401);
+    const action = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json', 'x-tessera-csrf': csrf },
+        body: JSON.stringify(body),
+      });
+    expect((await action('/api/revoke', { caller: 'notes', target: 'storage' })).status).toBe(401);
+    expect((await action('/api/module', { action: 'unload', name: 'notes' })).status).toBe(401);
+    // Nothing changed: the grant is there, the module runs as the same process.
+    expect(await grantIds()).toEqual(grantsBefore);
+    await page.waitForSelector('tr[data-module="notes"] [data-state]:text("ready")');
+    expect(await page.textContent('tr[data-module="notes"] td:nth-child(3)')).toBe(pidBefore);
+    // The operator's own page still works (it holds the page key).
+    expect(await page.getAttribute('[data-live]', 'data-live')).toBe('true');
+  }, 30_000);
+
   it('refuses a cross-site POST and a POST without the CSRF token', async () => {
     // A page on another origin (another port: the same site, so the cookie goes along) posts a revoke.
     const evil: Server = createServer((_req, res) => {
@@ -261,11 +337,14 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
       await evilPage.close();
       await new Promise((r) => evil.close(r));
     }
-    // Same origin, but no CSRF token: refused too.
+    // Same origin, with the page key, but no CSRF token: refused too.
     const noToken = await page.evaluate(async () => {
       const r = await fetch('/api/revoke', {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Tessera-Key': sessionStorage.getItem('tessera.pageKey') ?? '',
+        },
         body: JSON.stringify({ caller: 'notes', target: 'storage' }),
       });
       return { status: r.status, body: await r.text() };
@@ -336,7 +415,14 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
 
   it('never hands the page a token or the operator credential', async () => {
     const credential = readFileSync(runPathsFor(app.config).keyFile, 'utf8').trim();
-    const snapshot = await page.evaluate(async () => (await fetch('/api/snapshot')).text());
+    const snapshot = await page.evaluate(async () =>
+      (
+        await fetch('/api/snapshot', {
+          headers: { 'X-Tessera-Key': sessionStorage.getItem('tessera.pageKey') ?? '' },
+        })
+      ).text(),
+    );
+    expect(snapshot).toMatch(/"modules"/);
     expect(snapshot).not.toContain(credential);
     expect(snapshot).not.toMatch(/"token"|"callerKey"|"session":/);
     expect(await page.content()).not.toContain(credential);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '@tessera/protocol';
 import { OpaPolicyEngine } from '../src';
 import { OPA_INSTALL_TIMEOUT_MS, compile, scratch } from './support/bundles';
-import { mail, notes, request, storage } from './support/inputs';
+import { notes, request, storage } from './support/inputs';
 
 /**
  * A pathological policy: work that grows with every method asked for (256
@@ -76,8 +76,8 @@ describe('policy evaluation time', () => {
     });
     expect(outcome.ok).toBe(true);
     expect(engine.stats?.slowEvaluations).toBe(0); // the load-time evaluations are not requests
-    await engine.decide(request(mail, storage)); // fast
-    expect(engine.stats?.slowEvaluations).toBe(0);
+    // (That a fast request is not counted is SlowEvaluations' unit test: how long a tiny
+    // evaluation takes here depends on how loaded the machine is.)
     const slowpoke = { ...notes, name: 'slowpoke' };
     await engine.decide(request(slowpoke, storage));
     await engine.decide(request(slowpoke, storage, ['get']));

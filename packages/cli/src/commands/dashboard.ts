@@ -15,10 +15,11 @@ export const dashboard: Command = {
 
 Attaches to the app running for the config as the operator and serves the
 web dashboard (modules, the live grants graph, the audit stream, approvals,
-the policy) until Ctrl-C. Prints a one-time login URL: the first browser
-that opens it gets an HttpOnly session cookie; run the command again for a
-new one. Every action is made (and audited) as that browser's own operator
-session.
+the policy) until Ctrl-C. Prints a one-time login URL, good for 15
+minutes: the first browser that opens it gets the session (an HttpOnly
+cookie and a page key kept by that tab; the cookie alone is refused); run
+the command again for a new one. Every action is made (and audited) as that
+browser's own operator session.
 
   --port N          the port (default 0: any free port)
   --host H          listen on H (default 127.0.0.1); anything but loopback

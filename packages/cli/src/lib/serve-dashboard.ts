@@ -37,7 +37,8 @@ export async function serveDashboard(o: ServeDashboardOptions): Promise<Dashboar
     );
   o.io.stdout(`  dashboard     ${server.loginUrl}\n`);
   o.io.stdout(
-    '                (one-time login URL: the first browser to open it gets the session)\n',
+    '                (one-time login URL, good for 15 minutes: the first browser to open it gets the\n' +
+      '                session; run `tessera dashboard` for a new one)\n',
   );
   return server;
 }

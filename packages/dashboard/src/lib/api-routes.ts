@@ -18,6 +18,7 @@ export type SessionEnv = { Variables: { session: BrowserSession } };
 export function apiRoutes(
   options: DashboardOptions,
   streams: Set<() => Promise<void>>,
+  maxStreamsPerSession: number,
 ): Hono<SessionEnv> {
   const api = new Hono<SessionEnv>();
   const link = (c: Context<{ Variables: { session: BrowserSession } }>) => c.get('session').link;
@@ -47,32 +48,50 @@ export function apiRoutes(
   api.get('/api/modules/:name', async (c) =>
     c.json(await link(c).core.methods(c.req.param('name'))),
   );
-  api.get('/api/events', (c) =>
-    streamSSE(c, async (stream) => {
-      const done = new Promise<void>((resolve) => stream.onAbort(resolve));
-      let stop: () => Promise<void>;
+  api.get('/api/events', (c) => {
+    const session = c.get('session');
+    if (session.streams >= maxStreamsPerSession)
+      throw new DashboardRefusal(
+        429,
+        'RESOURCE_EXHAUSTED',
+        `this dashboard session has ${maxStreamsPerSession} live streams open already: close a tab`,
+      );
+    session.streams += 1;
+    return streamSSE(c, async (stream) => {
       try {
-        stop = await openLiveStream(
-          link(c),
-          (m) =>
-            void stream
-              .writeSSE({ event: m.event, data: JSON.stringify(m.data) })
-              .catch(() => undefined),
-          options.statsEveryMs,
-        );
-      } catch (err) {
-        // E.g. a policy that does not grant the operator the core's events: the page says why.
-        const { body } = errorResponse(err);
-        await stream.writeSSE({ event: 'failed', data: JSON.stringify(body.error) });
-        return;
+        await serveStream(c, stream);
+      } finally {
+        session.streams -= 1;
       }
-      streams.add(stop);
-      await stream.writeSSE({ event: 'ready', data: '{}' });
-      await Promise.race([done, link(c).ended]);
-      streams.delete(stop);
-      await stop();
-    }),
-  );
+    });
+  });
+  const serveStream = async (
+    c: Context<SessionEnv>,
+    stream: Parameters<Parameters<typeof streamSSE>[1]>[0],
+  ): Promise<void> => {
+    const done = new Promise<void>((resolve) => stream.onAbort(resolve));
+    let stop: () => Promise<void>;
+    try {
+      stop = await openLiveStream(
+        link(c),
+        (m) =>
+          void stream
+            .writeSSE({ event: m.event, data: JSON.stringify(m.data) })
+            .catch(() => undefined),
+        options.statsEveryMs,
+      );
+    } catch (err) {
+      // E.g. a policy that does not grant the operator the core's events: the page says why.
+      const { body } = errorResponse(err);
+      await stream.writeSSE({ event: 'failed', data: JSON.stringify(body.error) });
+      return;
+    }
+    streams.add(stop);
+    await stream.writeSSE({ event: 'ready', data: '{}' });
+    await Promise.race([done, link(c).ended]);
+    streams.delete(stop);
+    await stop();
+  };
 
   api.post('/api/approve', async (c) => {
     const { id, options: o } = approveBody(await jsonOf(c));

@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import type { OpenOperatorLink } from './operator-link';
 
 /** Where and how `startDashboard` serves. */
@@ -14,8 +15,20 @@ export interface DashboardOptions {
   app?: { config?: string; transport?: string; isolation?: string };
   /** How often an open page gets fresh CPU and memory samples; default 2000 ms. */
   statsEveryMs?: number;
+  /** How long the printed login URL stays good if unused; default 15 minutes. */
+  loginTokenTtlMs?: number;
+  /** A browser session ends after this long without a request; default 2 hours. */
+  sessionIdleMs?: number;
+  /** A browser session ends this long after its login, busy or not; default 12 hours. */
+  sessionLifetimeMs?: number;
+  /** Live streams one browser session may hold open at once; default 8. */
+  maxStreamsPerSession?: number;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
-
-export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || /^127\./.test(host);
+/**
+ * Loopback by its literal: an IPv4 address in 127.0.0.0/8, `::1`, or
+ * `localhost`. A name such as `127.evil.example` is not: it resolves to
+ * whatever its owner says.
+ */
+export const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.'));

@@ -22,6 +22,8 @@ export interface DashboardServer {
 
 const COOKIE = 'tessera_dashboard';
 const CSRF_HEADER = 'x-tessera-csrf';
+/** The page key's header: the second secret, which no browser sends by itself. */
+export const KEY_HEADER = 'x-tessera-key';
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': `default-src 'none'; script-src 'self' '${IMPORT_MAP_HASH}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
@@ -37,7 +39,10 @@ const message = (title: string, text: string): string =>
   `<!doctype html><meta charset="utf-8"><title>${title}</title><link rel="stylesheet" href="/style.css"><main class="notice"><h1>${title}</h1><p>${text}</p></main>`;
 
 /**
- * Serve the dashboard: a one-time login URL, then a session cookie; every
+ * Serve the dashboard: a one-time login URL, then two secrets: a session
+ * cookie and a page key handed over in the login redirect's URL fragment.
+ * Every API request wants both (a browser sends the cookie to any port of
+ * this host; the key it sends only when the page adds it); every
  * state-changing request wants the session's CSRF token too; every action
  * goes to the app through that browser session's own operator session.
  */
@@ -49,7 +54,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       'INVALID_ARGUMENT',
       `the dashboard listens on loopback unless told otherwise: serving on ${host} needs the explicit exposed flag`,
     );
-  const auth = new DashboardAuth();
+  const auth = new DashboardAuth({
+    ...(options.loginTokenTtlMs !== undefined && { loginTtlMs: options.loginTokenTtlMs }),
+    ...(options.sessionIdleMs !== undefined && { idleMs: options.sessionIdleMs }),
+    ...(options.sessionLifetimeMs !== undefined && { lifetimeMs: options.sessionLifetimeMs }),
+  });
   const assets = loadAssets();
   const streams = new Set<() => Promise<void>>();
   const loopback = isLoopback(host);
@@ -72,7 +81,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   app.get('/login', async (c) => {
     const token = c.req.query('token');
-    if (!auth.redeem(token)) {
+    const redeemed = auth.redeem(token);
+    if (redeemed === 'expired')
+      return c.html(
+        message(
+          'Login link expired',
+          `One-time login links last ${Math.round(auth.loginTtlMs / 60_000)} minutes if unused. Run <code>tessera dashboard</code> again for a new one (or restart <code>tessera run</code> when the config serves the dashboard).`,
+        ),
+        401,
+      );
+    if (redeemed !== 'ok') {
       return c.html(
         message(
           'Not logged in',
@@ -95,21 +113,37 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         503,
       );
     }
-    const { cookie } = auth.open(link);
+    const { cookie, session } = auth.open(link);
     setCookie(c, COOKIE, cookie, { httpOnly: true, sameSite: 'Strict', path: '/' });
-    return c.redirect('/', 303);
+    // The page key travels in the fragment: never sent to a server, never a cookie. The page
+    // moves it to its sessionStorage and strips it from the address bar.
+    return c.redirect(`/#k=${session.pageKey}`, 303);
   });
 
-  // Everything below needs a live session.
+  // Everything below needs a live session: the API wants both secrets, the page the cookie.
   app.use('*', async (c, next) => {
-    const session = auth.find(getCookie(c, COOKIE));
-    if (!session) {
-      if (c.req.path.startsWith('/api/'))
+    if (c.req.path.startsWith('/api/')) {
+      // Defence in depth: no API call comes from another origin's page, even of this site.
+      const site = c.req.header('sec-fetch-site');
+      if (site !== undefined && site !== 'same-origin' && site !== 'none')
+        throw new DashboardRefusal(
+          403,
+          'PERMISSION_DENIED',
+          `API request from another origin (Sec-Fetch-Site: ${site.slice(0, 20)}) refused`,
+        );
+      const session = auth.find(getCookie(c, COOKIE), c.req.header(KEY_HEADER));
+      if (!session)
         throw new DashboardRefusal(
           401,
           'UNAUTHENTICATED',
-          'no dashboard session: log in with the one-time URL',
+          'no dashboard session: the session cookie and the page key are both needed; log in with the one-time URL',
         );
+      c.set('session', session);
+      if (c.req.method !== 'GET' && c.req.method !== 'HEAD') checkStateChange(c, session);
+      await next();
+      return undefined;
+    }
+    if (!auth.byCookie(getCookie(c, COOKIE))) {
       return c.html(
         message(
           'Not logged in',
@@ -118,8 +152,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         401,
       );
     }
-    c.set('session', session);
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') checkStateChange(c, session);
     await next();
     return undefined;
   });
@@ -135,7 +167,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   for (const [path, asset] of assets)
     app.get(path, (c) => c.body(new Uint8Array(asset.body), 200, { 'Content-Type': asset.type }));
 
-  app.route('/', apiRoutes(options, streams));
+  app.route('/', apiRoutes(options, streams, options.maxStreamsPerSession ?? 8));
   app.post('/api/logout', async (c) => {
     await auth.end(getCookie(c, COOKIE));
     deleteCookie(c, COOKIE, { path: '/' });

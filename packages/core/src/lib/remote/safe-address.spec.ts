@@ -1,5 +1,5 @@
 import { ErrorCode } from '@tessera/protocol';
-import { checkHostListen, safeHostAddress } from './safe-address';
+import { checkHostListen, isLoopback, safeHostAddress } from './safe-address';
 
 describe('safe addresses in network mode', () => {
   const refused = async (p: Promise<unknown> | (() => unknown)) => {
@@ -10,6 +10,13 @@ describe('safe addresses in network mode', () => {
     }
     throw new Error('expected a refusal');
   };
+
+  it('counts only localhost, ::1 and 127.0.0.0/8 literals as loopback, not names that start with 127.', () => {
+    for (const h of ['localhost', '::1', '127.0.0.1', '127.1.2.3'])
+      expect(isLoopback(h)).toBe(true);
+    for (const h of ['127.evil.example', '10.0.0.1', 'example.com', '1270.0.0.1'])
+      expect(isLoopback(h)).toBe(false);
+  });
 
   it('a remote host never advertises 0.0.0.0, nor loopback to a core on another machine', async () => {
     const far = 'tcp://10.9.8.7:7700';

@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { TesseraError } from '@tessera/protocol';
 
 /** Host and port of a `tcp://host:port` address (IPv6 in brackets). */
@@ -15,8 +15,9 @@ export function isWildcard(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '*';
 }
 
+/** `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8 (a name such as `127.example.com` is not). */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || /^127\./.test(host) || host === '::1';
+  return host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.'));
 }
 
 /**

@@ -143,11 +143,31 @@ describe('HostSandbox plans (no process started)', () => {
       LANG: 'C.UTF-8',
       HOME: plain.dataDir,
       TMPDIR: plain.transport.options?.['runtimeDir'],
+      // No addon may load under the permission model here: msgpackr is told not to try its own.
+      MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true',
     });
+    // Over zeromq addons are allowed, and msgpackr keeps its native extension.
+    const zmq = await plan(make({ transport: { kind: 'zeromq' } }));
+    expect(zmq.spawn.env).not.toHaveProperty('MSGPACKR_NATIVE_ACCELERATION_DISABLED');
     const declared = await plan(s, declare({ env: ['API_URL', 'NOT_SET'], childProcess: true }));
     expect(declared.spawn.env).toMatchObject({ API_URL: 'u', PATH: '/usr/bin' });
     expect(declared.spawn.env).not.toHaveProperty('AWS_SECRET_ACCESS_KEY');
     expect(declared.spawn.env).not.toHaveProperty('NOT_SET');
+  });
+
+  it("plans a second host of the same package from the first one's code view, checks and all", async () => {
+    const s = make();
+    const first = await plan(s);
+    const second = await plan(s);
+    expect(
+      flagValues(second.spawn.args, '--allow-fs-read').filter((p) => !p.includes('tessera-')),
+    ).toEqual(
+      flagValues(first.spawn.args, '--allow-fs-read').filter((p) => !p.includes('tessera-')),
+    );
+    // A protected path is checked for every plan: a sandbox that protects the package refuses it.
+    const guarded = make({ protect: [join(REPO, 'packages/core/test-modules')] });
+    await expect(plan(guarded)).rejects.toThrow(/overlaps/);
+    await expect(plan(guarded)).rejects.toThrow(/overlaps/);
   });
 
   it('grants child processes, workers and declared paths only as declared', async () => {

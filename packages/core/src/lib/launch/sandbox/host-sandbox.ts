@@ -10,6 +10,7 @@ import type { HostPlan, HostPlanRequest, HostSpawn } from './host-plan';
 import { HOST_V8_FLAGS } from './host-v8-flags';
 import { nodePermissionFlags } from './node-permission-flags';
 import {
+  type CodeView,
   type TreePackage,
   codePaths,
   isWithin,
@@ -56,6 +57,9 @@ function checkCommandLine(name: string, spawn: HostSpawn): void {
     );
 }
 
+/** msgpackr's switch for its native extension (read when the host loads msgpackr). */
+const MSGPACKR_NATIVE_OFF = 'MSGPACKR_NATIVE_ACCELERATION_DISABLED';
+
 /** A session of its own (not on Windows, where detached means a console window of its own). */
 const OWN_SESSION = process.platform !== 'win32';
 
@@ -78,6 +82,15 @@ export class HostSandbox {
   readonly layers: SandboxLayers;
   private readonly dirs: HostDirs;
   private readonly scanCache = new Map<string, TreePackage[]>();
+  /**
+   * The code view of each (host root, package dir) pair already planned,
+   * for the protected paths it was checked against. Starting 50 hosts of
+   * one package walked and realpath'd its node_modules 50 times (~5 ms of
+   * the core's CPU each); now once per app, like the tree scans above, and
+   * with the same staleness: the trees are read when the first host of a
+   * package starts.
+   */
+  private readonly codeCache = new Map<string, CodeView>();
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(private readonly o: HostSandboxOptions) {
@@ -136,20 +149,7 @@ export class HostSandbox {
     const exposes = (p: string): string | undefined =>
       protect.find((q) => isWithin(q, p) || isWithin(p, q));
 
-    for (const essential of [hostRoot, packageDir]) {
-      const hit = exposes(essential);
-      if (hit)
-        throw TesseraError.failedPrecondition(
-          `cannot sandbox module ${request.name}: ${essential} must be readable, and it overlaps ${hit}, which no module may read`,
-        );
-      // Readable whole, so the links in its own node_modules lead on from it.
-      const link = linksBelow(essential).find((l) => exposes(l));
-      if (link)
-        throw TesseraError.failedPrecondition(
-          `cannot sandbox module ${request.name}: ${essential} must be readable, and a link in its node_modules leads to ${link}, which overlaps ${exposes(link)}, which no module may read`,
-        );
-    }
-    const code = codePaths([hostRoot, packageDir], exposes, this.scanCache);
+    const code = this.codeView(request.name, [hostRoot, packageDir], protect, exposes);
     const own = (p: string, field: string): string => {
       const path = resolve(packageDir, p);
       const hit = exposes(path);
@@ -190,6 +190,11 @@ export class HostSandbox {
       tmp: socketDir,
       childProcess: declared.childProcess,
     });
+    // msgpackr tries its native extension at load (msgpackr-extract, detect-libc: 7 files and a
+    // dlopen); the permission model refuses addons but zeromq's, so a host would only pay for the
+    // refusal (~10 ms of CPU at start). Its pure-JS codec is the one such a host runs either way.
+    if (this.layers.node && !zeromq && !declared.env.includes(MSGPACKR_NATIVE_OFF))
+      env[MSGPACKR_NATIVE_OFF] = 'true';
     const node = real(process.execPath);
     const bwrap = await this.bwrap(network);
     const spawn: HostSpawn = bwrap
@@ -235,6 +240,38 @@ export class HostSandbox {
       layers: { node: this.layers.node, bwrap: bwrap !== undefined },
       release: () => this.dirs.removeSocketDir(socketDir),
     };
+  }
+
+  /**
+   * What a host may read of its code (see `codePaths`), after checking that
+   * each essential root, which must be readable whole, neither overlaps a
+   * protected path nor links to one from its own node_modules.
+   */
+  private codeView(
+    name: string,
+    essentials: string[],
+    protect: string[],
+    exposes: (p: string) => string | undefined,
+  ): CodeView {
+    const key = JSON.stringify([essentials, protect]);
+    const cached = this.codeCache.get(key);
+    if (cached) return cached;
+    for (const essential of essentials) {
+      const hit = exposes(essential);
+      if (hit)
+        throw TesseraError.failedPrecondition(
+          `cannot sandbox module ${name}: ${essential} must be readable, and it overlaps ${hit}, which no module may read`,
+        );
+      // Readable whole, so the links in its own node_modules lead on from it.
+      const link = linksBelow(essential).find((l) => exposes(l));
+      if (link)
+        throw TesseraError.failedPrecondition(
+          `cannot sandbox module ${name}: ${essential} must be readable, and a link in its node_modules leads to ${link}, which overlaps ${exposes(link)}, which no module may read`,
+        );
+    }
+    const code = codePaths(essentials, exposes, this.scanCache);
+    this.codeCache.set(key, code);
+    return code;
   }
 
   private async bwrap(network: boolean): Promise<string | undefined> {
