@@ -1,10 +1,8 @@
-import type { ApprovalOutcome } from '@tessera/capability';
 import type { Command } from '../lib/command';
 import { parseCommandLine } from '../lib/command-line';
 import { configFileOf } from '../lib/config-option';
-import { describeError } from '../lib/errors';
 import { ExitCode } from '../lib/exit-codes';
-import { OperatorSession } from '../lib/operator-session';
+import { askRunningApp } from '../lib/operator-session';
 
 export const deny: Command = {
   path: ['deny'],
@@ -26,16 +24,9 @@ Exit codes: 0 denied, 1 no such request or no running app, 2 usage error.`,
     });
     const [id = ''] = positionals;
     const { file, shown } = configFileOf(strings.config, io.cwd);
-    const session = await OperatorSession.forConfig(file, shown);
-    let outcome: ApprovalOutcome;
-    try {
-      outcome = await session.core.deny(id, strings.reason);
-    } catch (err) {
-      io.stderr(`error: ${describeError(err)}\n`);
-      return ExitCode.FAILURE;
-    } finally {
-      await session.close();
-    }
+    const asked = await askRunningApp(file, shown, io, (core) => core.deny(id, strings.reason));
+    if ('code' in asked) return asked.code;
+    const outcome = asked.answer;
     io.stdout(
       `denied ${outcome.id}: ${outcome.caller} → ${outcome.target}: ${outcome.reason ?? ''}\n`,
     );

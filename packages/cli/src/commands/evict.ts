@@ -1,9 +1,8 @@
 import type { Command } from '../lib/command';
 import { parseCommandLine } from '../lib/command-line';
 import { configFileOf } from '../lib/config-option';
-import { describeError } from '../lib/errors';
 import { ExitCode } from '../lib/exit-codes';
-import { OperatorSession } from '../lib/operator-session';
+import { askRunningApp } from '../lib/operator-session';
 
 export const evict: Command = {
   path: ['evict'],
@@ -28,18 +27,13 @@ Exit codes: 0 evicted, 1 no such remote host or no running app, 2 usage error.`,
     });
     const module = positionals[0] as string;
     const { file, shown } = configFileOf(strings.config, io.cwd);
-    const session = await OperatorSession.forConfig(file, shown);
-    try {
-      const { attached } = await session.core.evict(module, strings.reason);
-      io.stdout(
-        `evicted ${module}: key revoked and fenced${attached ? ', module unloaded' : ' (it was not attached)'}\n`,
-      );
-      return ExitCode.OK;
-    } catch (err) {
-      io.stderr(`error: ${describeError(err)}\n`);
-      return ExitCode.FAILURE;
-    } finally {
-      await session.close();
-    }
+    const asked = await askRunningApp(file, shown, io, (core) =>
+      core.evict(module, strings.reason),
+    );
+    if ('code' in asked) return asked.code;
+    io.stdout(
+      `evicted ${module}: key revoked and fenced${asked.answer.attached ? ', module unloaded' : ' (it was not attached)'}\n`,
+    );
+    return ExitCode.OK;
   },
 };

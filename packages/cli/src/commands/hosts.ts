@@ -1,10 +1,9 @@
 import type { Command } from '../lib/command';
 import { parseCommandLine } from '../lib/command-line';
 import { configFileOf } from '../lib/config-option';
-import { describeError } from '../lib/errors';
 import { ExitCode } from '../lib/exit-codes';
 import { formatBytes, formatDuration, formatTable } from '../lib/format';
-import { OperatorSession } from '../lib/operator-session';
+import { askRunningApp } from '../lib/operator-session';
 
 export const hosts: Command = {
   path: ['hosts'],
@@ -24,16 +23,9 @@ Exit codes: 0 listed, 1 no running app or the app refused, 2 usage error.`,
   async run(args, io) {
     const { strings, flags } = parseCommandLine(args, { strings: ['config'], booleans: ['json'] });
     const { file, shown } = configFileOf(strings.config, io.cwd);
-    const session = await OperatorSession.forConfig(file, shown);
-    let rows;
-    try {
-      rows = await session.core.hosts();
-    } catch (err) {
-      io.stderr(`error: ${describeError(err)}\n`);
-      return ExitCode.FAILURE;
-    } finally {
-      await session.close();
-    }
+    const asked = await askRunningApp(file, shown, io, (core) => core.hosts());
+    if ('code' in asked) return asked.code;
+    const rows = asked.answer;
     if (flags.json) {
       io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
       return ExitCode.OK;

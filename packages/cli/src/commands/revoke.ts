@@ -1,9 +1,8 @@
 import type { Command } from '../lib/command';
 import { parseCommandLine } from '../lib/command-line';
 import { configFileOf } from '../lib/config-option';
-import { describeError } from '../lib/errors';
 import { ExitCode } from '../lib/exit-codes';
-import { OperatorSession } from '../lib/operator-session';
+import { askRunningApp } from '../lib/operator-session';
 
 export const revoke: Command = {
   path: ['revoke'],
@@ -32,16 +31,11 @@ no running app, 2 usage error.`,
     });
     const [caller = '', target = ''] = positionals;
     const { file, shown } = configFileOf(strings.config, io.cwd);
-    const session = await OperatorSession.forConfig(file, shown);
-    let revoked: number;
-    try {
-      revoked = await session.core.revoke(caller, target, strings.reason);
-    } catch (err) {
-      io.stderr(`error: ${describeError(err)}\n`);
-      return ExitCode.FAILURE;
-    } finally {
-      await session.close();
-    }
+    const asked = await askRunningApp(file, shown, io, (core) =>
+      core.revoke(caller, target, strings.reason),
+    );
+    if ('code' in asked) return asked.code;
+    const revoked = asked.answer;
     io.stdout(
       revoked === 0
         ? `no live grant of ${caller} on ${target} (a remembered approval, if any, is forgotten)\n`

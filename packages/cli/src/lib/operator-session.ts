@@ -7,6 +7,9 @@ import type { EventFrame } from '@tessera/protocol';
 import { RpcPeer } from '@tessera/transport';
 import { IpcTransport } from '@tessera/transport-ipc';
 import { tokenId } from '@tessera/token-manager';
+import { describeError } from './errors';
+import type { CliIo } from './command';
+import { ExitCode } from './exit-codes';
 
 /** What `tessera run` records in `.tessera/run/<config file name>/run.json` while the app runs. */
 export interface RunState {
@@ -152,5 +155,27 @@ export class OperatorSession {
   async close(): Promise<void> {
     await this.peer.close();
     await this.transport.close();
+  }
+}
+
+/**
+ * Ask the app running for the config one thing as the operator, then log
+ * out: what it answered, or, when it refused, the exit code after saying why
+ * on stderr. (No running app throws, as {@link OperatorSession.forConfig} does.)
+ */
+export async function askRunningApp<T>(
+  file: string,
+  shown: string,
+  io: CliIo,
+  ask: (core: Client<CoreApi>) => Promise<T>,
+): Promise<{ answer: T } | { code: ExitCode }> {
+  const session = await OperatorSession.forConfig(file, shown);
+  try {
+    return { answer: await ask(session.core) };
+  } catch (err) {
+    io.stderr(`error: ${describeError(err)}\n`);
+    return { code: ExitCode.FAILURE };
+  } finally {
+    await session.close();
   }
 }
