@@ -32,6 +32,7 @@ export {
   type OutboundTokens,
 } from './lib/caller/module-caller';
 export { ModuleHost, type ModuleHostOptions } from './lib/host/module-host';
+export { DenialFolds } from './lib/host/denial-folds';
 export { hostControl, type HostState } from './lib/host/host-control-handler';
 export { loadDefinition } from './lib/definition/load-definition';
 export { hostMainPath } from './lib/process/host-main-path';

@@ -1,11 +1,10 @@
-import type { DeniedCalls } from '@tessera/host';
+import { type DeniedCalls, DenialFolds } from '@tessera/host';
 import type { SecurityTrail } from './security-trail';
 
 /** How long refusals are folded together before one `call.denied` line per kind is written. */
 export const DEFAULT_DENIAL_WINDOW_MS = 1000;
 /** Distinct (target, caller, code, grant) lines per window; the rest fold into one per target. */
 export const MAX_DENIAL_LINES = 64;
-const MAX_METHODS = 8;
 
 interface Folded extends DeniedCalls {
   target: string;
@@ -18,7 +17,10 @@ interface Folded extends DeniedCalls {
  * lines, however many hosts or reports carry it.
  */
 export class DenialAggregator {
-  private window = new Map<string, Folded>();
+  private readonly window = new DenialFolds<Folded>(
+    MAX_DENIAL_LINES,
+    'more refusals of other kinds than one window lists',
+  );
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -27,32 +29,12 @@ export class DenialAggregator {
   ) {}
 
   add(target: string, d: DeniedCalls): void {
-    let key = `${target}\u0000${d.caller ?? ''}\u0000${d.code}\u0000${d.grant ?? ''}`;
-    if (!this.window.has(key) && this.window.size >= MAX_DENIAL_LINES) key = `${target}\u0000*`;
-    let f = this.window.get(key);
-    if (!f) {
-      f = key.endsWith('\u0000*')
-        ? {
-            target,
-            code: 'MANY',
-            reason: 'more refusals of other kinds than one window lists',
-            methods: [],
-            count: 0,
-          }
-        : {
-            target,
-            ...(d.caller !== undefined ? { caller: d.caller } : {}),
-            code: d.code,
-            ...(d.grant !== undefined ? { grant: d.grant } : {}),
-            reason: d.reason,
-            methods: [],
-            count: 0,
-          };
-      this.window.set(key, f);
-    }
-    f.count += d.count;
-    for (const m of d.methods)
-      if (f.methods.length < MAX_METHODS && !f.methods.includes(m)) f.methods.push(m);
+    this.window.add(
+      `${target}\u0000${d.caller ?? ''}\u0000${d.code}\u0000${d.grant ?? ''}`,
+      `${target}\u0000*`,
+      d,
+      { target },
+    );
     this.timer ??= setTimeout(() => this.flush(), this.windowMs);
     this.timer.unref?.();
   }
@@ -61,9 +43,7 @@ export class DenialAggregator {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const folded = [...this.window.values()];
-    this.window = new Map();
-    for (const f of folded)
+    for (const f of this.window.take())
       this.trail.record({
         kind: 'call.denied',
         outcome: 'denied',
