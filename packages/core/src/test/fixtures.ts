@@ -129,7 +129,8 @@ export async function startApp(
     ...extra,
   });
   const registry: TransportRegistry = resolveToken(app.container, TRANSPORT_REGISTRY);
-  const transport = registry.create({ kind: 'inproc' });
+  // The harness dials over the app's own carrier (in-process modules listen on it too).
+  const transport = registry.create({ kind: extra.transport?.kind ?? 'inproc' });
   const peers: RpcPeer[] = [];
   const addressOf = (module: string): string => {
     const address =

@@ -4,16 +4,21 @@ import { codeOf } from '@tessera/protocol/testing';
 import { createTessera } from '../lib/tessera';
 import { pinnedKeys } from './identities';
 
-describe('the token flow, end to end in one process', () => {
+// Over ipc as well: a carrier that encodes frames sends a repeated token once
+// and then names its slot, and every check must hold for those calls too.
+describe.each(['inproc', 'ipc'])('the token flow, end to end in one process, over %s', (kind) => {
   let h: Harness;
   beforeEach(async () => {
     resetExecuted();
-    h = await startApp([
-      { caller: 'alice', target: 'vault', methods: ['read'], ttlSeconds: 60 },
-      { caller: 'bob', target: 'vault', methods: ['read', 'write', 'event:changed'] },
-      { caller: 'eve', target: 'other', methods: ['ping'] },
-      { caller: 'eve', target: 'alice', methods: ['readVault', 'writeVault', 'callWithTimeout'] },
-    ]);
+    h = await startApp(
+      [
+        { caller: 'alice', target: 'vault', methods: ['read'], ttlSeconds: 60 },
+        { caller: 'bob', target: 'vault', methods: ['read', 'write', 'event:changed'] },
+        { caller: 'eve', target: 'other', methods: ['ping'] },
+        { caller: 'eve', target: 'alice', methods: ['readVault', 'writeVault', 'callWithTimeout'] },
+      ],
+      { transport: { kind } },
+    );
   });
   afterEach(() => h.close());
 
@@ -193,64 +198,72 @@ describe('the token flow, end to end in one process', () => {
   });
 });
 
-describe('identity is proven by the channel, never by the token shown', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    resetExecuted();
-    h = await startApp([
-      { caller: 'alice', target: 'vault', methods: ['read'] },
-      { caller: 'bob', target: 'vault', methods: ['read', 'write'] },
-      { caller: 'mallory', target: 'other', methods: ['ping'] },
-    ]);
-  });
-  afterEach(() => h.close());
+describe.each(['inproc', 'ipc'])(
+  'identity is proven by the channel, never by the token shown, over %s',
+  (kind) => {
+    let h: Harness;
+    beforeEach(async () => {
+      resetExecuted();
+      h = await startApp(
+        [
+          { caller: 'alice', target: 'vault', methods: ['read'] },
+          { caller: 'bob', target: 'vault', methods: ['read', 'write'] },
+          { caller: 'mallory', target: 'other', methods: ['ping'] },
+        ],
+        { transport: { kind } },
+      );
+    });
+    afterEach(() => h.close());
 
-  it("a sibling's token replayed on a connection proven as someone else is UNAUTHENTICATED", async () => {
-    const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
-    const bobTok = await h.app.core.issueToken('bob', 'vault', []);
-    // bob holds his own grant on vault, so he gets in; alice's token is still not his.
-    const asBob = await h.dial('vault', 'bob');
-    await expect(asBob.call('read', ['greeting'], { token: bobTok.token })).resolves.toBe('hello');
-    expect(await codeOf(asBob.call('read', ['greeting'], { token: aliceTok.token }))).toBe(
-      ErrorCode.UNAUTHENTICATED,
-    );
-    // ... even on a fresh connection, where it is the first token shown.
-    const fresh = await h.dial('vault', 'bob');
-    expect(await codeOf(fresh.call('read', ['greeting'], { token: aliceTok.token }))).toBe(
-      ErrorCode.UNAUTHENTICATED,
-    );
-    expect(executed['read']).toBe(1);
-  });
+    it("a sibling's token replayed on a connection proven as someone else is UNAUTHENTICATED", async () => {
+      const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
+      const bobTok = await h.app.core.issueToken('bob', 'vault', []);
+      // bob holds his own grant on vault, so he gets in; alice's token is still not his.
+      const asBob = await h.dial('vault', 'bob');
+      await expect(asBob.call('read', ['greeting'], { token: bobTok.token })).resolves.toBe(
+        'hello',
+      );
+      expect(await codeOf(asBob.call('read', ['greeting'], { token: aliceTok.token }))).toBe(
+        ErrorCode.UNAUTHENTICATED,
+      );
+      // ... even on a fresh connection, where it is the first token shown.
+      const fresh = await h.dial('vault', 'bob');
+      expect(await codeOf(fresh.call('read', ['greeting'], { token: aliceTok.token }))).toBe(
+        ErrorCode.UNAUTHENTICATED,
+      );
+      expect(executed['read']).toBe(1);
+    });
 
-  it('a module with no grant on the target cannot even finish the handshake, whatever it stole', async () => {
-    await h.app.core.issueToken('mallory', 'other', []);
-    const err = await h.dial('vault', 'mallory').catch((e: TesseraError) => e);
-    expect((err as TesseraError).code).toBe(ErrorCode.UNAUTHENTICATED);
-    expect((err as TesseraError).message).toMatch(/not admitted/);
-  });
+    it('a module with no grant on the target cannot even finish the handshake, whatever it stole', async () => {
+      await h.app.core.issueToken('mallory', 'other', []);
+      const err = await h.dial('vault', 'mallory').catch((e: TesseraError) => e);
+      expect((err as TesseraError).code).toBe(ErrorCode.UNAUTHENTICATED);
+      expect((err as TesseraError).message).toMatch(/not admitted/);
+    });
 
-  it('a connection that skips the handshake is dropped before any call is read', async () => {
-    const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
-    const raw = await h.dialRaw('vault');
-    expect(await codeOf(raw.call('read', ['greeting'], { token: aliceTok.token }))).toBe(
-      ErrorCode.UNAVAILABLE,
-    );
-    expect(executed['read']).toBeUndefined();
-  });
+    it('a connection that skips the handshake is dropped before any call is read', async () => {
+      const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
+      const raw = await h.dialRaw('vault');
+      expect(await codeOf(raw.call('read', ['greeting'], { token: aliceTok.token }))).toBe(
+        ErrorCode.UNAVAILABLE,
+      );
+      expect(executed['read']).toBeUndefined();
+    });
 
-  it("a core token replayed on another identity's core channel gets nothing issued", async () => {
-    const eveCore = await h.app.core.issueToken('eve', 'core', []);
-    const asMallory = await h.dial('core', 'mallory');
-    expect(
-      await codeOf(asMallory.call('requestModule', [{ to: 'vault' }], { token: eveCore.token })),
-    ).toBe(ErrorCode.UNAUTHENTICATED);
-    expect(
-      h.app.core.capability
-        .grants()
-        .some((g) => g.target === 'vault' && g.caller !== 'alice' && g.caller !== 'bob'),
-    ).toBe(false);
-  });
-});
+    it("a core token replayed on another identity's core channel gets nothing issued", async () => {
+      const eveCore = await h.app.core.issueToken('eve', 'core', []);
+      const asMallory = await h.dial('core', 'mallory');
+      expect(
+        await codeOf(asMallory.call('requestModule', [{ to: 'vault' }], { token: eveCore.token })),
+      ).toBe(ErrorCode.UNAUTHENTICATED);
+      expect(
+        h.app.core.capability
+          .grants()
+          .some((g) => g.target === 'vault' && g.caller !== 'alice' && g.caller !== 'bob'),
+      ).toBe(false);
+    });
+  },
+);
 
 function coreRulesFor() {
   return ['vault', 'alice', 'bob', 'other', 'eve'].map((caller) => ({

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type Socket, createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { ErrorCode, type Frame, type TesseraError } from '@tessera/protocol';
-import type { Connection } from '@tessera/transport';
+import { type Connection, RpcPeer } from '@tessera/transport';
 import { tick } from '../../test/raw-socket';
 import { tempRoot } from '../../test/temp-dir';
 import { IpcTransport } from './ipc-transport';
@@ -163,5 +163,27 @@ describe('ipc connection semantics', () => {
     expect(server?.closed).toBe(true);
     expect(c.closes).toEqual([undefined]);
     expect(existsSync(listener.address.slice('ipc://'.length))).toBe(false);
+  });
+
+  it('sends a repeated token once: later calls on the connection carry its slot, not the token', async () => {
+    const [client, server] = await pair(t);
+    const rec = recorder(server);
+    const caller = new RpcPeer(client);
+    const token = 'tok.'.padEnd(45, 'k');
+    const renewed = 'tok.'.padEnd(45, 'r');
+    for (const tk of [token, token, token, renewed, renewed])
+      void caller.call('m', [], { token: tk, timeoutMs: 2_000 }).catch(() => undefined);
+    await until(() => rec.frames.length === 5);
+    // As the server's carrier decoded them, before its RPC layer fills the token in.
+    expect(
+      rec.frames.map((f) => (f.t === 'call' ? [f.token, f.tokenSlot, f.bindsSlot] : f)),
+    ).toEqual([
+      [token, 0, true],
+      ['', 0, undefined],
+      ['', 0, undefined],
+      [renewed, 1, true],
+      ['', 1, undefined],
+    ]);
+    await caller.close();
   });
 });

@@ -40,6 +40,8 @@ export class IpcConnection implements Connection {
   readonly id = `ipc-${++nextConnectionId}`;
   /** The carrier proves nothing about the peer; the door binds the connection to its first grant. */
   readonly peer: PeerIdentity = {};
+  /** Frames are encoded: repeated tokens travel as slot numbers. */
+  readonly tokenSlots = true;
   private readonly reader: FrameReader;
   private readonly writer: FrameWriter;
   /** Frames received before `attach`; closed when the socket is. */

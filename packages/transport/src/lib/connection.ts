@@ -25,6 +25,14 @@ export interface Connection {
   /** Identity the carrier itself authenticated, if any. */
   readonly peer: PeerIdentity;
   readonly closed: boolean;
+  /**
+   * True when the carrier encodes frames (ipc, zeromq): a token repeated on
+   * this connection then goes out once and later as a small slot number
+   * (`CallFrame.tokenSlot`). Frames must arrive in order and a lost frame
+   * must close the connection, as for every carrier. Optional: carriers that
+   * hand frames over by reference (in-process) omit it.
+   */
+  readonly tokenSlots?: boolean;
   /** Queue a frame. Throws `UNAVAILABLE` once closed, `RESOURCE_EXHAUSTED` if full. */
   send(frame: Frame): void;
   /** Attach the single handler. Frames received before this are buffered. */

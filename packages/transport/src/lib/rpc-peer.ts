@@ -10,6 +10,7 @@ import {
 } from '@tessera/protocol';
 import type { Connection } from './connection';
 import { PendingTable } from './pending-table';
+import { InboundTokenSlots, OutboundTokenSlots } from './token-slots';
 import { observeServedCall, tracedCall } from './telemetry/rpc-observation';
 import { type RpcInstruments, rpcInstruments, tracing } from './telemetry/telemetry-state';
 
@@ -141,6 +142,10 @@ export class RpcPeer {
   private readonly sweepEvery: number;
   private closeError: TesseraError | undefined;
   private isClosed = false;
+  /** Tokens this end sent in slots; only on carriers that encode frames. */
+  private readonly outSlots: OutboundTokenSlots | undefined;
+  /** Tokens the peer bound to slots; made when it binds the first. */
+  private inSlots: InboundTokenSlots | undefined;
 
   constructor(
     readonly connection: Connection,
@@ -149,6 +154,7 @@ export class RpcPeer {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.meters = rpcInstruments();
     this.sweepEvery = Math.min(1000, Math.max(10, Math.floor(this.defaultTimeoutMs / 10)));
+    this.outSlots = connection.tokenSlots === true ? new OutboundTokenSlots() : undefined;
     connection.attach({
       onFrame: (frame) => this.onFrame(frame),
       onClose: (error) => this.onConnectionClosed(error),
@@ -198,12 +204,26 @@ export class RpcPeer {
     if (signal?.aborted)
       return Promise.reject(new TesseraError(ErrorCode.CANCELLED, 'call cancelled'));
     const id = this.nextId++;
-    const frame: CallFrame =
-      trace === undefined
-        ? { t: 'call', id, token, method, args }
-        : traceState === undefined
-          ? { t: 'call', id, token, method, args, trace }
-          : { t: 'call', id, token, method, args, trace, traceState };
+    const slots = this.outSlots;
+    let frame: CallFrame;
+    let bound = -1; // the slot this frame binds, undone if it is not sent
+    if (slots === undefined || !OutboundTokenSlots.fits(token)) {
+      frame =
+        trace === undefined
+          ? { t: 'call', id, token, method, args }
+          : traceState === undefined
+            ? { t: 'call', id, token, method, args, trace }
+            : { t: 'call', id, token, method, args, trace, traceState };
+    } else {
+      let tokenSlot = slots.slot(token);
+      const bindsSlot = tokenSlot === undefined;
+      if (tokenSlot === undefined) tokenSlot = bound = slots.bind(token);
+      frame = { t: 'call', id, token, method, args, tokenSlot, bindsSlot };
+      if (trace !== undefined) {
+        frame.trace = trace;
+        if (traceState !== undefined) frame.traceState = traceState;
+      }
+    }
     const ms = options.timeoutMs;
     const p = new Pending(id, method, args, options.recover, ms === undefined ? this.tick : -1);
     capturing = p;
@@ -222,6 +242,7 @@ export class RpcPeer {
     try {
       this.connection.send(frame);
     } catch (err) {
+      if (bound >= 0) slots?.unbind(bound);
       this.settle(id)?.reject(callNotSent(err, method));
     }
     return promise;
@@ -310,7 +331,25 @@ export class RpcPeer {
       return;
     }
     const { id, method } = frame;
-    const call = new Incoming(id, frame.token, method, frame.args, this);
+    let token = frame.token;
+    const slot = frame.tokenSlot;
+    if (slot !== undefined) {
+      const slots = (this.inSlots ??= new InboundTokenSlots());
+      if (frame.bindsSlot) slots.bind(slot, token);
+      else {
+        const bound = slots.token(slot);
+        if (bound === undefined) {
+          // Never happens on an ordered carrier with a peer that binds before it names.
+          const error = TesseraError.invalidArgument(
+            `call names token slot ${slot}, which the caller never bound on this connection`,
+          );
+          this.safeSend({ t: 'error', id, error: toWireError(error) });
+          return;
+        }
+        token = bound;
+      }
+    }
+    const call = new Incoming(id, token, method, frame.args, this);
     if (frame.trace !== undefined || this.meters !== undefined || tracing()) {
       observeServedCall(this, frame, call, handler, this.meters, (ok, value) =>
         this.reply(id, method, ok, value),

@@ -13,6 +13,8 @@ export function contractHandler(state: { aborted: number }) {
     switch (call.method) {
       case 'echo':
         return a;
+      case 'token':
+        return call.token;
       case 'echoArgs':
         return { count: call.args.length, args: call.args };
       case 'throwTessera':

@@ -1,4 +1,4 @@
-import { ErrorCode, type EventFrame, TesseraError } from '@tessera/protocol';
+import { ErrorCode, type EventFrame, type Frame, TesseraError } from '@tessera/protocol';
 import type { Transport } from '../lib/connection';
 import { RpcPeer } from '../lib/rpc-peer';
 
@@ -260,6 +260,80 @@ export function describeTransportContract(name: string, harness: () => ContractH
       await server.kill();
       expect((await pending).code).toBe(ErrorCode.UNAVAILABLE);
       expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it("hands the server the caller's token on every call: repeated, renewed, and more tokens than slots", async () => {
+      const peer = await connect();
+      const tok = (i: number): string => `tok${i}.`.padEnd(45, String.fromCharCode(97 + (i % 26)));
+      const seen = (token: string): Promise<unknown> => peer.call('token', [], { token });
+      // The same token again and again (on carriers that encode, later calls name its slot).
+      for (let i = 0; i < 3; i++) await expect(seen(tok(0))).resolves.toBe(tok(0));
+      // Renewed: the new token, then the old one again.
+      await expect(seen(tok(1))).resolves.toBe(tok(1));
+      await expect(seen(tok(0))).resolves.toBe(tok(0));
+      // Forty tokens, twice round, concurrently: more than a sender's slots, so bindings are replaced.
+      const tokens = Array.from({ length: 40 }, (_, i) => tok(i));
+      const twice = [...tokens, ...tokens];
+      await expect(Promise.all(twice.map(seen))).resolves.toEqual(twice);
+      // No token, and one too long for a slot, travel as they are.
+      await expect(seen('')).resolves.toBe('');
+      await expect(seen('L'.repeat(300))).resolves.toBe('L'.repeat(300));
+      // A call that could not be sent bound nothing: the next call with its token still gets it there.
+      const fresh = tok(99);
+      const unsent = peer.call('token', [() => 1], { token: fresh, timeoutMs: 3_000 });
+      expect((await rejection(unsent)).code).toBe(ErrorCode.INVALID_ARGUMENT);
+      await expect(seen(fresh)).resolves.toBe(fresh);
+      await expect(seen(fresh)).resolves.toBe(fresh);
+      // Another connection's slots are its own.
+      const other = await connect();
+      await expect(other.call('token', [], { token: tok(5) })).resolves.toBe(tok(5));
+      await expect(seen(tok(6))).resolves.toBe(tok(6));
+      await expect(other.call('token', [], { token: tok(5) })).resolves.toBe(tok(5));
+    });
+
+    it('refuses a call naming a token slot its connection never bound, and keeps serving', async () => {
+      // Someone else's connection bound slot 0 to its token...
+      const victim = await connect();
+      const secret = 'victim-token'.padEnd(45, 'v');
+      await expect(victim.call('token', [], { token: secret })).resolves.toBe(secret);
+      await expect(victim.call('token', [], { token: secret })).resolves.toBe(secret);
+      // ...this one names slot 0 without binding it, on a bare connection.
+      const conn = await transport.connect(server.address);
+      const answers: Frame[] = [];
+      conn.attach({ onFrame: (f) => answers.push(f), onClose: () => undefined });
+      conn.send({ t: 'call', id: 1, token: '', method: 'token', args: [], tokenSlot: 0 });
+      const deadline = Date.now() + 5_000;
+      while (answers.length === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5));
+      expect(answers).toEqual([
+        {
+          t: 'error',
+          id: 1,
+          error: {
+            code: ErrorCode.INVALID_ARGUMENT,
+            message: 'call names token slot 0, which the caller never bound on this connection',
+          },
+        },
+      ]);
+      // Bound on its own connection, the slot carries its own token only.
+      conn.send({
+        t: 'call',
+        id: 2,
+        token: 'mine',
+        method: 'token',
+        args: [],
+        tokenSlot: 0,
+        bindsSlot: true,
+      });
+      conn.send({ t: 'call', id: 3, token: '', method: 'token', args: [], tokenSlot: 0 });
+      while (answers.length < 3 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5));
+      expect(answers.slice(1)).toEqual([
+        { t: 'result', id: 2, value: 'mine' },
+        { t: 'result', id: 3, value: 'mine' },
+      ]);
+      await conn.close();
+      await expect(victim.call('token', [], { token: secret })).resolves.toBe(secret);
     });
 
     it('serves several connections independently', async () => {

@@ -12,6 +12,21 @@ describe('frame codec', () => {
       { t: 'call', id: 1, token: 'a.b', method: 'm', args: [undefined, 1, new Uint8Array([1, 2])] },
       { t: 'call', id: 7, token: '', method: 'm', args: [], trace: TRACEPARENT },
       { t: 'call', id: 8, token: '', method: 'm', args: [], trace: TRACEPARENT, traceState: 'k=v' },
+      // Token slots: a binding carries the token, a use carries the slot alone.
+      { t: 'call', id: 9, token: 'a.b', method: 'm', args: [], tokenSlot: 0, bindsSlot: true },
+      {
+        t: 'call',
+        id: 10,
+        token: 'x'.repeat(256),
+        method: 'm',
+        args: [],
+        tokenSlot: 255,
+        bindsSlot: true,
+        trace: TRACEPARENT,
+        traceState: 'k=v',
+      },
+      { t: 'call', id: 11, token: '', method: 'm', args: [1], tokenSlot: 3 },
+      { t: 'call', id: 12, token: '', method: 'm', args: [], tokenSlot: 3, trace: TRACEPARENT },
       { t: 'result', id: 2, value: undefined },
       { t: 'result', id: 3, value: { nested: [null, 'x'] } },
       { t: 'error', id: 4, error: { code: ErrorCode.NOT_FOUND, message: 'gone' } },
@@ -28,11 +43,47 @@ describe('frame codec', () => {
     for (const f of frames) expect(decodeFrame(encodeFrame(f))).toEqual(f);
   });
 
+  it('sends a slot use as the slot number alone: the token never rides on it', () => {
+    const token = 'secret-token-'.padEnd(45, 'x');
+    const use = encodeFrame({ t: 'call', id: 1, token, method: 'm', args: [], tokenSlot: 4 });
+    expect(raw.unpack(use)).toEqual([0, 1, 4, 'm', []]);
+    expect(use.includes(Buffer.from('secret-token'))).toBe(false);
+    const bind = encodeFrame({
+      t: 'call',
+      id: 2,
+      token,
+      method: 'm',
+      args: [],
+      tokenSlot: 4,
+      bindsSlot: true,
+    });
+    expect(raw.unpack(bind)).toEqual([0, 2, [4, token], 'm', []]);
+    // What a slot use decodes to: no token until the RPC layer looks the slot up.
+    expect(decodeFrame(use)).toEqual({
+      t: 'call',
+      id: 1,
+      token: '',
+      method: 'm',
+      args: [],
+      tokenSlot: 4,
+    });
+  });
+
   it('rejects malformed input with INVALID_ARGUMENT and a reason', () => {
     const bad: [unknown, RegExp][] = [
       [{ t: 'call', id: 1 }, /kind-tagged array/],
       [[0, -1, 't', 'm', []], /numeric id/],
-      [[0, 1, 2, 'm', []], /string token/],
+      [[0, 1, 256, 'm', []], /string token, a token slot/], // slots are 0..255
+      [[0, 1, -1, 'm', []], /string token, a token slot/],
+      [[0, 1, 1.5, 'm', []], /string token, a token slot/],
+      [[0, 1, null, 'm', []], /string token, a token slot/],
+      [[0, 1, [1], 'm', []], /string token, a token slot/],
+      [[0, 1, [1, 't', 2], 'm', []], /string token, a token slot/],
+      [[0, 1, [256, 't'], 'm', []], /string token, a token slot/],
+      [[0, 1, ['1', 't'], 'm', []], /string token, a token slot/],
+      [[0, 1, [1, ''], 'm', []], /string token, a token slot/], // binding nothing
+      [[0, 1, [1, 'x'.repeat(257)], 'm', []], /string token, a token slot/], // a 257-char token is not bound
+      [[0, 1, [1, 7], 'm', []], /string token, a token slot/],
       [[0, 1, 't', 'm', 'notarray'], /args array/],
       [[0, 1, 't', 'm'], /5 to 7 fields/],
       [[0, 1, 't', 'm', [], 7], /traceparent string/],

@@ -1,5 +1,11 @@
 import type { WireError } from '../errors/wire-error';
-import type { CallFrame, ControlOp, Frame } from '../frames/frame';
+import {
+  type CallFrame,
+  type ControlOp,
+  type Frame,
+  MAX_SLOT_TOKEN_CHARS,
+  TOKEN_SLOTS,
+} from '../frames/frame';
 
 /** A W3C traceparent is 55 characters; later versions may append fields. */
 const MAX_TRACEPARENT = 128;
@@ -13,6 +19,8 @@ const MAX_TRACESTATE = 512;
  * stay the readable objects of `frames/frame.ts`.
  *
  *   call    [0, id, token, method, args, traceparent?, tracestate?]
+ *           token: a string; or [slot, token] binding a token slot; or
+ *           slot, a token bound earlier on this connection (CallFrame.tokenSlot)
  *   result  [1, id, value]
  *   error   [2, id, code, message, data?]
  *   event   [3, source, name, payload]
@@ -31,20 +39,19 @@ export const enum WireKind {
 /** The positional form of `frame`. */
 export function toWire(frame: Frame): unknown[] {
   switch (frame.t) {
-    case 'call':
+    case 'call': {
+      const token =
+        frame.tokenSlot === undefined
+          ? frame.token
+          : frame.bindsSlot
+            ? [frame.tokenSlot, frame.token]
+            : frame.tokenSlot;
       if (frame.trace === undefined)
-        return [WireKind.Call, frame.id, frame.token, frame.method, frame.args];
+        return [WireKind.Call, frame.id, token, frame.method, frame.args];
       return frame.traceState === undefined
-        ? [WireKind.Call, frame.id, frame.token, frame.method, frame.args, frame.trace]
-        : [
-            WireKind.Call,
-            frame.id,
-            frame.token,
-            frame.method,
-            frame.args,
-            frame.trace,
-            frame.traceState,
-          ];
+        ? [WireKind.Call, frame.id, token, frame.method, frame.args, frame.trace]
+        : [WireKind.Call, frame.id, token, frame.method, frame.args, frame.trace, frame.traceState];
+    }
     case 'result':
       return [WireKind.Result, frame.id, frame.value];
     case 'error':
@@ -64,6 +71,10 @@ export function toWire(frame: Frame): unknown[] {
 
 const isId = (v: unknown): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isSlot = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < TOKEN_SLOTS;
+const isSlotToken = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= MAX_SLOT_TOKEN_CHARS;
 const CONTROL_OPS: ReadonlySet<string> = new Set<ControlOp>([
   'ping',
   'pong',
@@ -84,17 +95,32 @@ export function fromWire(a: unknown): Frame | string {
     case WireKind.Call: {
       if (a.length < 5 || a.length > 7) return 'call frame needs 5 to 7 fields';
       if (!isId(a[1])) return 'call frame needs a numeric id';
-      if (typeof a[2] !== 'string') return 'call frame needs a string token';
       if (typeof a[3] !== 'string') return 'call frame needs a string method';
       if (!Array.isArray(a[4])) return 'call frame needs an args array';
-      if (a.length === 5) return { t: 'call', id: a[1], token: a[2], method: a[3], args: a[4] };
+      const t = a[2];
+      let call: CallFrame;
+      if (typeof t === 'string') call = { t: 'call', id: a[1], token: t, method: a[3], args: a[4] };
+      else if (isSlot(t))
+        call = { t: 'call', id: a[1], token: '', method: a[3], args: a[4], tokenSlot: t };
+      else if (Array.isArray(t) && t.length === 2 && isSlot(t[0]) && isSlotToken(t[1]))
+        call = {
+          t: 'call',
+          id: a[1],
+          token: t[1],
+          method: a[3],
+          args: a[4],
+          tokenSlot: t[0],
+          bindsSlot: true,
+        };
+      else return 'call frame needs a string token, a token slot or a [slot, token] binding';
+      if (a.length === 5) return call;
       // Trace context: bounded strings here; their W3C syntax is checked where they are used.
       const [trace, traceState] = [a[5], a[6]];
       if (typeof trace !== 'string' || trace.length > MAX_TRACEPARENT)
         return 'call frame trace context must be a traceparent string';
       if (a.length === 7 && (typeof traceState !== 'string' || traceState.length > MAX_TRACESTATE))
         return 'call frame tracestate must be a string of at most 512 characters';
-      const call: CallFrame = { t: 'call', id: a[1], token: a[2], method: a[3], args: a[4], trace };
+      call.trace = trace;
       if (a.length === 7) call.traceState = traceState as string;
       return call;
     }

@@ -18,7 +18,25 @@ export interface CallFrame {
   trace?: string;
   /** W3C `tracestate` that goes with {@link trace}, when the caller has one. */
   traceState?: string;
+  /**
+   * Carriers that encode frames (ipc, zeromq): the per-connection slot the
+   * token travels in, so a token repeated on a connection crosses it once
+   * (see {@link TOKEN_SLOTS}). With {@link bindsSlot} the frame carries
+   * `token` in full and the receiver remembers it in this slot; without,
+   * `token` is `''` on arrival until the receiver's RPC layer fills it in
+   * from the slot. Never authority by itself: it names a token the same
+   * peer sent earlier on the same connection, which is checked as if it
+   * were sent in full.
+   */
+  tokenSlot?: number;
+  /** With {@link tokenSlot}: this frame (re)binds the slot to `token`. */
+  bindsSlot?: boolean;
 }
+
+/** Token slots per connection and direction; a slot number is below this. */
+export const TOKEN_SLOTS = 256;
+/** Longest token that may be bound to a slot (tokens are 45 characters; longer ones travel in full). */
+export const MAX_SLOT_TOKEN_CHARS = 256;
 export interface ResultFrame {
   t: 'result';
   id: number;

@@ -24,6 +24,8 @@ export interface ConnectionLimits {
  */
 export class ZeroMqConnection implements Connection {
   readonly id = `zeromq-${++nextId}`;
+  /** Frames are encoded, in order, and a lost batch fails the connection: repeated tokens travel as slot numbers. */
+  readonly tokenSlots = true;
   private readonly inbox = new FrameInbox();
   private outbox: Buffer[] = [];
   private outboxBytes = 0;

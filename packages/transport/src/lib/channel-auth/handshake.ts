@@ -262,6 +262,10 @@ class ProvenConnection implements EndingConnection {
     return this.raw.closed;
   }
 
+  get tokenSlots(): boolean | undefined {
+    return this.raw.tokenSlots;
+  }
+
   send(frame: Frame): void {
     this.raw.send(frame);
   }
