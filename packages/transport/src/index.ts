@@ -43,3 +43,4 @@ export {
   openChannel,
 } from './lib/channel-auth/handshake';
 export { withChannelAuth } from './lib/channel-auth/with-channel-auth';
+export { loadTelemetry } from './lib/telemetry/telemetry-state';

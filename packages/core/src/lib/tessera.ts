@@ -30,6 +30,7 @@ import {
   channelIdentityFrom,
   type TransportConfig,
   createChannelIdentity,
+  loadTelemetry,
   withChannelAuth,
 } from '@tessera/transport';
 import { InProcHub, registerInProcTransport } from '@tessera/transport-inproc';
@@ -153,6 +154,9 @@ export async function createTessera(
   options: TesseraOptions = {},
   parent: DependencyContainer = rootContainer,
 ): Promise<Tessera> {
+  // The core reports its metrics through the OpenTelemetry API anyway: load it
+  // now, so the per-call "is anyone tracing?" check is the cheapest one.
+  loadTelemetry();
   const c = parent.createChildContainer();
   registerTokenManager(c, options.now ? { now: options.now } : {});
   registerProxy(c, { deniedResult: options.deniedResult });

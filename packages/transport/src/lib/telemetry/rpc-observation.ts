@@ -1,7 +1,7 @@
-import { type Attributes, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { type CallFrame, ErrorCode, isTesseraError } from '@tessera/protocol';
 import type { CallHandler, CallOptions, IncomingCall, RpcPeer } from '../rpc-peer';
-import { type RpcInstruments, rpcTracer, tracing } from './telemetry-state';
+import { type RpcInstruments, otelApi, rpcTracer, tracing } from './telemetry-state';
 import { contextFromTraceparent, traceparentOf } from './trace-context';
 
 /**
@@ -9,7 +9,8 @@ import { contextFromTraceparent, traceparentOf } from './trace-context';
  * and metrics go to whatever SDK the app registered, and cost nothing but a
  * check when none is. Trace context crosses every call on the frame (W3C
  * `traceparent`/`tracestate`), so one trace follows a request from module
- * to module, across processes and machines.
+ * to module, across processes and machines. The API itself is only
+ * touched once something registered with it (see `otelApi`).
  */
 
 const spanName = (peer: RpcPeer, method: string): string =>
@@ -32,6 +33,7 @@ export function tracedCall(
   options: CallOptions,
   token: string,
 ): Promise<unknown> {
+  const { SpanKind, SpanStatusCode, context } = otelApi();
   const span = rpcTracer().startSpan(
     spanName(peer, method),
     { kind: SpanKind.CLIENT, attributes: attributesOf(peer, method) },
@@ -72,22 +74,24 @@ export function observeServedCall(
 ): void {
   const { method } = frame;
   const attributes = attributesOf(peer, method);
-  const span = tracing()
+  // Only when something is registered is the API loaded and a span made.
+  const api = tracing() ? otelApi() : undefined;
+  const span = api
     ? rpcTracer().startSpan(
         spanName(peer, method),
-        { kind: SpanKind.SERVER, attributes },
+        { kind: api.SpanKind.SERVER, attributes },
         frame.trace !== undefined
           ? contextFromTraceparent(frame.trace, frame.traceState)
-          : context.active(),
+          : api.context.active(),
       )
     : undefined;
   const started = meters ? performance.now() : 0;
   const finish = (ok: boolean, value: unknown): void => {
     const code = ok ? 'OK' : codeOf(value);
-    if (span) {
+    if (span && api) {
       span.setAttribute('tessera.code', code);
       if (!ok) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+        span.setStatus({ code: api.SpanStatusCode.ERROR, message: code });
         // An unexpected throw's stack is recorded here, at the target, never sent to the caller.
         if (!isTesseraError(value) && value instanceof Error) span.recordException(value);
       }
@@ -103,9 +107,10 @@ export function observeServedCall(
   };
   let result: unknown;
   try {
-    result = span
-      ? context.with(trace.setSpan(context.active(), span), handler, undefined, call)
-      : handler(call);
+    result =
+      span && api
+        ? api.context.with(api.trace.setSpan(api.context.active(), span), handler, undefined, call)
+        : handler(call);
   } catch (err) {
     finish(false, err);
     return;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -169,5 +170,40 @@ describe('RPC telemetry with an OpenTelemetry SDK registered', () => {
     expect(latency.count).toBeGreaterThanOrEqual(2);
     expect(latency.sum).toBeGreaterThanOrEqual(0);
     expect(metric('tessera.rpc.server.duration')?.descriptor.unit).toBe('ms');
+  });
+});
+
+describe('the OpenTelemetry API is loaded only once something registers with it', () => {
+  // A fresh process: in this one jest and the suites above have loaded it long ago.
+  const script = `
+    const { RpcPeer } = require('@tessera/transport');
+    const loadedApi = () => Object.keys(require.cache).some((k) => k.includes('@opentelemetry/api'));
+    class Wire {
+      constructor() { this.id = 'wire'; this.peer = {}; this.closed = false; }
+      send(f) { queueMicrotask(() => this.other.h.onFrame(f)); }
+      attach(h) { this.h = h; }
+      async close() {}
+    }
+    (async () => {
+      const a = new Wire(), b = new Wire();
+      a.other = b; b.other = a;
+      const client = new RpcPeer(a, { service: 'kv' });
+      new RpcPeer(b, { service: 'kv', handler: (c) => c.args[0] });
+      for (let i = 0; i < 100; i++) await client.call('get', [i]);
+      const before = loadedApi();
+      const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } =
+        require('@opentelemetry/sdk-trace-base');
+      const exporter = new InMemorySpanExporter();
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+      require('@opentelemetry/api').trace.setGlobalTracerProvider(provider);
+      await client.call('get', ['traced']);
+      const spans = exporter.getFinishedSpans().map((s) => s.name).sort();
+      console.log(JSON.stringify({ before, spans }));
+    })();
+  `;
+
+  it('a process nobody traces never loads it; registering later is still seen on the next call', () => {
+    const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ before: false, spans: ['kv/get', 'kv/get'] });
   });
 });

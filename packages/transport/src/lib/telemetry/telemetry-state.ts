@@ -1,28 +1,65 @@
-import {
-  type Histogram,
-  type Counter,
+import type * as OtelApi from '@opentelemetry/api';
+import type {
+  Counter,
+  Histogram,
+  Meter,
   ProxyTracerProvider,
-  type Tracer,
-  createNoopMeter,
-  metrics,
-  trace,
+  Tracer,
+  TracerProvider,
 } from '@opentelemetry/api';
 
-/** What the API answers when no SDK registered a tracer provider. */
-const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
-const NOOP_METER = createNoopMeter();
 const SCOPE = '@tessera/transport';
+/**
+ * Where `@opentelemetry/api` 1.x keeps what an SDK registered (its
+ * `global-utils`): absent until something registers a tracer, meter or
+ * context manager, whichever copy of the API did it.
+ */
+const OTEL_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+/** The API and what is read from it once; undefined until it is needed. */
+interface Loaded {
+  api: typeof OtelApi;
+  /** What the API answers when no SDK registered a tracer provider. */
+  noopTracerProvider: TracerProvider;
+  noopMeter: Meter;
+  /**
+   * The API's own tracer provider: a proxy that `trace.setGlobalTracerProvider`
+   * hands the SDK's provider to. Held once, so the per-call question is one
+   * field read on an ordinary object rather than a lookup in the API's global
+   * registry (tens of nanoseconds on each side of every call).
+   */
+  apiTracerProvider: ProxyTracerProvider | undefined;
+}
+let loaded: Loaded | undefined;
 
 /**
- * The API's own tracer provider: a proxy that `trace.setGlobalTracerProvider`
- * hands the SDK's provider to. Held once, so the per-call question is one
- * field read on an ordinary object rather than a lookup in the API's global
- * registry (tens of nanoseconds on each side of every call).
+ * `@opentelemetry/api`, loaded on first need. A module host that nobody
+ * traces never loads it: 17 ms and a few MB at every host start otherwise
+ * (`npm run bench -- hosts`). The core loads it at start ({@link loadTelemetry}).
  */
-const API_TRACER_PROVIDER = ((): ProxyTracerProvider | undefined => {
-  const provider = trace.getTracerProvider();
-  return provider instanceof ProxyTracerProvider ? provider : undefined;
-})();
+export function otelApi(): typeof OtelApi {
+  return (loaded ??= load()).api;
+}
+
+/** Load the API now (the core does, at start: it reports metrics through it). */
+export function loadTelemetry(): void {
+  loaded ??= load();
+}
+
+function load(): Loaded {
+  const api = require('@opentelemetry/api') as typeof OtelApi;
+  const provider = api.trace.getTracerProvider();
+  return {
+    api,
+    noopTracerProvider: new api.ProxyTracerProvider().getDelegate(),
+    noopMeter: api.createNoopMeter(),
+    apiTracerProvider: provider instanceof api.ProxyTracerProvider ? provider : undefined,
+  };
+}
+
+/** Whether anything registered with the OpenTelemetry API in this process (no load needed to tell). */
+const registered = (): boolean =>
+  (globalThis as Record<symbol, unknown>)[OTEL_GLOBAL] !== undefined;
 
 /**
  * Whether the app registered an OpenTelemetry tracer provider (with this
@@ -31,15 +68,21 @@ const API_TRACER_PROVIDER = ((): ProxyTracerProvider | undefined => {
  * creates no span and puts no trace context on any frame.
  */
 export function tracing(): boolean {
-  return API_TRACER_PROVIDER === undefined
-    ? trace.getTracerProvider() !== NOOP_TRACER_PROVIDER
-    : API_TRACER_PROVIDER.getDelegate() !== NOOP_TRACER_PROVIDER;
+  let l = loaded;
+  if (l === undefined) {
+    if (!registered()) return false; // nothing registered: the API need not be loaded to know
+    l = loaded = load();
+  }
+  const proxy = l.apiTracerProvider;
+  return proxy === undefined
+    ? l.api.trace.getTracerProvider() !== l.noopTracerProvider
+    : proxy.getDelegate() !== l.noopTracerProvider;
 }
 
 let tracer: Tracer | undefined;
 /** Tessera's tracer (a proxy: it follows whatever provider is registered). */
 export function rpcTracer(): Tracer {
-  return (tracer ??= trace.getTracer(SCOPE));
+  return (tracer ??= otelApi().trace.getTracer(SCOPE));
 }
 
 /** The per-call instruments of the RPC layer. */
@@ -62,12 +105,13 @@ let instruments: RpcInstruments | undefined;
  * app registers its SDK before it starts.
  */
 export function rpcInstruments(): RpcInstruments | undefined {
-  const provider = metrics.getMeterProvider();
+  if (loaded === undefined && !registered()) return undefined;
+  const provider = otelApi().metrics.getMeterProvider();
   if (provider === meteredBy) return instruments;
   meteredBy = provider;
   const meter = provider.getMeter(SCOPE);
   instruments =
-    meter === NOOP_METER
+    meter === (loaded as Loaded).noopMeter
       ? undefined
       : {
           calls: meter.createCounter('tessera.rpc.server.calls', {

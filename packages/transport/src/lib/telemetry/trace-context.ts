@@ -1,19 +1,15 @@
-import {
-  type Context,
-  ROOT_CONTEXT,
-  type SpanContext,
-  TraceFlags,
-  createTraceState,
-  isSpanContextValid,
-  trace,
-} from '@opentelemetry/api';
+import type { Context, SpanContext } from '@opentelemetry/api';
+import { otelApi } from './telemetry-state';
+
+/** W3C trace flags: the sampled bit (`TraceFlags.SAMPLED`). */
+const SAMPLED = 0x01;
 
 /** `version-traceid-spanid-flags`, lower-case hex (W3C Trace Context, level 1). */
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
 /** The W3C `traceparent` of a span context. */
 export function traceparentOf(span: SpanContext): string {
-  return `00-${span.traceId}-${span.spanId}-0${(span.traceFlags & TraceFlags.SAMPLED).toString(16)}`;
+  return `00-${span.traceId}-${span.spanId}-0${(span.traceFlags & SAMPLED).toString(16)}`;
 }
 
 /**
@@ -22,12 +18,13 @@ export function traceparentOf(span: SpanContext): string {
  * ignored, as W3C asks, never an error of the call).
  */
 export function contextFromTraceparent(traceparent: string, tracestate?: string): Context {
+  const { ROOT_CONTEXT, createTraceState, isSpanContextValid, trace } = otelApi();
   const m = TRACEPARENT.exec(traceparent);
   if (!m || m[1] === 'ff' || (m[1] === '00' && m[5] !== undefined)) return ROOT_CONTEXT;
   const span: SpanContext = {
     traceId: m[2] as string,
     spanId: m[3] as string,
-    traceFlags: parseInt(m[4] as string, 16) & TraceFlags.SAMPLED,
+    traceFlags: parseInt(m[4] as string, 16) & SAMPLED,
     isRemote: true,
   };
   if (tracestate) {
