@@ -22,7 +22,7 @@ import { rawClient, startRawServer, stopChild } from './lib/raw-unix-echo.mjs';
 import { rawZmqClient, startRawZmqServer } from './lib/raw-zmq-echo.mjs';
 import { moleculerLocal, moleculerTcp } from './lib/peers/moleculer.mjs';
 import { tesseraApp } from './lib/peers/tessera.mjs';
-import { BUDGETS } from './lib/peers/budgets.mjs';
+import { BUDGETS, CONTEXT } from './lib/peers/budgets.mjs';
 
 const require = createRequire(import.meta.url);
 const { Packr } = require('msgpackr');
@@ -212,6 +212,23 @@ function report(subjects, results, load) {
     }
   }
   console.table(verdicts);
+  const context = [];
+  for (const c of CONTEXT) {
+    for (const size of Object.keys(results)) {
+      const a = results[size][c.subject];
+      const z = results[size][c.against];
+      if (!a || !z) continue;
+      const ratios = a.map((x, i) => x[c.metric] / z[i][c.metric]);
+      context.push({
+        'context (no budget)': `${c.subject} vs ${c.against}`,
+        payload: size,
+        metric: c.metric === 'tput' ? 'throughput' : c.metric,
+        'median ratio': median(ratios).toFixed(2),
+        'rounds min..max': `${Math.min(...ratios).toFixed(2)}..${Math.max(...ratios).toFixed(2)}`,
+      });
+    }
+  }
+  if (context.length > 0) console.table(context);
   const failed = verdicts.filter((v) => v.verdict === 'FAIL').length;
   console.log(
     `${verdicts.length - failed}/${verdicts.length} budgets met${failed ? ` (${failed} FAIL)` : ''}`,
