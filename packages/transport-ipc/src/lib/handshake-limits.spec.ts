@@ -108,7 +108,7 @@ describe('ipc: the channel handshake bounds unproven peers', () => {
     const hello = encodeFrame({
       t: 'control',
       op: 'hello',
-      data: { v: 1, nonce: Buffer.alloc(32, 1) },
+      data: { v: 2, nonce: Buffer.alloc(32, 1) }, // the channel version
     });
     const big = encodeFrame({
       t: 'call',

@@ -3,7 +3,7 @@ import type { Connection } from '@tessera/transport';
 import { Dealer } from 'zeromq';
 import { curveProof } from './curve/curve-proof';
 import { generateKeyPair } from './curve/key-pair';
-import { Tag, controlBody, controlMessage } from './wire/carrier-message';
+import { CARRIER_VERSION, Tag, controlBody, controlMessage } from './wire/carrier-message';
 import { ZeroMqTransport } from './zeromq-transport';
 import { codeOf } from '@tessera/protocol/testing';
 
@@ -94,8 +94,21 @@ describe('zeromq CURVE + ZAP', () => {
     const noKeys = client({ curve: { serverKey: serverKeys.publicKey } as never });
     expect(await codeOf(noKeys.connect(address))).toBe(ErrorCode.INVALID_ARGUMENT);
     const d = rawDealer({ curveServerKey: serverKeys.publicKey });
-    await d.send(controlMessage(Tag.HELLO, { v: 1 }));
+    await d.send(controlMessage(Tag.HELLO, { v: CARRIER_VERSION }));
     expect(await receiveWithin(d, 500)).toBeUndefined();
+    expect(accepted).toHaveLength(0);
+  });
+
+  it('refuses a hello of another carrier version (version 1 cannot read token slots)', async () => {
+    const d = rawDealer({
+      curveServerKey: serverKeys.publicKey,
+      curvePublicKey: bob.publicKey,
+      curveSecretKey: bob.secretKey,
+    });
+    await d.send(controlMessage(Tag.HELLO, { v: 1, key: bob.publicKey }));
+    const reply = await receiveWithin(d, 2_000);
+    expect(reply).toBeDefined();
+    expect(String(reply)).toContain('hello speaks carrier version 1, this server 2');
     expect(accepted).toHaveLength(0);
   });
 
@@ -103,7 +116,7 @@ describe('zeromq CURVE + ZAP', () => {
     const code = await codeOf(client({ curve: false }).connect(address, { timeoutMs: 1_500 }));
     expect(code).toBe(ErrorCode.UNAVAILABLE);
     const d = rawDealer();
-    await d.send(controlMessage(Tag.HELLO, { v: 1 }));
+    await d.send(controlMessage(Tag.HELLO, { v: CARRIER_VERSION }));
     expect(await receiveWithin(d, 300)).toBeUndefined();
     expect(accepted).toHaveLength(0);
     expect(asked).toHaveLength(0);
@@ -116,7 +129,7 @@ describe('zeromq CURVE + ZAP', () => {
       curvePublicKey: alice.publicKey,
       curveSecretKey: alice.secretKey,
     });
-    await d.send(controlMessage(Tag.HELLO, { v: 1, key: bob.publicKey }));
+    await d.send(controlMessage(Tag.HELLO, { v: CARRIER_VERSION, key: bob.publicKey }));
     const challenge = await receiveWithin(d, 2_000);
     expect(challenge?.[0]).toBe(Tag.CHALLENGE);
     const nonce = Buffer.from(String(controlBody(challenge as Buffer, 1)?.['nonce']), 'base64');

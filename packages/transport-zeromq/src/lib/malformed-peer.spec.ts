@@ -1,7 +1,13 @@
 import { encodeFrame } from '@tessera/protocol';
 import { RpcPeer, type Connection } from '@tessera/transport';
 import { Dealer } from 'zeromq';
-import { SESSION_BYTES, Tag, controlBody, controlMessage } from './wire/carrier-message';
+import {
+  CARRIER_VERSION,
+  SESSION_BYTES,
+  Tag,
+  controlBody,
+  controlMessage,
+} from './wire/carrier-message';
 import { ZeroMqTransport } from './zeromq-transport';
 
 async function receiveWithin(socket: Dealer, ms: number): Promise<Buffer | undefined> {
@@ -21,7 +27,7 @@ async function rawSession(
   const dealer = new Dealer({ linger: 0 });
   raw.push(dealer);
   dealer.connect(address);
-  await dealer.send(controlMessage(Tag.HELLO, { v: 1 }));
+  await dealer.send(controlMessage(Tag.HELLO, { v: CARRIER_VERSION }));
   const welcome = await receiveWithin(dealer, 2_000);
   expect(welcome?.[0]).toBe(Tag.WELCOME);
   const session = Buffer.from(String(controlBody(welcome as Buffer, 1)?.['session']), 'base64');

@@ -181,3 +181,28 @@ describe('RpcPeer: pending calls', () => {
     }
   });
 });
+
+describe('RpcPeer: token slots from a peer that hands frames over unchecked', () => {
+  it('refuses a slot that is no slot number, without throwing, and drops the connection', async () => {
+    for (const tokenSlots of [true, false]) {
+      const conn = new FakeConnection();
+      Object.assign(conn, { tokenSlots });
+      const seen: string[] = [];
+      new RpcPeer(conn, { handler: (call) => seen.push(call.token) });
+      for (const tokenSlot of ['length', -1, 256, 1.5, '__proto__'])
+        conn.handler?.onFrame({
+          t: 'call',
+          id: 1,
+          token: 'tok',
+          method: 'm',
+          args: [],
+          tokenSlot: tokenSlot as number,
+          bindsSlot: true,
+        });
+      await new Promise((r) => setImmediate(r));
+      expect(seen).toEqual([]);
+      expect(conn.closed).toBe(true);
+      expect(conn.sent.map((f) => f.t)).toEqual(['error', 'error', 'error', 'error', 'error']);
+    }
+  });
+});

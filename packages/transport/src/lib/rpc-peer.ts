@@ -2,6 +2,7 @@ import {
   type CallFrame,
   type ControlFrame,
   ErrorCode,
+  TOKEN_SLOTS,
   type EventFrame,
   type Frame,
   TesseraError,
@@ -97,6 +98,8 @@ class Pending {
 }
 
 const noop = (): void => undefined;
+const isSlot = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < TOKEN_SLOTS;
 const resolved = Promise.resolve();
 
 /**
@@ -334,20 +337,9 @@ export class RpcPeer {
     let token = frame.token;
     const slot = frame.tokenSlot;
     if (slot !== undefined) {
-      const slots = (this.inSlots ??= new InboundTokenSlots());
-      if (frame.bindsSlot) slots.bind(slot, token);
-      else {
-        const bound = slots.token(slot);
-        if (bound === undefined) {
-          // Never happens on an ordered carrier with a peer that binds before it names.
-          const error = TesseraError.invalidArgument(
-            `call names token slot ${slot}, which the caller never bound on this connection`,
-          );
-          this.safeSend({ t: 'error', id, error: toWireError(error) });
-          return;
-        }
-        token = bound;
-      }
+      const bound = this.slotToken(frame, slot);
+      if (bound === undefined) return;
+      token = bound;
     }
     const call = new Incoming(id, token, method, frame.args, this);
     if (frame.trace !== undefined || this.meters !== undefined || tracing()) {
@@ -371,6 +363,37 @@ export class RpcPeer {
     } else {
       this.reply(id, method, true, result);
     }
+  }
+
+  /**
+   * The token a call's slot stands for, binding it first if the frame does.
+   * Only on carriers that decode (and so validate) frames: anything else
+   * naming a slot, or a slot the peer never bound (which an ordered carrier
+   * with an honest peer never delivers), is a broken peer: it is told why
+   * and its connection is closed. Returns undefined then.
+   */
+  private slotToken(frame: CallFrame, slot: number): string | undefined {
+    let why: string | undefined;
+    if (this.connection.tokenSlots !== true || !isSlot(slot)) {
+      why = 'this connection does not carry token slots';
+    } else if (frame.bindsSlot === true) {
+      if (typeof frame.token === 'string' && frame.token.length > 0) {
+        (this.inSlots ??= new InboundTokenSlots()).bind(slot, frame.token);
+        return frame.token;
+      }
+      why = 'a token slot must be bound to a token';
+    } else {
+      const bound = this.inSlots?.token(slot);
+      if (bound !== undefined) return bound;
+      why = `call names token slot ${slot}, which the caller never bound on this connection`;
+    }
+    this.safeSend({
+      t: 'error',
+      id: frame.id,
+      error: toWireError(TesseraError.invalidArgument(why)),
+    });
+    void this.connection.close();
+    return undefined;
   }
 
   private reply(id: number, method: string, ok: boolean, value: unknown): void {

@@ -291,32 +291,47 @@ export function describeTransportContract(name: string, harness: () => ContractH
       await expect(other.call('token', [], { token: tok(5) })).resolves.toBe(tok(5));
     });
 
-    it('refuses a call naming a token slot its connection never bound, and keeps serving', async () => {
+    it('refuses a call naming a token slot its connection never bound, and drops that connection only', async () => {
       // Someone else's connection bound slot 0 to its token...
       const victim = await connect();
       const secret = 'victim-token'.padEnd(45, 'v');
       await expect(victim.call('token', [], { token: secret })).resolves.toBe(secret);
       await expect(victim.call('token', [], { token: secret })).resolves.toBe(secret);
-      // ...this one names slot 0 without binding it, on a bare connection.
-      const conn = await transport.connect(server.address);
-      const answers: Frame[] = [];
-      conn.attach({ onFrame: (f) => answers.push(f), onClose: () => undefined });
-      conn.send({ t: 'call', id: 1, token: '', method: 'token', args: [], tokenSlot: 0 });
-      const deadline = Date.now() + 5_000;
-      while (answers.length === 0 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 5));
-      expect(answers).toEqual([
+      // ...a bare connection names slot 0 without binding it.
+      const bare = async () => {
+        const conn = await transport.connect(server.address);
+        const got = { frames: [] as Frame[], closed: false };
+        conn.attach({
+          onFrame: (f) => got.frames.push(f),
+          onClose: () => (got.closed = true),
+        });
+        return { conn, got };
+      };
+      const until = async (check: () => boolean) => {
+        const deadline = Date.now() + 5_000;
+        while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      };
+      const probe = await bare();
+      probe.conn.send({ t: 'call', id: 1, token: '', method: 'token', args: [], tokenSlot: 0 });
+      await until(() => probe.got.closed);
+      // Told why (a carrier without slots says so), then dropped: an honest peer never does this.
+      expect(probe.got.frames).toEqual([
         {
           t: 'error',
           id: 1,
           error: {
             code: ErrorCode.INVALID_ARGUMENT,
-            message: 'call names token slot 0, which the caller never bound on this connection',
+            message: probe.conn.tokenSlots
+              ? 'call names token slot 0, which the caller never bound on this connection'
+              : 'this connection does not carry token slots',
           },
         },
       ]);
-      // Bound on its own connection, the slot carries its own token only.
-      conn.send({
+      expect(probe.got.closed).toBe(true);
+      await expect(victim.call('token', [], { token: secret })).resolves.toBe(secret);
+      // Bound on its own connection, a slot carries that connection's token only.
+      const own = await bare();
+      own.conn.send({
         t: 'call',
         id: 2,
         token: 'mine',
@@ -325,14 +340,19 @@ export function describeTransportContract(name: string, harness: () => ContractH
         tokenSlot: 0,
         bindsSlot: true,
       });
-      conn.send({ t: 'call', id: 3, token: '', method: 'token', args: [], tokenSlot: 0 });
-      while (answers.length < 3 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 5));
-      expect(answers.slice(1)).toEqual([
-        { t: 'result', id: 2, value: 'mine' },
-        { t: 'result', id: 3, value: 'mine' },
-      ]);
-      await conn.close();
+      own.conn.send({ t: 'call', id: 3, token: '', method: 'token', args: [], tokenSlot: 0 });
+      await until(() => own.got.frames.length >= 2 || own.got.closed);
+      if (own.conn.tokenSlots) {
+        expect(own.got.frames).toEqual([
+          { t: 'result', id: 2, value: 'mine' },
+          { t: 'result', id: 3, value: 'mine' },
+        ]);
+      } else {
+        // A carrier that hands frames over by reference takes no slot at all.
+        expect(own.got.frames[0]).toMatchObject({ t: 'error', id: 2 });
+        expect(own.got.closed).toBe(true);
+      }
+      await own.conn.close();
       await expect(victim.call('token', [], { token: secret })).resolves.toBe(secret);
     });
 

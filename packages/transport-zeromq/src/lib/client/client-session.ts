@@ -7,7 +7,13 @@ import type { PeerLink } from '../peer/peer-link';
 import { ZeroMqConnection } from '../peer/zeromq-connection';
 import type { ZeroMqStats } from '../peer/zeromq-stats';
 import { commonSocketOptions } from '../server/router-socket';
-import { SESSION_BYTES, Tag, controlBody, controlMessage } from '../wire/carrier-message';
+import {
+  CARRIER_VERSION,
+  SESSION_BYTES,
+  Tag,
+  controlBody,
+  controlMessage,
+} from '../wire/carrier-message';
 import { watchEvents } from '../wire/socket-events';
 import { SocketWriter } from '../wire/socket-writer';
 
@@ -70,7 +76,10 @@ export class ClientSession {
     this.socket.connect(this.address);
     this.loop = this.serve();
     this.post(
-      controlMessage(Tag.HELLO, this.curve ? { v: 1, key: this.curve.publicKey } : { v: 1 }),
+      controlMessage(
+        Tag.HELLO,
+        this.curve ? { v: CARRIER_VERSION, key: this.curve.publicKey } : { v: CARRIER_VERSION },
+      ),
     );
     const error = await done;
     clearTimeout(timer);

@@ -2,7 +2,7 @@ import { ErrorCode } from '@tessera/protocol';
 import { codeOf } from '@tessera/protocol/testing';
 import type { Connection } from '@tessera/transport';
 import { Dealer } from 'zeromq';
-import { Tag, controlBody, controlMessage } from '../wire/carrier-message';
+import { CARRIER_VERSION, Tag, controlBody, controlMessage } from '../wire/carrier-message';
 import { ZeroMqTransport } from '../zeromq-transport';
 import { curveProof } from './curve-proof';
 import { generateKeyPair } from './key-pair';
@@ -91,7 +91,7 @@ describe('zeromq CURVE: every handshake step asks authorize live', () => {
     });
     raw.push(d);
     d.connect(address);
-    await d.send(controlMessage(Tag.HELLO, { v: 1, key: bob.publicKey }));
+    await d.send(controlMessage(Tag.HELLO, { v: CARRIER_VERSION, key: bob.publicKey }));
     const answer = await receiveWithin(d, 2_000);
     if (answer?.[0] === Tag.CHALLENGE) {
       // Only reachable if HELLO was judged from memory: finish with bob's real secret.

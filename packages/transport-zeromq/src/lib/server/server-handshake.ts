@@ -3,7 +3,7 @@ import type { PeerIdentity } from '@tessera/transport';
 import { curveProof, proofMatches } from '../curve/curve-proof';
 import type { ServerCurve } from '../curve/curve-policy';
 import type { ZapDomain } from '../curve/zap-handler';
-import { Tag, controlBody, controlMessage } from '../wire/carrier-message';
+import { CARRIER_VERSION, Tag, controlBody, controlMessage } from '../wire/carrier-message';
 
 /** What the listener should do with a handshake message. */
 export type HandshakeStep =
@@ -36,7 +36,12 @@ export class ServerHandshake {
 
   onHello(routing: string, message: Buffer): HandshakeStep {
     const body = controlBody(message, 1);
-    if (!body || body['v'] !== 1) return { kind: 'reject', reason: 'malformed hello' };
+    if (!body) return { kind: 'reject', reason: 'malformed hello' };
+    if (body['v'] !== CARRIER_VERSION)
+      return {
+        kind: 'reject',
+        reason: `hello speaks carrier version ${String(body['v']).slice(0, 16)}, this server ${CARRIER_VERSION}: upgrade the core and its hosts together`,
+      };
     if (!this.curve || !this.zap) return { kind: 'admit', peer: {} };
     const key = body['key'];
     if (typeof key !== 'string' || !this.zap.admitted.has(key)) {

@@ -24,6 +24,13 @@ export type Tag = (typeof Tag)[keyof typeof Tag];
 
 export const SESSION_BYTES = 16;
 
+/**
+ * The carrier's version, in HELLO. 2: call frames may name token slots
+ * (`CallFrame.tokenSlot`), which version 1 peers cannot read, so the two
+ * refuse each other at HELLO instead of at the first call.
+ */
+export const CARRIER_VERSION = 2;
+
 /** A tag plus a small JSON body: used for the handshake only. */
 export function controlMessage(tag: Tag, body?: Record<string, unknown>, prefix?: Buffer): Buffer {
   const json = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));

@@ -115,6 +115,19 @@ describe('channel handshake', () => {
     ]);
   });
 
+  it('refuses a peer of another channel version, saying so (a version 1 peer cannot read token slots)', async () => {
+    const server = createChannelIdentity().identity;
+    const [c, s] = pair();
+    const refused: string[] = [];
+    const accepted = acceptChannel(s, { identity: server, onRefused: (r) => refused.push(r) });
+    c.attach({ onFrame: () => undefined, onClose: () => undefined });
+    c.send({ t: 'control', op: 'hello', data: { v: 1, nonce: new Uint8Array(32) } });
+    await expect(accepted).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+    expect(refused).toEqual([
+      'hello speaks channel version 1, this end 2: upgrade the core and its hosts together',
+    ]);
+  });
+
   it('rebuilds an identity from its secret and refuses mismatched halves', () => {
     const a = createChannelIdentity();
     const b = createChannelIdentity();

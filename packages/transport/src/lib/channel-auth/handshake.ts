@@ -32,7 +32,8 @@ export interface ChannelAuthOptions {
   onRefused?: (reason: string, key?: string) => void;
 }
 
-const VERSION = 1;
+/** 2: call frames may name token slots, which version 1 peers cannot read. */
+const VERSION = 2;
 const NONCE_BYTES = 32;
 const DEFAULT_TIMEOUT_MS = 5_000;
 /** Default {@link ChannelAuthOptions.maxHandshakeFrameBytes}. */
@@ -63,8 +64,12 @@ export function acceptChannel(raw: Connection, options: ChannelAuthOptions): Pro
   return runHandshake(raw, options, (frame, done) => {
     if (frame.op === 'hello' && cN === undefined) {
       const nonce = frame.data?.['nonce'];
-      if (frame.data?.['v'] !== VERSION || !isNonce(nonce))
-        return done.fail(`hello needs {v: ${VERSION}, nonce}`);
+      const v = frame.data?.['v'];
+      if (typeof v === 'number' && v !== VERSION)
+        return done.fail(
+          `hello speaks channel version ${v}, this end ${VERSION}: upgrade the core and its hosts together`,
+        );
+      if (v !== VERSION || !isNonce(nonce)) return done.fail(`hello needs {v: ${VERSION}, nonce}`);
       cN = nonce;
       raw.send(
         control('challenge', { nonce: sN, key: own, sig: signed(options, 'server', cN, sN, own) }),
