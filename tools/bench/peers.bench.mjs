@@ -192,48 +192,54 @@ function report(subjects, results, load) {
   console.table(rows);
   const verdicts = [];
   for (const b of BUDGETS) {
-    for (const size of Object.keys(results)) {
-      const a = results[size][b.subject];
-      const z = results[size][b.against];
-      if (!a || !z) continue;
-      const ratios = a.map((x, i) => x[b.metric] / z[i][b.metric]);
-      const m = median(ratios);
-      const ok = b.max !== undefined ? m <= b.max : m >= b.min;
+    for (const c of compare(results, b)) {
+      const ok = b.max !== undefined ? c.median <= b.max : c.median >= b.min;
       verdicts.push({
         subject: b.subject,
         against: b.against,
-        payload: size,
-        metric: b.metric === 'tput' ? 'throughput' : b.metric,
+        payload: c.size,
+        metric: c.metric,
         budget: b.max !== undefined ? `<= ${b.max}x` : `>= ${b.min}x`,
-        'median ratio': m.toFixed(2),
-        'rounds min..max': `${Math.min(...ratios).toFixed(2)}..${Math.max(...ratios).toFixed(2)}`,
+        'median ratio': c.median.toFixed(2),
+        'rounds min..max': c.range,
         verdict: ok ? 'PASS' : 'FAIL',
       });
     }
   }
   console.table(verdicts);
-  const context = [];
-  for (const c of CONTEXT) {
-    for (const size of Object.keys(results)) {
-      const a = results[size][c.subject];
-      const z = results[size][c.against];
-      if (!a || !z) continue;
-      const ratios = a.map((x, i) => x[c.metric] / z[i][c.metric]);
-      context.push({
-        'context (no budget)': `${c.subject} vs ${c.against}`,
-        payload: size,
-        metric: c.metric === 'tput' ? 'throughput' : c.metric,
-        'median ratio': median(ratios).toFixed(2),
-        'rounds min..max': `${Math.min(...ratios).toFixed(2)}..${Math.max(...ratios).toFixed(2)}`,
-      });
-    }
-  }
+  const context = CONTEXT.flatMap((x) =>
+    compare(results, x).map((c) => ({
+      'context (no budget)': `${x.subject} vs ${x.against}`,
+      payload: c.size,
+      metric: c.metric,
+      'median ratio': c.median.toFixed(2),
+      'rounds min..max': c.range,
+    })),
+  );
   if (context.length > 0) console.table(context);
   const failed = verdicts.filter((v) => v.verdict === 'FAIL').length;
   console.log(
     `${verdicts.length - failed}/${verdicts.length} budgets met${failed ? ` (${failed} FAIL)` : ''}`,
   );
   process.exitCode = failed ? 1 : 0;
+}
+
+/** `subject` against `against` on `metric`, per payload: per-round ratios, their median and range. */
+function compare(results, { subject, against, metric }) {
+  const out = [];
+  for (const size of Object.keys(results)) {
+    const a = results[size][subject];
+    const z = results[size][against];
+    if (!a || !z) continue;
+    const ratios = a.map((x, i) => x[metric] / z[i][metric]);
+    out.push({
+      size,
+      metric: metric === 'tput' ? 'throughput' : metric,
+      median: median(ratios),
+      range: `${Math.min(...ratios).toFixed(2)}..${Math.max(...ratios).toFixed(2)}`,
+    });
+  }
+  return out;
 }
 
 await main();
