@@ -199,6 +199,17 @@ describeInBrowser('dashboard in chromium, on the demo app over ipc', () => {
     );
     await (await panel.$('button:text("Revoke")'))?.click();
     await page.waitForSelector('tr[data-grant="notes->audit"]', { state: 'detached' });
+    // The graph is redrawn in an effect after the table re-renders: wait for it, then check.
+    await page
+      .waitForFunction(
+        (id) =>
+          (
+            document.getElementById('graph') as HTMLElement & { cytoscape: any }
+          ).cytoscape.getElementById(id).length === 0,
+        at.id,
+        { timeout: 10_000 },
+      )
+      .catch(() => undefined);
     expect(
       await page.evaluate(
         (id) =>
