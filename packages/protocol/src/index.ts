@@ -18,7 +18,7 @@ export { fromWireError, toWireError, type WireError } from './lib/errors/wire-er
 
 // frames and codec
 export type { CallFrame, ControlFrame, ControlOp, EventFrame, Frame } from './lib/frames/frame';
-export { MAX_SLOT_TOKEN_CHARS, TOKEN_SLOTS } from './lib/frames/frame';
+export { MAX_SLOT_TOKEN_CHARS, TOKEN_SLOTS, isSlotToken, isTokenSlot } from './lib/frames/frame';
 export {
   DEFAULT_MAX_FRAME_BYTES,
   assertEncodable,

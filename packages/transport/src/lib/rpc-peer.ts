@@ -2,11 +2,12 @@ import {
   type CallFrame,
   type ControlFrame,
   ErrorCode,
-  TOKEN_SLOTS,
   type EventFrame,
   type Frame,
   TesseraError,
   fromWireError,
+  isSlotToken,
+  isTokenSlot,
   toWireError,
 } from '@tessera/protocol';
 import type { Connection } from './connection';
@@ -98,8 +99,6 @@ class Pending {
 }
 
 const noop = (): void => undefined;
-const isSlot = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < TOKEN_SLOTS;
 const resolved = Promise.resolve();
 
 /**
@@ -210,7 +209,7 @@ export class RpcPeer {
     const slots = this.outSlots;
     let frame: CallFrame;
     let bound = -1; // the slot this frame binds, undone if it is not sent
-    if (slots === undefined || !OutboundTokenSlots.fits(token)) {
+    if (slots === undefined || !isSlotToken(token)) {
       frame =
         trace === undefined
           ? { t: 'call', id, token, method, args }
@@ -374,10 +373,10 @@ export class RpcPeer {
    */
   private slotToken(frame: CallFrame, slot: number): string | undefined {
     let why: string | undefined;
-    if (this.connection.tokenSlots !== true || !isSlot(slot)) {
+    if (this.connection.tokenSlots !== true || !isTokenSlot(slot)) {
       why = 'this connection does not carry token slots';
     } else if (frame.bindsSlot === true) {
-      if (typeof frame.token === 'string' && frame.token.length > 0) {
+      if (isSlotToken(frame.token)) {
         (this.inSlots ??= new InboundTokenSlots()).bind(slot, frame.token);
         return frame.token;
       }

@@ -1,4 +1,4 @@
-import { MAX_SLOT_TOKEN_CHARS, TOKEN_SLOTS } from '@tessera/protocol';
+import { TOKEN_SLOTS } from '@tessera/protocol';
 
 /**
  * Slots a sender uses per connection. A caller holds one token per target
@@ -22,11 +22,6 @@ export class OutboundTokenSlots {
     OUTBOUND_TOKEN_SLOTS,
   ).fill(undefined);
   private next = 0;
-
-  /** Whether `token` may use a slot at all (empty and oversized tokens travel in full). */
-  static fits(token: string): boolean {
-    return token.length !== 0 && token.length <= MAX_SLOT_TOKEN_CHARS;
-  }
 
   /** The slot `token` is bound to, if it is. */
   slot(token: string): number | undefined {
@@ -56,7 +51,7 @@ export class OutboundTokenSlots {
 /**
  * The receiving side: the token each slot was last bound to by this
  * connection's peer. At most {@link TOKEN_SLOTS} tokens of at most
- * {@link MAX_SLOT_TOKEN_CHARS} characters (the decoder refuses anything
+ * `MAX_SLOT_TOKEN_CHARS` characters (the decoder refuses anything
  * else), so a peer can make it hold 64 KiB at worst.
  */
 export class InboundTokenSlots {

@@ -3,8 +3,8 @@ import {
   type CallFrame,
   type ControlOp,
   type Frame,
-  MAX_SLOT_TOKEN_CHARS,
-  TOKEN_SLOTS,
+  isSlotToken,
+  isTokenSlot,
 } from '../frames/frame';
 
 /** A W3C traceparent is 55 characters; later versions may append fields. */
@@ -71,10 +71,6 @@ export function toWire(frame: Frame): unknown[] {
 
 const isId = (v: unknown): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isSlot = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < TOKEN_SLOTS;
-const isSlotToken = (v: unknown): v is string =>
-  typeof v === 'string' && v.length > 0 && v.length <= MAX_SLOT_TOKEN_CHARS;
 const CONTROL_OPS: ReadonlySet<string> = new Set<ControlOp>([
   'ping',
   'pong',
@@ -100,9 +96,9 @@ export function fromWire(a: unknown): Frame | string {
       const t = a[2];
       let call: CallFrame;
       if (typeof t === 'string') call = { t: 'call', id: a[1], token: t, method: a[3], args: a[4] };
-      else if (isSlot(t))
+      else if (isTokenSlot(t))
         call = { t: 'call', id: a[1], token: '', method: a[3], args: a[4], tokenSlot: t };
-      else if (Array.isArray(t) && t.length === 2 && isSlot(t[0]) && isSlotToken(t[1]))
+      else if (Array.isArray(t) && t.length === 2 && isTokenSlot(t[0]) && isSlotToken(t[1]))
         call = {
           t: 'call',
           id: a[1],

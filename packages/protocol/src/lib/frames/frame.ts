@@ -37,6 +37,14 @@ export interface CallFrame {
 export const TOKEN_SLOTS = 256;
 /** Longest token that may be bound to a slot (tokens are 45 characters; longer ones travel in full). */
 export const MAX_SLOT_TOKEN_CHARS = 256;
+
+/** A slot number: an integer in `[0, TOKEN_SLOTS)`. The decoder and the RPC layer both hold slots to it. */
+export const isTokenSlot = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < TOKEN_SLOTS;
+
+/** A token that may be bound to a slot: non-empty, at most {@link MAX_SLOT_TOKEN_CHARS} characters. */
+export const isSlotToken = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= MAX_SLOT_TOKEN_CHARS;
 export interface ResultFrame {
   t: 'result';
   id: number;
