@@ -1,7 +1,12 @@
 import { defineModule } from '@tessera/sdk';
 import { StaticPolicyEngine, type StaticRule } from '@tessera/policy/testing';
 import { mintToken } from '@tessera/token-manager';
-import { type TransportRegistry, TRANSPORT_REGISTRY, RpcPeer } from '@tessera/transport';
+import {
+  type Connection,
+  type TransportRegistry,
+  TRANSPORT_REGISTRY,
+  RpcPeer,
+} from '@tessera/transport';
 import { resolveToken } from '@tessera/protocol';
 import { createTessera, type Tessera, type TesseraOptions } from '../lib/tessera';
 import { connectAs, pinnedKeys } from './identities';
@@ -95,6 +100,8 @@ export interface Harness {
    * identity key, as that identity's host would open it.
    */
   dial(module: string, as: string): Promise<RpcPeer>;
+  /** The same proven connection without an RPC layer on it, to send frames by hand. */
+  connect(module: string, as: string): Promise<Connection>;
   /** A connection that skips the channel handshake, as an attacker might try. */
   dialRaw(module: string): Promise<RpcPeer>;
   /** A fresh core token for a non-module identity ("eve"), as its host would hold. */
@@ -131,7 +138,7 @@ export async function startApp(
   const registry: TransportRegistry = resolveToken(app.container, TRANSPORT_REGISTRY);
   // The harness dials over the app's own carrier (in-process modules listen on it too).
   const transport = registry.create({ kind: extra.transport?.kind ?? 'inproc' });
-  const peers: RpcPeer[] = [];
+  const opened: { close(): Promise<void> }[] = [];
   const addressOf = (module: string): string => {
     const address =
       module === 'core'
@@ -145,17 +152,20 @@ export async function startApp(
     policy,
     clock,
     async dial(module, as) {
-      const peer = new RpcPeer(await connectAs(transport, keys, addressOf(module), as, module));
-      peers.push(peer);
-      return peer;
+      return new RpcPeer(await this.connect(module, as));
+    },
+    async connect(module, as) {
+      const conn = await connectAs(transport, keys, addressOf(module), as, module);
+      opened.push(conn);
+      return conn;
     },
     async dialRaw(module) {
-      const peer = new RpcPeer(await transport.connect(addressOf(module)));
-      peers.push(peer);
-      return peer;
+      const conn = await transport.connect(addressOf(module));
+      opened.push(conn);
+      return new RpcPeer(conn);
     },
     async close() {
-      await Promise.all(peers.map((p) => p.close()));
+      await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
       await transport.close();
       await app.close();
     },

@@ -1,14 +1,6 @@
-import { ErrorCode, type Frame, resolveToken } from '@tessera/protocol';
-import { StaticPolicyEngine } from '@tessera/policy/testing';
-import {
-  type Connection,
-  type TransportRegistry,
-  TRANSPORT_REGISTRY,
-  RpcPeer,
-} from '@tessera/transport';
-import { createTessera, type Tessera } from '../lib/tessera';
-import { alice, bob, coreRules, executed, other, resetExecuted, vault } from './fixtures';
-import { connectAs, pinnedKeys } from './identities';
+import { ErrorCode, type Frame } from '@tessera/protocol';
+import { type Connection, RpcPeer } from '@tessera/transport';
+import { type Harness, executed, resetExecuted, startApp } from './fixtures';
 
 interface Raw {
   conn: Connection;
@@ -19,49 +11,21 @@ interface Raw {
 // Raw call frames naming token slots, against the real door of an app on
 // each carrier that uses slots (from the attacker review of the slot change).
 describe.each(['ipc', 'zeromq'])('token slots against the real door, over %s', (kind) => {
-  let app: Tessera;
-  let clock: { now: number };
-  let keys: ReturnType<typeof pinnedKeys>;
-  let transport: ReturnType<TransportRegistry['create']>;
-  const opened: { close(): Promise<void> }[] = [];
+  let h: Harness;
   beforeEach(async () => {
     resetExecuted();
-    clock = { now: Date.now() };
-    keys = pinnedKeys(['vault', 'alice', 'bob', 'other', 'eve', 'mallory']);
-    app = await createTessera({
-      policy: new StaticPolicyEngine([
-        ...coreRules(['vault', 'alice', 'bob', 'other', 'eve']),
+    h = await startApp(
+      [
         { caller: 'alice', target: 'vault', methods: ['read'], ttlSeconds: 60 },
         { caller: 'bob', target: 'vault', methods: ['read', 'write'] },
         { caller: 'eve', target: 'vault', methods: ['read'] },
-      ]),
-      identityKeys: keys,
-      now: () => clock.now,
-      capability: { sweepIntervalMs: 0 },
-      identities: [
-        { name: 'eve', provides: {}, requires: [] },
-        { name: 'mallory', provides: {}, requires: [] },
       ],
-      modules: [
-        { manifest: { name: 'vault', events: ['changed'] }, definition: vault },
-        { manifest: { name: 'alice', dependencies: ['vault'] }, definition: alice },
-        { manifest: { name: 'bob', dependencies: ['vault'] }, definition: bob },
-        { manifest: { name: 'other' }, definition: other },
-      ],
-      transport: { kind } as never,
-    });
-    const registry: TransportRegistry = resolveToken(app.container, TRANSPORT_REGISTRY);
-    transport = registry.create({ kind } as never);
+      { transport: { kind } },
+    );
   });
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((c) => c.close().catch(() => undefined)));
-    await transport.close();
-    await app.close();
-  });
-  const vaultAddress = (): string =>
-    app.core.listModules().find((m) => m.name === 'vault')!.address!;
+  afterEach(() => h.close());
   const raw = async (as: string): Promise<Raw> => {
-    const conn = await connectAs(transport, keys, vaultAddress(), as, 'vault');
+    const conn = await h.connect('vault', as);
     const r: Raw = { conn, frames: [], closed: { v: false } };
     conn.attach({
       onFrame: (f) => r.frames.push(f),
@@ -70,7 +34,6 @@ describe.each(['ipc', 'zeromq'])('token slots against the real door, over %s', (
         r.closed.err = e;
       },
     });
-    opened.push(conn);
     return r;
   };
   const answer = async (r: Raw, id: number): Promise<Frame | 'closed'> => {
@@ -101,14 +64,14 @@ describe.each(['ipc', 'zeromq'])('token slots against the real door, over %s', (
     } as Frame);
 
   it('slot state is per connection: a slot another connection (same or other caller) bound is never usable', async () => {
-    const { token } = await app.core.issueToken('alice', 'vault', []);
+    const { token } = await h.app.core.issueToken('alice', 'vault', []);
     const a1 = await raw('alice');
     call(a1, 1, { token, tokenSlot: 0, bindsSlot: true });
     call(a1, 2, { tokenSlot: 0 });
     expect([code(await answer(a1, 1)), code(await answer(a1, 2))]).toEqual(['OK', 'OK']);
     const a2 = await raw('alice'); // same caller, other connection
     call(a2, 1, { tokenSlot: 0 });
-    await app.core.issueToken('eve', 'vault', []);
+    await h.app.core.issueToken('eve', 'vault', []);
     const e = await raw('eve'); // other caller, other connection
     call(e, 1, { tokenSlot: 0 });
     expect(code(await answer(a2, 1))).toBe(ErrorCode.INVALID_ARGUMENT);
@@ -117,8 +80,8 @@ describe.each(['ipc', 'zeromq'])('token slots against the real door, over %s', (
   });
 
   it("binding someone else's (leaked) token to a slot gives no more than sending it in full", async () => {
-    const aliceTok = await app.core.issueToken('alice', 'vault', []);
-    const eveTok = await app.core.issueToken('eve', 'vault', []);
+    const aliceTok = await h.app.core.issueToken('alice', 'vault', []);
+    const eveTok = await h.app.core.issueToken('eve', 'vault', []);
     const eve = await raw('eve');
     call(eve, 1, { token: aliceTok.token, tokenSlot: 3, bindsSlot: true });
     call(eve, 2, { tokenSlot: 3 });
@@ -137,20 +100,20 @@ describe.each(['ipc', 'zeromq'])('token slots against the real door, over %s', (
   });
 
   it('revocation and expiry hold on calls that name a slot (cached-grant recheck)', async () => {
-    const t1 = await app.core.issueToken('alice', 'vault', []);
+    const t1 = await h.app.core.issueToken('alice', 'vault', []);
     const a = await raw('alice');
     call(a, 1, { token: t1.token, tokenSlot: 0, bindsSlot: true });
     call(a, 2, { tokenSlot: 0 });
     expect([code(await answer(a, 1)), code(await answer(a, 2))]).toEqual(['OK', 'OK']);
-    await app.core.capability.release('alice', 'vault', 'operator revoked');
+    await h.app.core.capability.release('alice', 'vault', 'operator revoked');
     call(a, 3, { tokenSlot: 0 });
     expect(code(await answer(a, 3))).toBe(ErrorCode.UNAUTHENTICATED);
     // renewed; expiry
-    const t2 = await app.core.issueToken('alice', 'vault', []);
+    const t2 = await h.app.core.issueToken('alice', 'vault', []);
     const b = await raw('alice');
     call(b, 1, { token: t2.token, tokenSlot: 255, bindsSlot: true });
     expect(code(await answer(b, 1))).toBe('OK');
-    clock.now = t2.expiresAt;
+    h.clock.now = t2.expiresAt;
     call(b, 2, { tokenSlot: 255 });
     expect(code(await answer(b, 2))).toBe(ErrorCode.UNAUTHENTICATED);
     // rebinding the slot back to the revoked token: still refused
@@ -159,7 +122,7 @@ describe.each(['ipc', 'zeromq'])('token slots against the real door, over %s', (
   });
 
   it('malformed slot frames drop only the sender; other connections and the process go on', async () => {
-    const { token } = await app.core.issueToken('alice', 'vault', []);
+    const { token } = await h.app.core.issueToken('alice', 'vault', []);
     const good = await raw('alice');
     call(good, 1, { token, tokenSlot: 0, bindsSlot: true });
     expect(code(await answer(good, 1))).toBe('OK');
@@ -182,7 +145,7 @@ describe.each(['ipc', 'zeromq'])('token slots against the real door, over %s', (
   });
 
   it('an unbound slot never reaches the door: the peer is told why, and its connection dropped', async () => {
-    await app.core.issueToken('alice', 'vault', []);
+    await h.app.core.issueToken('alice', 'vault', []);
     for (const slot of [0, 17, 255]) {
       const m = await raw('alice');
       call(m, 1, { tokenSlot: slot });
@@ -194,8 +157,8 @@ describe.each(['ipc', 'zeromq'])('token slots against the real door, over %s', (
   });
 
   it('RpcPeer over the carrier uses slots by itself, and revocation holds on the next call', async () => {
-    const { token } = await app.core.issueToken('alice', 'vault', []);
-    const conn = await connectAs(transport, keys, vaultAddress(), 'alice', 'vault');
+    const { token } = await h.app.core.issueToken('alice', 'vault', []);
+    const conn = await h.connect('vault', 'alice');
     const sent: Frame[] = [];
     const send = conn.send.bind(conn);
     conn.send = (f: Frame) => {
@@ -203,10 +166,9 @@ describe.each(['ipc', 'zeromq'])('token slots against the real door, over %s', (
       send(f);
     };
     const peer = new RpcPeer(conn);
-    opened.push(peer);
     for (let i = 0; i < 5; i++)
       await expect(peer.call('read', ['greeting'], { token })).resolves.toBe('hello');
-    await app.core.capability.release('alice', 'vault', 'revoked');
+    await h.app.core.capability.release('alice', 'vault', 'revoked');
     await expect(peer.call('read', ['greeting'], { token })).rejects.toMatchObject({
       code: ErrorCode.UNAUTHENTICATED,
     });
