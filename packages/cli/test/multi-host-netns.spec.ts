@@ -410,6 +410,12 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
     expect(pinger?.address).toContain(ipOf('h2'));
     expect(pinger?.stats?.pid).toBe(hosts.get('h2')?.child.pid);
     expect(pinger?.stats?.rssBytes).toBeGreaterThan(1_000_000);
+    // The table form: a header, then a row per host.
+    const table = (await tessera('hosts')).stdout;
+    expect(table).toMatch(/^MODULE +STATE +ADDRESS +KEY +EPOCH +UPTIME +PID +CPU% +RSS\n/);
+    expect(table).toMatch(
+      new RegExp(`\\npinger +ready +\\S*${ipOf('h2')}\\S* +${pinger?.fingerprint} `),
+    );
     const ls = await tessera('ls');
     expect(ls.stdout).toMatch(
       new RegExp(`pinger +ready +${hosts.get('h2')?.child.pid} \\(remote\\)`),
@@ -421,9 +427,12 @@ describe(`multi-host through the real CLI (${MODE})`, () => {
       module: string;
     }[];
     expect(pending.map((c) => c.module)).toEqual(['notes']);
-    expect((await tessera('credentials')).stdout).not.toContain(minted.slice(14, 40));
+    const credentials = (await tessera('credentials')).stdout;
+    expect(credentials).toMatch(/^MODULE +KEY +EXPIRES\nnotes +[0-9a-f]+ +\d{4}-\d\d-\d\dT/);
+    expect(credentials).not.toContain(minted.slice(14, 40));
     expect((await tessera('credentials', 'revoke', 'notes')).code).toBe(0);
     expect(JSON.parse((await tessera('credentials', '--json')).stdout)).toEqual([]);
+    expect((await tessera('credentials')).stdout).toBe('no unspent join credentials\n');
     const refused = startHost('h1', minted, { name: 'notes', module: '@tessera-demo/notes' });
     expect((await refused.exited).code).toBe(1);
     expect(refused.output).toMatch(/could not join/);

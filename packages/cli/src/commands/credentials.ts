@@ -2,7 +2,7 @@ import type { Command } from '../lib/command';
 import { parseCommandLine } from '../lib/command-line';
 import { configFileOf } from '../lib/config-option';
 import { ExitCode } from '../lib/exit-codes';
-import { formatTable } from '../lib/format';
+import { listRunningApp } from '../lib/list-running-app';
 import { askRunningApp } from '../lib/operator-session';
 
 export const credentials: Command = {
@@ -20,26 +20,13 @@ credential's key and its expiry. The credential itself was shown once, by
   --json          print the rows as JSON
 
 Exit codes: 0 listed, 1 no running app or the app refused, 2 usage error.`,
-  async run(args, io) {
-    const { strings, flags } = parseCommandLine(args, { strings: ['config'], booleans: ['json'] });
-    const { file, shown } = configFileOf(strings.config, io.cwd);
-    const asked = await askRunningApp(file, shown, io, (core) => core.credentials());
-    if ('code' in asked) return asked.code;
-    const rows = asked.answer;
-    if (flags.json) {
-      io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
-      return ExitCode.OK;
-    }
-    if (rows.length === 0) {
-      io.stdout('no unspent join credentials\n');
-      return ExitCode.OK;
-    }
-    const table = [['MODULE', 'KEY', 'EXPIRES']];
-    for (const c of rows)
-      table.push([c.module, c.fingerprint, new Date(c.expiresAt).toISOString()]);
-    io.stdout(formatTable(table));
-    return ExitCode.OK;
-  },
+  run: (args, io) =>
+    listRunningApp(args, io, {
+      ask: (core) => core.credentials(),
+      none: 'no unspent join credentials',
+      header: ['MODULE', 'KEY', 'EXPIRES'],
+      row: (c) => [c.module, c.fingerprint, new Date(c.expiresAt).toISOString()],
+    }),
 };
 
 export const credentialsRevoke: Command = {

@@ -1,9 +1,8 @@
 import type { Command } from '../lib/command';
-import { parseCommandLine } from '../lib/command-line';
-import { configFileOf } from '../lib/config-option';
-import { ExitCode } from '../lib/exit-codes';
-import { formatBytes, formatDuration, formatTable } from '../lib/format';
-import { askRunningApp } from '../lib/operator-session';
+import { formatBytes, formatDuration } from '../lib/format';
+import { listRunningApp } from '../lib/list-running-app';
+
+const DASH = '–';
 
 export const hosts: Command = {
   path: ['hosts'],
@@ -20,36 +19,21 @@ and the pid, CPU % and resident memory the host reports of itself.
   --json          print the rows as JSON
 
 Exit codes: 0 listed, 1 no running app or the app refused, 2 usage error.`,
-  async run(args, io) {
-    const { strings, flags } = parseCommandLine(args, { strings: ['config'], booleans: ['json'] });
-    const { file, shown } = configFileOf(strings.config, io.cwd);
-    const asked = await askRunningApp(file, shown, io, (core) => core.hosts());
-    if ('code' in asked) return asked.code;
-    const rows = asked.answer;
-    if (flags.json) {
-      io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
-      return ExitCode.OK;
-    }
-    if (rows.length === 0) {
-      io.stdout('no remote hosts admitted (tessera admit <package>)\n');
-      return ExitCode.OK;
-    }
-    const dash = '–';
-    const table = [['MODULE', 'STATE', 'ADDRESS', 'KEY', 'EPOCH', 'UPTIME', 'PID', 'CPU%', 'RSS']];
-    for (const h of rows) {
-      table.push([
+  run: (args, io) =>
+    listRunningApp(args, io, {
+      ask: (core) => core.hosts(),
+      none: 'no remote hosts admitted (tessera admit <package>)',
+      header: ['MODULE', 'STATE', 'ADDRESS', 'KEY', 'EPOCH', 'UPTIME', 'PID', 'CPU%', 'RSS'],
+      row: (h) => [
         h.module,
         h.state,
-        h.address ?? dash,
+        h.address ?? DASH,
         h.fingerprint,
         String(h.epoch),
-        h.uptimeMs !== undefined ? formatDuration(h.uptimeMs) : dash,
-        h.stats ? String(h.stats.pid) : dash,
-        h.stats ? h.stats.cpuPercent.toFixed(1) : dash,
-        h.stats ? formatBytes(h.stats.rssBytes) : dash,
-      ]);
-    }
-    io.stdout(formatTable(table));
-    return ExitCode.OK;
-  },
+        h.uptimeMs !== undefined ? formatDuration(h.uptimeMs) : DASH,
+        h.stats ? String(h.stats.pid) : DASH,
+        h.stats ? h.stats.cpuPercent.toFixed(1) : DASH,
+        h.stats ? formatBytes(h.stats.rssBytes) : DASH,
+      ],
+    }),
 };
